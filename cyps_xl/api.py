@@ -1,0 +1,127 @@
+"""The library API: what the CLI, the ribbon and the tests call."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .benchmarks import benchmark_changes, load_benchmarks
+from .changes import CellChange, current_issue_number, rating_changes, title_block_changes
+from .engine import RowResult, rate_table
+from .errors import CypsError
+from .layout import load_layout
+from .package import Package
+from .reader import Scorecard, read_scorecard
+from .rules import RuleBook, load_rules
+from .writer import apply_changes
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the CLI to print and the tests to inspect."""
+
+    source: Path
+    output: Path | None
+    results: dict = field(default_factory=dict)  # sheet -> list[RowResult]
+    changes: list[CellChange] = field(default_factory=list)
+    issue_number: int | None = None
+    unmatched: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        rated = sum(1 for rows in self.results.values() for r in rows if r.rag_month.band or r.rag_year.band)
+        rows = sum(len(rows) for rows in self.results.values())
+        lines = [f"{rows} indicator rows on {len(self.results)} sheet(s); {rated} rated."]
+        if self.unmatched:
+            lines.append(f"{len(self.unmatched)} row(s) have no rules and were rated from the sheet's own columns.")
+        return "\n".join(lines)
+
+
+def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
+             issuing: bool = False, today: dt.date | None = None) -> tuple[Scorecard, RunReport]:
+    """Read and rate a scorecard; returns the changes to write, writes nothing.
+
+    When ``issuing``, the title block also gets the next issue number and ``today``.
+    """
+    layout = load_layout(rules.layout_file)
+    scorecard = read_scorecard(source, layout)
+    issue_number = current_issue_number(scorecard.tables) + 1 if issuing else None
+    report = RunReport(source=Path(source), output=None, issue_number=issue_number)
+    bench = load_benchmarks(benchmarks) if benchmarks else None
+    for table in scorecard.tables:
+        results: list[RowResult] = rate_table(table, rules, source)
+        report.results[table.sheet] = results
+        report.unmatched += [f"{table.sheet}!{r.row.row}" for r in results if r.measure.rule is None]
+        report.changes += rating_changes(table, results, rules.style)
+        if bench is not None:
+            report.changes += benchmark_changes(table, bench, rules.style)
+        report.changes += title_block_changes(table, issue_number=issue_number, today=today)
+    return scorecard, report
+
+
+def _check_output(source: Path, output: Path) -> None:
+    if output.resolve() == Path(source).resolve():
+        raise CypsError("the output would overwrite the source scorecard.", file=output,
+                        hint="Choose another name with -o; the source is never changed by 'issue'.")
+
+
+def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | None = None) -> RunReport:
+    """Produce the issued workbook: rated, values only, no macros, next issue number.
+
+    ``output`` defaults to the source name with the new issue number
+    (``Scorecard Issue 2.xlsx``) beside it, never overwriting an existing file.
+    """
+    source = Path(source)
+    book = rules if isinstance(rules, RuleBook) else load_rules(rules)
+    today = today or dt.date.today()
+    probe = Package(source)  # refuses bombs and broken archives before openpyxl sees the file
+    _, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today)
+    number = report.issue_number
+    if output is None:
+        output = next_issue_path(source, number)
+    output = Path(output)
+    if output.suffix.lower() != ".xlsx":
+        raise CypsError("the issued workbook must be an .xlsx file (it carries no macros).", file=output,
+                        hint="Give -o a name ending in .xlsx.")
+    _check_output(source, output)
+    package = probe
+    apply_changes(package, report.changes)
+    unsaved = package.freeze_formulas()
+    if unsaved:
+        raise CypsError(
+            f"{unsaved[0]} holds a formula with no saved result, so its value cannot be issued"
+            + (f" ({len(unsaved) - 1} more such cells)" if len(unsaved) > 1 else "") + ".",
+            file=source, hint="Open the workbook in Excel, let it calculate, save it, and run again.",
+        )
+    package.drop_macros()
+    package.drop_external_links()
+    package.save(output)
+    report.output = output
+    return report
+
+
+def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = True) -> RunReport:
+    """Fill ratings, tolerances, benchmarks and formats in the working copy, keeping everything else."""
+    source = Path(source)
+    book = rules if isinstance(rules, RuleBook) else load_rules(rules)
+    package = Package(source)
+    _, report = evaluate(source, book, benchmarks=benchmarks)
+    apply_changes(package, report.changes)
+    target = Path(output) if output else source
+    if target.resolve() == source.resolve() and backup:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        shutil.copy2(source, source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}"))
+    package.save(target)
+    report.output = target
+    return report
+
+
+def next_issue_path(source: Path, number: int) -> Path:
+    import re
+
+    stem = re.sub(r"\s*issue\s*\d+\s*$", "", source.stem, flags=re.IGNORECASE)
+    while True:
+        candidate = source.with_name(f"{stem} Issue {number}.xlsx")
+        if not candidate.exists():
+            return candidate
+        number += 1

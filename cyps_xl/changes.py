@@ -1,0 +1,111 @@
+"""From ratings to cell changes: the one list both writers apply.
+
+The headless writer (:mod:`cyps_xl.package`) and the Excel writer apply the
+same :class:`CellChange` list, so both produce identical values and formats.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .engine import Dot, Rag, RowResult
+from .layout import BENCHMARK_KEYS
+from .package import CellStyle
+from .reader import ScoreTable
+from .rules import Style
+
+NO_VALUE = object()  # leave the value alone, change only the style
+
+
+@dataclass(frozen=True)
+class CellChange:
+    sheet: str
+    row: int
+    column: int
+    value: object = NO_VALUE
+    style: CellStyle | None = None
+
+
+def dot_cell(dot: Dot, style: Style) -> tuple[str | None, CellStyle]:
+    if dot.direction is None:
+        return None, CellStyle(font_color=style.colours["neutral"], fill="none")
+    colour = {"improving": style.colours["improving"], "declining": style.colours["declining"]}.get(
+        dot.trend, style.colours["neutral"]
+    )
+    return style.dot_symbols[dot.direction], CellStyle(font_color=colour, fill="none", bold=True)
+
+
+def rag_cell(rag: Rag, style: Style) -> tuple[str | None, CellStyle]:
+    if rag.band is None:
+        return None, CellStyle(fill="none")
+    return style.labels[rag.band], CellStyle(fill=style.colours[rag.band], font_color="000000")
+
+
+def rating_changes(table: ScoreTable, results: list[RowResult], style: Style) -> list[CellChange]:
+    cols = table.columns
+    changes: list[CellChange] = []
+    for result in results:
+        r = result.row.row
+        measure = result.measure
+
+        def put(key, value=NO_VALUE, cell_style=None):
+            if key in cols:
+                changes.append(CellChange(table.sheet, r, cols[key], value, cell_style))
+
+        for key, dot in (("dot_month", result.dot_month), ("dot_year", result.dot_year)):
+            put(key, *dot_cell(dot, style))
+        for key, rag in (("rag_month", result.rag_month), ("rag_year", result.rag_year)):
+            put(key, *rag_cell(rag, style))
+        if measure.rule is not None:
+            # The workbook never disagrees with the rules: polarity and bands come from YAML.
+            put("polarity", measure.polarity)
+            for band in ("red", "amber", "green"):
+                text = getattr(measure.tolerances, band)
+                put(band, text.canonical() if text else None)
+        number_style = CellStyle(number_format=measure.number_format)
+        for month in table.months:
+            changes.append(CellChange(table.sheet, r, month.column, NO_VALUE, number_style))
+        for key in ("outturn", "previous_year", *BENCHMARK_KEYS):
+            put(key, NO_VALUE, number_style)
+    return changes
+
+
+def as_at_text(table: ScoreTable) -> str | None:
+    latest = table.latest
+    if latest is None or latest.date is None:
+        return None
+    date = latest.date
+    start = date.year if date.month >= 4 else date.year - 1
+    year = f"{start}/{str(start + 1)[2:]}"
+    label = f"Outturn {year}" if date.month == 3 else f"{year} year to date"
+    return f"As at month end: {date.strftime('%B %Y')} ({label})"
+
+
+def title_block_changes(table: ScoreTable, *, issue_number: int | None, today: dt.date | None) -> list[CellChange]:
+    from .package import split_ref
+
+    changes = []
+    block = table.title_block
+    updates = {}
+    text = as_at_text(table)
+    if text and "as_at" in block:
+        updates["as_at"] = text
+    if issue_number is not None and "status" in block:
+        updates["status"] = f"Status: Issue {issue_number}"
+    if today is not None and "date_created" in block:
+        updates["date_created"] = f"Date created: {today.strftime('%d/%m/%Y')}"
+    for key, value in updates.items():
+        row, column = split_ref(block[key][0])
+        changes.append(CellChange(table.sheet, row, column, value, None))
+    return changes
+
+
+def current_issue_number(tables) -> int:
+    import re
+
+    for table in tables:
+        if "status" in table.title_block:
+            found = re.search(r"issue\s*(\d+)", table.title_block["status"][1], re.IGNORECASE)
+            if found:
+                return int(found.group(1))
+    return 0

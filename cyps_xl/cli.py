@@ -1,0 +1,122 @@
+"""The ``cyps-xl`` command line.
+
+Every user error ends in one line on stderr naming the file and the place,
+and a non-zero exit; a traceback means a bug in cyps-xl.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import CypsError
+
+EXIT_USER_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cyps-xl", description="Rate, format and issue the CYPS performance scorecard.")
+    parser.add_argument("--version", action="version", version=f"cyps-xl {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    issue = sub.add_parser("issue", help="write the issued workbook: rated, values only, no macros, next issue number")
+    issue.add_argument("scorecard", type=Path)
+    issue.add_argument("-o", "--output", type=Path, help="issued .xlsx (default: '<name> Issue N.xlsx' beside the source)")
+    issue.add_argument("--rules", type=Path, help="rules folder or YAML file (default: the bundled rules/)")
+    issue.add_argument("--benchmarks", type=Path, help="published benchmark figures (CSV)")
+
+    refresh = sub.add_parser("refresh", help="fill ratings, tolerances and formats in the working copy, keeping everything")
+    refresh.add_argument("scorecard", type=Path)
+    refresh.add_argument("-o", "--output", type=Path, help="write here instead of in place")
+    refresh.add_argument("--rules", type=Path)
+    refresh.add_argument("--benchmarks", type=Path)
+    refresh.add_argument("--no-backup", action="store_true", help="do not keep a backup when writing in place")
+
+    demo = sub.add_parser("demo", help="run the whole job on the bundled template, rules and sample benchmarks")
+    demo.add_argument("-o", "--output-dir", type=Path, default=Path("cyps-xl-demo"))
+
+    rules = sub.add_parser("rules", help="work with the YAML rules")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    imp = rules_sub.add_parser("import", help="migrate a scorecard's Good perf is / Red / Amber / Green columns to YAML")
+    imp.add_argument("scorecard", type=Path)
+    imp.add_argument("-o", "--output", type=Path, required=True)
+    check = rules_sub.add_parser("check", help="validate a rules folder or file")
+    check.add_argument("path", type=Path, nargs="?")
+    schema = rules_sub.add_parser("schema", help="print the JSON Schema for indicator rules files")
+    schema.add_argument("-o", "--output", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except CypsError as exc:
+        print(f"cyps-xl: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("cyps-xl: interrupted; no output was written.", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    from . import api
+
+    if args.command == "issue":
+        report = api.issue(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks)
+        print(report.summary())
+        print(f"Issued: {report.output} (Issue {report.issue_number})")
+        return 0
+    if args.command == "refresh":
+        report = api.refresh(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
+                             backup=not args.no_backup)
+        print(report.summary())
+        print(f"Refreshed: {report.output}")
+        return 0
+    if args.command == "demo":
+        from .demo import run_demo
+
+        report = run_demo(args.output_dir)
+        print(report.summary())
+        print(f"Issued workbook: {report.output.resolve()}")
+        return 0
+    if args.command == "rules":
+        return _rules(args)
+    raise AssertionError(args.command)
+
+
+def _rules(args) -> int:
+    if args.rules_command == "import":
+        from .rules_import import import_rules
+
+        report = import_rules(args.scorecard, args.output)
+        print(f"Wrote {report.indicators} indicator rules to {report.output}.")
+        if report.skipped:
+            print(f"{len(report.skipped)} cell(s) could not be imported; add them by hand:")
+            for line in report.skipped:
+                print(f"  {line}")
+        return 0
+    if args.rules_command == "check":
+        from .layout import load_layout
+        from .rules import load_rules
+
+        book = load_rules(args.path)
+        load_layout(book.layout_file)
+        print(f"OK: {len(book.rules)} indicator rules in {len(book.files)} file(s).")
+        return 0
+    if args.rules_command == "schema":
+        from .schema import rules_schema
+
+        text = json.dumps(rules_schema(), indent=2, ensure_ascii=False)
+        if args.output:
+            args.output.write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+        return 0
+    raise AssertionError(args.rules_command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,510 @@
+"""Editing an .xlsx/.xlsm package in place, keeping every part we do not own.
+
+Why not load and save with openpyxl?  openpyxl rebuilds the whole file from
+its object model and silently drops what it does not model: sparklines and
+other ``x14`` extensions, text boxes, threaded comments, the ribbon of an
+``.xlsm``.  A scorecard is years of the team's work, so cyps-xl edits the
+package instead: the zip members are copied byte for byte, and only the
+worksheet XML of cells we write and ``styles.xml`` (new formats appended,
+none changed) are re-serialised with lxml, which keeps unknown elements,
+extensions and namespace prefixes as they were.
+
+XML is parsed without DTDs, entities or network access, and any part that
+declares a DOCTYPE (which no OOXML part needs) is refused, so XML bombs and
+external entities never expand.  Archives whose parts would expand past
+:data:`MAX_EXPANDED_BYTES` are refused before anything is unpacked.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from .errors import CypsError
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+M = f"{{{NS_MAIN}}}"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+MAX_EXPANDED_BYTES = 1 << 30  # 1 GiB: far beyond any scorecard
+MAX_RATIO = 200  # deflate rarely beats ~100:1 on real XML
+
+MACRO_REL_TYPES = {
+    "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
+    "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",
+    "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility",
+    "http://schemas.microsoft.com/office/2006/relationships/vbaProjectSignature",
+}
+EXTERNAL_LINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink"
+CALC_CHAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
+WORKBOOK_XLSX_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False)
+BUILTIN_NUMFMTS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
+
+
+@dataclass(frozen=True)
+class CellStyle:
+    """What cyps-xl sets on a cell. None leaves that property as it is."""
+
+    fill: str | None = None  # "RRGGBB", or "none" to clear a fill
+    font_color: str | None = None  # "RRGGBB"
+    number_format: str | None = None
+    bold: bool | None = None
+
+
+def parse_xml(data: bytes, name: str, source: Path):
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in head:
+        raise CypsError(f"the part {name} declares a DOCTYPE or entities, which no Excel file does; refusing to read it.",
+                        file=source, hint="The file may be hostile; do not open it.")
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise CypsError(f"the part {name} is not well-formed XML ({exc}).", file=source,
+                        hint="The file is damaged; save it again from Excel.") from None
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+_REF_RE = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    match = _REF_RE.match(ref)
+    return int(match.group(2)), column_index(match.group(1))
+
+
+class Package:
+    """An OOXML package held in memory; parts are parsed only when touched."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            archive = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise CypsError(f"is not a readable workbook ({exc}).", file=self.path,
+                            hint="The file may be truncated or damaged; save it again from Excel.") from None
+        with archive:
+            infos = archive.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            if total > MAX_EXPANDED_BYTES or (total > 50_000_000 and total / packed > MAX_RATIO):
+                raise CypsError(f"expands to {total:,} bytes, far more than any scorecard; refusing to unpack it.",
+                                file=self.path, hint="The file may be a zip bomb; do not open it.")
+            self.infos = {i.filename: i for i in infos}
+            try:
+                self.parts = {i.filename: archive.read(i.filename) for i in infos}
+            except (zipfile.BadZipFile, EOFError, OSError, zlib_error()) as exc:
+                raise CypsError(f"cannot be unpacked ({exc}).", file=self.path,
+                                hint="The file is truncated or damaged; save it again from Excel.") from None
+        self._trees: dict = {}
+        self._dirty: set = set()
+        self.workbook_part = self._office_document()
+        self.sheet_parts = self._sheet_parts()
+        self._styles: Styles | None = None
+
+    # -- parts ---------------------------------------------------------------
+    def tree(self, name: str):
+        if name not in self._trees:
+            if name not in self.parts:
+                raise CypsError(f"the part {name} is missing.", file=self.path, hint="The file is damaged.")
+            self._trees[name] = parse_xml(self.parts[name], name, self.path)
+        return self._trees[name]
+
+    def touch(self, name: str) -> None:
+        self._dirty.add(name)
+
+    def remove_part(self, name: str) -> None:
+        self.parts.pop(name, None)
+        self.infos.pop(name, None)
+        self._trees.pop(name, None)
+        self._dirty.discard(name)
+        ct = self.tree("[Content_Types].xml")
+        for override in ct.findall(f"{{{NS_CT}}}Override"):
+            if override.get("PartName") == "/" + name:
+                ct.remove(override)
+                self.touch("[Content_Types].xml")
+
+    @staticmethod
+    def rels_name(part: str) -> str:
+        folder, base = posixpath.split(part)
+        return posixpath.join(folder, "_rels", base + ".rels")
+
+    def relationships(self, part: str):
+        name = self.rels_name(part) if part else "_rels/.rels"
+        if name not in self.parts:
+            return name, None
+        return name, self.tree(name)
+
+    @staticmethod
+    def resolve(source_part: str, target: str) -> str:
+        if target.startswith("/"):
+            return target.lstrip("/")
+        return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+    def _office_document(self) -> str:
+        _, rels = self.relationships("")
+        if rels is not None:
+            for rel in rels:
+                if rel.get("Type", "").endswith("/officeDocument"):
+                    return self.resolve("", rel.get("Target"))
+        raise CypsError("has no workbook part; it is not an Excel workbook.", file=self.path)
+
+    def _sheet_parts(self) -> dict:
+        workbook = self.tree(self.workbook_part)
+        _, rels = self.relationships(self.workbook_part)
+        targets = {rel.get("Id"): self.resolve(self.workbook_part, rel.get("Target")) for rel in (rels if rels is not None else [])}
+        sheets = {}
+        for sheet in workbook.iter(f"{M}sheet"):
+            rid = sheet.get(f"{{{NS_REL}}}id")
+            if rid in targets:
+                sheets[sheet.get("name")] = targets[rid]
+        return sheets
+
+    @property
+    def styles(self) -> "Styles":
+        if self._styles is None:
+            _, rels = self.relationships(self.workbook_part)
+            name = next(
+                self.resolve(self.workbook_part, r.get("Target")) for r in rels if r.get("Type", "").endswith("/styles")
+            )
+            self._styles = Styles(self.tree(name))
+            self.touch(name)
+        return self._styles
+
+    def sheet(self, name: str) -> "SheetEditor":
+        part = self.sheet_parts[name]
+        self.touch(part)
+        return SheetEditor(self.tree(part), self)
+
+    # -- whole-package changes for the issued copy ---------------------------
+    def freeze_formulas(self) -> list[str]:
+        """Replace every formula by its saved result. Returns cells that had no saved result."""
+        unsaved = []
+        for sheet_name, part in self.sheet_parts.items():
+            tree = self.tree(part)
+            changed = False
+            for cell in tree.iter(f"{M}c"):
+                formula = cell.find(f"{M}f")
+                if formula is None:
+                    continue
+                if cell.find(f"{M}v") is None and cell.get("t") != "inlineStr":
+                    unsaved.append(f"sheet '{sheet_name}', cell {cell.get('r')}")
+                cell.remove(formula)
+                if cell.get("t") == "str":
+                    value = cell.find(f"{M}v")
+                    text = value.text if value is not None else ""
+                    _set_inline_string(cell, text or "")
+                changed = True
+            if changed:
+                self.touch(part)
+        for rel_type in (CALC_CHAIN_REL,):
+            self._drop_related(self.workbook_part, {rel_type})
+        return unsaved
+
+    def drop_macros(self) -> None:
+        """Remove the VBA project, its signature and the ribbon; make it a plain .xlsx."""
+        self._drop_related(self.workbook_part, MACRO_REL_TYPES)
+        self._drop_related("", MACRO_REL_TYPES)
+        ct = self.tree("[Content_Types].xml")
+        for override in ct.findall(f"{{{NS_CT}}}Override"):
+            if override.get("PartName") == "/" + self.workbook_part and "macroEnabled" in override.get("ContentType", ""):
+                override.set("ContentType", WORKBOOK_XLSX_CT)
+                self.touch("[Content_Types].xml")
+        for name in [n for n in self.parts if n.lower().endswith("vbaproject.bin") or n.lower().startswith("customui")]:
+            self.remove_part(name)
+
+    def drop_external_links(self) -> None:
+        dropped = self._drop_related(self.workbook_part, {EXTERNAL_LINK_REL})
+        if dropped:
+            workbook = self.tree(self.workbook_part)
+            refs = workbook.find(f"{M}externalReferences")
+            if refs is not None:
+                workbook.remove(refs)
+            self.touch(self.workbook_part)
+
+    def _drop_related(self, source: str, types: set) -> list[str]:
+        rels_name, rels = self.relationships(source)
+        dropped = []
+        if rels is None:
+            return dropped
+        for rel in list(rels):
+            if rel.get("Type") in types:
+                if rel.get("TargetMode") != "External":
+                    target = self.resolve(source, rel.get("Target"))
+                    sub_rels = self.rels_name(target)
+                    self.remove_part(target)
+                    self.remove_part(sub_rels)
+                    dropped.append(target)
+                rels.remove(rel)
+                self.touch(rels_name)
+        return dropped
+
+    # -- saving ----------------------------------------------------------------
+    def to_bytes_map(self) -> dict:
+        out = {}
+        for name in self.parts:
+            if name in self._dirty and name in self._trees:
+                out[name] = etree.tostring(self._trees[name], xml_declaration=True, encoding="UTF-8", standalone=True)
+            else:
+                out[name] = self.parts[name]
+        return out
+
+    def save(self, target: Path) -> None:
+        """Write atomically: a temporary file beside the target, moved into place when complete."""
+        write_zip_atomically(Path(target), self.to_bytes_map(), self.infos)
+
+
+def zlib_error():
+    import zlib
+
+    return zlib.error
+
+
+def write_zip_atomically(target: Path, members: dict, infos: dict | None = None) -> None:
+    target = Path(target)
+    if not target.parent.exists():
+        raise CypsError("the output folder does not exist.", file=target, hint="Create the folder or choose another -o.")
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                names = sorted(members, key=lambda n: (n != "[Content_Types].xml",))
+                for name in names:
+                    info = zipfile.ZipInfo(name, date_time=(infos[name].date_time if infos and name in infos else (1980, 1, 1, 0, 0, 0)))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o600 << 16
+                    archive.writestr(info, members[name])
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _set_inline_string(cell, text: str) -> None:
+    for child in list(cell):
+        if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
+            cell.remove(child)
+    cell.set("t", "inlineStr")
+    inline = etree.SubElement(cell, f"{M}is")
+    node = etree.SubElement(inline, f"{M}t")
+    node.text = text
+    if text != text.strip() or "\n" in text:
+        node.set(XML_SPACE, "preserve")
+
+
+class SheetEditor:
+    """Cell-level edits to one worksheet's XML."""
+
+    def __init__(self, root, package: Package):
+        self.root = root
+        self.package = package
+        self.data = root.find(f"{M}sheetData")
+        self.rows = {int(row.get("r")): row for row in self.data.findall(f"{M}row") if row.get("r")}
+
+    def _row(self, number: int):
+        row = self.rows.get(number)
+        if row is not None:
+            return row
+        row = etree.Element(f"{M}row", r=str(number))
+        later = [n for n in self.rows if n > number]
+        if later:
+            self.rows[min(later)].addprevious(row)
+        else:
+            self.data.append(row)
+        self.rows[number] = row
+        return row
+
+    def cell(self, number: int, column: int):
+        row = self._row(number)
+        ref = f"{column_letter(column)}{number}"
+        for cell in row.findall(f"{M}c"):
+            existing = cell.get("r")
+            if existing == ref:
+                return cell
+            if existing and split_ref(existing)[1] > column:
+                new = etree.Element(f"{M}c", r=ref)
+                cell.addprevious(new)
+                self._inherit_style(new, row, column)
+                return new
+        new = etree.SubElement(row, f"{M}c", r=ref)
+        self._inherit_style(new, row, column)
+        return new
+
+    def _inherit_style(self, cell, row, column: int) -> None:
+        if row.get("customFormat") in ("1", "true") and row.get("s"):
+            cell.set("s", row.get("s"))
+            return
+        cols = self.root.find(f"{M}cols")
+        if cols is not None:
+            for col in cols.findall(f"{M}col"):
+                if int(col.get("min")) <= column <= int(col.get("max")) and col.get("style"):
+                    cell.set("s", col.get("style"))
+                    return
+
+    def set_value(self, number: int, column: int, value) -> None:
+        cell = self.cell(number, column)
+        for child in list(cell):
+            if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
+                cell.remove(child)
+        if "t" in cell.attrib:
+            del cell.attrib["t"]
+        if value is None or value == "":
+            return
+        if isinstance(value, bool):
+            cell.set("t", "b")
+            etree.SubElement(cell, f"{M}v").text = "1" if value else "0"
+        elif isinstance(value, (int, float)):
+            etree.SubElement(cell, f"{M}v").text = repr(float(value)) if isinstance(value, float) else str(value)
+        else:
+            _set_inline_string(cell, str(value))
+
+    def get_text(self, number: int, column: int) -> str | None:
+        row = self.rows.get(number)
+        if row is None:
+            return None
+        ref = f"{column_letter(column)}{number}"
+        for cell in row.findall(f"{M}c"):
+            if cell.get("r") == ref:
+                inline = cell.find(f"{M}is")
+                if inline is not None:
+                    return "".join(inline.itertext())
+                value = cell.find(f"{M}v")
+                return value.text if value is not None else None
+        return None
+
+    def set_style(self, number: int, column: int, style: CellStyle) -> None:
+        cell = self.cell(number, column)
+        base = int(cell.get("s", "0"))
+        derived = self.package.styles.derive(base, style)
+        if derived == 0 and "s" in cell.attrib:
+            del cell.attrib["s"]
+        elif derived != 0:
+            cell.set("s", str(derived))
+
+
+FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name", "family", "charset", "scheme"]
+
+
+class Styles:
+    """Append-only edits to styles.xml: existing formats are never changed."""
+
+    def __init__(self, root):
+        self.root = root
+        self.num_fmts = root.find(f"{M}numFmts")
+        self.fonts = root.find(f"{M}fonts")
+        self.fills = root.find(f"{M}fills")
+        self.xfs = root.find(f"{M}cellXfs")
+        self._cache: dict = {}
+        self._index = {
+            "font": {self._key(e): i for i, e in reversed(list(enumerate(self.fonts)))},
+            "fill": {self._key(e): i for i, e in reversed(list(enumerate(self.fills)))},
+            "xf": {self._key(e): i for i, e in reversed(list(enumerate(self.xfs)))},
+        }
+
+    @staticmethod
+    def _key(element) -> bytes:
+        return etree.tostring(element, method="c14n")
+
+    def _add(self, kind: str, container, element) -> int:
+        key = self._key(element)
+        found = self._index[kind].get(key)
+        if found is not None:
+            return found
+        container.append(element)
+        index = len(container) - 1
+        container.set("count", str(len(container)))
+        self._index[kind][key] = index
+        return index
+
+    def number_format_id(self, code: str) -> int:
+        if code in BUILTIN_NUMFMTS:
+            return BUILTIN_NUMFMTS[code]
+        if self.num_fmts is None:
+            self.num_fmts = etree.Element(f"{M}numFmts", count="0")
+            self.root.insert(0, self.num_fmts)
+        used = [int(f.get("numFmtId")) for f in self.num_fmts]
+        for fmt in self.num_fmts:
+            if fmt.get("formatCode") == code:
+                return int(fmt.get("numFmtId"))
+        new_id = max([163, *used]) + 1
+        etree.SubElement(self.num_fmts, f"{M}numFmt", numFmtId=str(new_id), formatCode=code)
+        self.num_fmts.set("count", str(len(self.num_fmts)))
+        return new_id
+
+    def derive(self, base: int, style: CellStyle) -> int:
+        key = (base, style)
+        if key in self._cache:
+            return self._cache[key]
+        xf = copy.deepcopy(self.xfs[base] if base < len(self.xfs) else self.xfs[0])
+        if style.number_format is not None:
+            xf.set("numFmtId", str(self.number_format_id(style.number_format)))
+            xf.set("applyNumberFormat", "1")
+        if style.font_color is not None or style.bold is not None:
+            font = copy.deepcopy(self.fonts[int(xf.get("fontId", "0"))])
+            if style.font_color is not None:
+                _set_font_child(font, "color", rgb="FF" + style.font_color)
+            if style.bold is not None:
+                existing = font.find(f"{M}b")
+                if style.bold and existing is None:
+                    _set_font_child(font, "b")
+                elif not style.bold and existing is not None:
+                    font.remove(existing)
+            xf.set("fontId", str(self._add("font", self.fonts, font)))
+            xf.set("applyFont", "1")
+        if style.fill is not None:
+            if style.fill == "none":
+                xf.set("fillId", "0")
+            else:
+                fill = etree.Element(f"{M}fill")
+                pattern = etree.SubElement(fill, f"{M}patternFill", patternType="solid")
+                etree.SubElement(pattern, f"{M}fgColor", rgb="FF" + style.fill)
+                etree.SubElement(pattern, f"{M}bgColor", indexed="64")
+                xf.set("fillId", str(self._add("fill", self.fills, fill)))
+            xf.set("applyFill", "1")
+        index = self._add("xf", self.xfs, xf)
+        self._cache[key] = index
+        return index
+
+
+def _set_font_child(font, tag: str, **attrs) -> None:
+    existing = font.find(f"{M}{tag}")
+    if existing is not None:
+        font.remove(existing)
+    element = etree.Element(f"{M}{tag}", **attrs)
+    position = FONT_ORDER.index(tag)
+    for index, child in enumerate(font):
+        local = etree.QName(child).localname
+        if local in FONT_ORDER and FONT_ORDER.index(local) > position:
+            font.insert(index, element)
+            return
+    font.append(element)

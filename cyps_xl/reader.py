@@ -1,0 +1,259 @@
+"""Reading the team's scorecard workbook into plain data.
+
+The reader finds each sheet's table by its column titles (see
+``rules/layout.yaml``), wherever the header row is and in any column order,
+and returns :class:`ScoreTable` objects the engine can rate without knowing
+anything about Excel.  It never writes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CypsError, cell_place
+from .layout import Layout
+from .values import Reading, read_cell
+
+PLAN_CODE_RE = re.compile(r"^(TB|CH)\s*\d", re.IGNORECASE)
+REF_RE = re.compile(r"^\d+(\.\d+)*[a-z]?$", re.IGNORECASE)
+MONTH_TEXT_RE = re.compile(r"^([A-Za-z]{3})[- ](\d{2}|\d{4})")
+
+
+@dataclass(frozen=True)
+class MonthColumn:
+    column: int
+    label: str
+    date: dt.date | None
+
+
+@dataclass
+class ScoreRow:
+    row: int
+    section: str | None
+    ref: str | None  # the reference of the indicator block this row belongs to
+    title: str | None  # the row's own title, else its block's
+    part: str | None  # Families / Children / Duty..., else the DATA NOTE for sub-rows
+    data_note: str | None
+    months: list[Reading]
+    outturn: Reading
+    previous_year: Reading
+    polarity_text: str | None
+    tolerance_text: dict  # red/amber/green -> raw cell value
+    number_format: str | None  # of the latest month cell, as the team left it
+    first_in_block: bool = True
+
+
+@dataclass
+class ScoreTable:
+    sheet: str
+    header_rows: tuple  # (first, last) 1-based
+    columns: dict  # key -> 1-based column
+    months: list[MonthColumn]
+    rows: list[ScoreRow] = field(default_factory=list)
+    title_block: dict = field(default_factory=dict)  # key -> (cell, text)
+
+    @property
+    def latest(self) -> MonthColumn | None:
+        return self.months[-1] if self.months else None
+
+
+@dataclass
+class Scorecard:
+    path: Path
+    tables: list[ScoreTable]
+    macro_enabled: bool
+
+
+def open_workbook(path: Path, *, data_only: bool = True):
+    """Load with openpyxl, turning every way a file can be unreadable into one message."""
+    import openpyxl
+
+    path = Path(path)
+    if not path.exists():
+        raise CypsError("file not found.", file=path, hint="Check the path and the file name.")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise CypsError(
+            "is an old Excel 97-2003 (.xls) workbook.", file=path,
+            hint="Open it in Excel and Save As 'Excel Workbook (.xlsx)', then run again.",
+        )
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise CypsError(
+            "is password-protected (encrypted) or an old binary workbook.", file=path,
+            hint="Remove the password in Excel (File > Info > Protect Workbook) and save as .xlsx.",
+        )
+    if not zipfile.is_zipfile(path):
+        raise CypsError("is not an Excel workbook (.xlsx/.xlsm).", file=path, hint="Check you chose the right file.")
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns that it cannot keep sparklines; the reader only reads, and the
+            # writer (cyps_xl.package) keeps them, so the warning would only alarm users.
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(path, data_only=data_only, keep_links=False)
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as exc:
+        raise CypsError(f"cannot be read as a workbook ({exc}).", file=path,
+                        hint="The file may be truncated or damaged; save it again from Excel.") from None
+
+
+def read_scorecard(path: Path, layout: Layout) -> Scorecard:
+    path = Path(path)
+    book = open_workbook(path)
+    tables = []
+    for sheet in book.worksheets:
+        table = read_sheet(sheet, layout, path)
+        if table is not None:
+            tables.append(table)
+    if not tables:
+        raise CypsError(
+            "no scorecard table found: no sheet has a header row with REF NO. and INDICATOR columns.",
+            file=path, hint=f"Check the column titles, or add yours to {layout.source.name}.",
+        )
+    return Scorecard(path=path, tables=tables, macro_enabled=path.suffix.lower() == ".xlsm")
+
+
+def _find_header(sheet, layout: Layout, path: Path):
+    limit = min(sheet.max_row or 0, layout.header_search_rows)
+    for row in sheet.iter_rows(min_row=1, max_row=limit):
+        found = {}
+        for cell in row:
+            key = layout.classify(cell.value) if isinstance(cell.value, str) else None
+            if key and key not in found:
+                found[key] = cell
+        if "indicator" in found or "ref" in found:
+            missing = [k for k in layout.required if k not in found]
+            if not missing:
+                return row[0].row
+            if len(found) >= 3:  # clearly a header row, but incomplete
+                title = {"ref": "REF NO.", "indicator": "INDICATOR"}.get(missing[0], missing[0])
+                raise CypsError(
+                    f"the header row has no {title} column.", file=path,
+                    place=f"sheet '{sheet.title}', row {row[0].row}",
+                    hint=f"Add a '{title}' column title, or add your title to {layout.source.name}.",
+                )
+    return None
+
+
+def read_sheet(sheet, layout: Layout, path: Path) -> ScoreTable | None:
+    header = _find_header(sheet, layout, path)
+    if header is None:
+        return None
+    width = sheet.max_column
+    top = [sheet.cell(header, c).value for c in range(1, width + 1)]
+    below = [sheet.cell(header + 1, c).value for c in range(1, width + 1)]
+    two_rows = _is_second_header_row(below, layout)
+    columns: dict = {}
+    months: list[MonthColumn] = []
+    for index in range(width):
+        title = below[index] if two_rows and below[index] not in (None, "") else top[index]
+        column = index + 1
+        if isinstance(title, (dt.datetime, dt.date)):
+            date = title.date() if isinstance(title, dt.datetime) else title
+            months.append(MonthColumn(column, date.strftime("%b-%y"), date))
+            continue
+        if layout.is_month_title(title):
+            months.append(MonthColumn(column, str(title).strip(), _month_date(str(title))))
+            continue
+        key = layout.classify(title)
+        if key and key not in columns:
+            columns[key] = column
+    if all(m.date for m in months):
+        months.sort(key=lambda m: m.date)
+    table = ScoreTable(sheet.title, (header, header + 1 if two_rows else header), columns, months)
+    table.title_block = _title_block(sheet, header, layout)
+    _read_rows(sheet, table)
+    return table
+
+
+def _is_second_header_row(values, layout: Layout) -> bool:
+    recognised = sum(
+        1 for v in values
+        if isinstance(v, (dt.datetime, dt.date)) or layout.classify(v) or layout.is_month_title(v)
+    )
+    return recognised >= 2
+
+
+def _month_date(text: str) -> dt.date | None:
+    match = MONTH_TEXT_RE.match(text.strip())
+    if not match:
+        return None
+    try:
+        year = int(match.group(2))
+        year = year + 2000 if year < 100 else year
+        return dt.datetime.strptime(f"{match.group(1).title()} {year}", "%b %Y").date()
+    except ValueError:
+        return None
+
+
+def _title_block(sheet, header: int, layout: Layout) -> dict:
+    found = {}
+    for row in sheet.iter_rows(min_row=1, max_row=max(header - 1, 0)):
+        for cell in row:
+            if isinstance(cell.value, str):
+                text = cell.value.strip()
+                for key, prefix in layout.title_block.items():
+                    if key not in found and text.lower().startswith(prefix.lower()):
+                        found[key] = (cell.coordinate, text)
+    return found
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _tolerance_value(cell):
+    """Tolerance cells are text; a number formatted as % is read as '87%'."""
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        return f"{format(value * 100, '.10g')}%"
+    return value
+
+
+def _read_rows(sheet, table: ScoreTable) -> None:
+    cols = table.columns
+    get = lambda r, key: sheet.cell(r, cols[key]).value if key in cols else None  # noqa: E731
+    section = None
+    block_ref = block_title = None
+    for r in range(table.header_rows[1] + 1, (sheet.max_row or 0) + 1):
+        ref_text = _text(get(r, "ref"))
+        title = _text(get(r, "indicator"))
+        note = _text(get(r, "data_note"))
+        month_values = [sheet.cell(r, m.column).value for m in table.months]
+        has_data = any(v not in (None, "") for v in month_values) or get(r, "outturn") not in (None, "")
+        if ref_text and not REF_RE.match(ref_text) and not title and not note:
+            section, block_ref, block_title = ref_text, None, None  # a section band such as FIRST RESPONSE
+            continue
+        if not (ref_text or title or note or has_data):
+            continue
+        first = bool(ref_text)
+        if ref_text:
+            block_ref, block_title = ref_text, title
+        part = _text(get(r, "part"))
+        if part and PLAN_CODE_RE.match(part):
+            part = None  # a council-plan code such as TB3, not a sub-row label
+        if not first and not part:
+            part = note  # a sub-row such as the % row under a count: told apart by its DATA NOTE
+        latest_cell = sheet.cell(r, table.latest.column) if table.latest else None
+        table.rows.append(ScoreRow(
+            row=r, section=section, ref=block_ref, title=title or block_title, part=part, data_note=note,
+            months=[read_cell(v) for v in month_values],
+            outturn=read_cell(get(r, "outturn")), previous_year=read_cell(get(r, "previous_year")),
+            polarity_text=_text(get(r, "polarity")),
+            tolerance_text={band: _tolerance_value(sheet.cell(r, cols[band])) for band in ("red", "amber", "green") if band in cols},
+            number_format=latest_cell.number_format if latest_cell is not None else None,
+            first_in_block=first,
+        ))
+
+
+def place(table: ScoreTable, row: int, key: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return cell_place(table.sheet, f"{get_column_letter(table.columns[key])}{row}")

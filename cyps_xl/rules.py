@@ -1,0 +1,250 @@
+"""The rules library: polarity and tolerances per indicator, plus house style.
+
+A rules folder holds
+
+* ``settings.yaml`` - RAG labels, colours, DOT symbols, number formats per DATA NOTE;
+* ``layout.yaml``   - the column titles the reader looks for (see :mod:`cyps_xl.layout`);
+* any other ``*.yaml`` - indicators, grouped by the sheet they appear on.
+
+Rows are matched to rules by REF NO. (and, inside a multi-row indicator, by
+the row's part - "Children", "%" - or its own title), failing that by the
+normalised indicator title, so one library serves reports whose references
+differ.  Everything is validated on load and every problem names the YAML
+file and line.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CypsError
+from .tolerances import BANDS, POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
+from .yamlfile import LineDict, check_keys, load_yaml
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_RULES = PACKAGE_ROOT / "rules"
+
+SETTINGS_KEYS = {"labels", "colours", "dot_symbols", "number_formats", "default_number_format", "created_by", "contact"}
+INDICATOR_FILE_KEYS = {"sheets", "description"}
+SHEET_KEYS = {"indicators", "title"}
+INDICATOR_KEYS = {"ref", "title", "part", "polarity", "tolerances", "number_format", "note"}
+
+
+@dataclass(frozen=True)
+class Style:
+    labels: dict
+    colours: dict
+    dot_symbols: dict
+    number_formats: dict
+    default_number_format: str
+    created_by: str | None = None
+    contact: str | None = None
+
+    def number_format_for(self, data_note: str | None) -> str:
+        key = normalise(data_note or "")
+        for note, fmt in self.number_formats.items():
+            if normalise(note) == key:
+                return fmt
+        return self.default_number_format
+
+
+@dataclass(frozen=True)
+class IndicatorRule:
+    sheet: str
+    ref: str | None
+    title: str | None
+    part: str | None
+    polarity: str
+    tolerances: Tolerances
+    number_format: str | None
+    note: str | None
+    source: str  # "rules/social_care.yaml line 12"
+
+
+@dataclass
+class RuleBook:
+    style: Style
+    rules: list[IndicatorRule] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    layout_file: Path | None = None
+
+    def for_sheet(self, sheet: str) -> list[IndicatorRule]:
+        key = normalise(sheet)
+        return [rule for rule in self.rules if normalise(rule.sheet) == key]
+
+    def match(self, sheet: str, ref: str | None, part: str | None, title: str | None) -> IndicatorRule | None:
+        """The rule for one scorecard row, or None when the library has none."""
+        local = self.for_sheet(sheet)
+        if ref:
+            same_ref = [r for r in local if r.ref == ref]
+            found = _pick(same_ref, part, title)
+            if found:
+                return found
+        if title:
+            wanted = normalise(title)
+            by_title = [r for r in (local or self.rules) if r.title and normalise(r.title) == wanted]
+            found = _pick(by_title, part, title)
+            if found:
+                return found
+        return None
+
+
+def _pick(candidates: list[IndicatorRule], part: str | None, title: str | None) -> IndicatorRule | None:
+    """Choose among rules sharing a reference: by part, then title, then the one without a part."""
+    if part:
+        narrowed = [r for r in candidates if r.part and normalise(r.part) == normalise(part)]
+        candidates = narrowed or candidates
+    if len(candidates) == 1:
+        return candidates[0]
+    if title:
+        by_title = [r for r in candidates if r.title and normalise(r.title) == normalise(title)]
+        if len(by_title) == 1:
+            return by_title[0]
+    unparted = [r for r in candidates if not r.part]
+    if not part and len(unparted) == 1:
+        return unparted[0]
+    return None
+
+
+def normalise(text: str) -> str:
+    """Lower case, punctuation and runs of spaces removed: for matching titles."""
+    text = str(text).lower().replace("&", " and ")
+    text = re.sub(r"[^a-z0-9%<>+]+", " ", text)
+    return " ".join(text.split())
+
+
+def load_rules(path: Path | None = None) -> RuleBook:
+    """Load a rules folder (or one indicators file, with the bundled settings)."""
+    path = Path(path) if path else BUNDLED_RULES
+    if not path.exists():
+        raise CypsError("rules not found.", file=path, hint="Give a rules folder or YAML file with --rules.")
+    if path.is_dir():
+        folder, indicator_files = path, sorted(
+            p for p in path.glob("*.y*ml") if p.name not in {"settings.yaml", "layout.yaml"}
+        )
+    else:
+        folder, indicator_files = path.parent, [path]
+    settings_file = folder / "settings.yaml"
+    if not settings_file.exists():
+        settings_file = BUNDLED_RULES / "settings.yaml"
+    layout_file = folder / "layout.yaml"
+    book = RuleBook(style=_load_style(settings_file), layout_file=layout_file if layout_file.exists() else None)
+    for file in indicator_files:
+        book.rules.extend(_load_indicator_file(file))
+        book.files.append(file)
+    _check_duplicates(book.rules)
+    return book
+
+
+def _load_style(path: Path) -> Style:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise CypsError("should be a mapping of settings.", file=path, place="line 1")
+    check_keys(data, SETTINGS_KEYS, path, "settings")
+    for key in ("labels", "colours", "dot_symbols"):
+        if key in data and not isinstance(data[key], dict):
+            raise CypsError(f"'{key}' should be a mapping.", file=path, place=f"line {data.line_of(key)}")
+    labels = {"red": "Red", "amber": "Amber", "green": "Green", **(data.get("labels") or {})}
+    colours = {
+        "red": "FF0000", "amber": "FFC000", "green": "00B050",
+        "improving": "00B050", "declining": "FF0000", "neutral": "000000",
+        **(data.get("colours") or {}),
+    }
+    for name, value in colours.items():
+        if not re.fullmatch(r"#?[0-9A-Fa-f]{6}", str(value)):
+            line = (data.get("colours") or LineDict()).line_of(name) if isinstance(data.get("colours"), LineDict) else 1
+            raise CypsError(
+                f"colour '{name}' is '{value}', not a hex colour.", file=path, place=f"line {line}",
+                hint="Write it as six hex digits, for example 'FFC000'.",
+            )
+    colours = {k: str(v).lstrip("#").upper() for k, v in colours.items()}
+    symbols = {"up": "↑", "down": "↓", "same": "→", **(data.get("dot_symbols") or {})}
+    return Style(
+        labels=labels, colours=colours, dot_symbols=symbols,
+        number_formats=dict(data.get("number_formats") or {}),
+        default_number_format=str(data.get("default_number_format", "General")),
+        created_by=data.get("created_by"), contact=data.get("contact"),
+    )
+
+
+def _load_indicator_file(path: Path) -> list[IndicatorRule]:
+    data = load_yaml(path)
+    if data is None:
+        return []
+    if not isinstance(data, dict) or "sheets" not in data:
+        raise CypsError(
+            "an indicators file should start with 'sheets:'.", file=path, place="line 1",
+            hint="See rules/social_care.yaml for the layout.",
+        )
+    check_keys(data, INDICATOR_FILE_KEYS, path, "an indicators file")
+    sheets = data["sheets"]
+    if not isinstance(sheets, dict):
+        raise CypsError("'sheets' should map sheet names to their indicators.", file=path, place=f"line {data.line_of('sheets')}")
+    rules = []
+    for sheet, body in sheets.items():
+        if not isinstance(body, dict):
+            raise CypsError(f"sheet '{sheet}' should have 'indicators:'.", file=path, place=f"line {sheets.line_of(sheet)}")
+        check_keys(body, SHEET_KEYS, path, f"sheet '{sheet}'")
+        items = body.get("indicators") or []
+        if not isinstance(items, list):
+            raise CypsError("'indicators' should be a list.", file=path, place=f"line {body.line_of('indicators')}")
+        for item in items:
+            rules.append(_load_indicator(item, str(sheet), path))
+    return rules
+
+
+def _load_indicator(item, sheet: str, path: Path) -> IndicatorRule:
+    if not isinstance(item, LineDict):
+        raise CypsError("each indicator should be a mapping with ref, title, polarity.", file=path,
+                        place=f"line {getattr(item, 'line', '?')}")
+    check_keys(item, INDICATOR_KEYS, path, "an indicator")
+    where = lambda key: f"line {item.line_of(key)}"  # noqa: E731
+    if not item.get("ref") and not item.get("title"):
+        raise CypsError("an indicator needs a 'ref' or a 'title' to be matched by.", file=path, place=where("ref"))
+    polarity = str(item.get("polarity", "")).strip().lower()
+    if polarity not in POLARITIES:
+        raise CypsError(
+            f"unknown polarity '{item.get('polarity')}'.", file=path, place=where("polarity"),
+            hint="Use high, low or info (what good performance is).",
+        )
+    tolerances = Tolerances()
+    raw = item.get("tolerances")
+    if raw is not None:
+        if not isinstance(raw, LineDict):
+            raise CypsError("'tolerances' should map red/amber/green to texts such as '<87%'.", file=path, place=where("tolerances"))
+        check_keys(raw, set(BANDS), path, "tolerances")
+        parsed = {}
+        for band in BANDS:
+            try:
+                parsed[band] = parse_band(raw.get(band))
+            except ToleranceSyntaxError as exc:
+                raise CypsError(f"{band} tolerance: {exc}.", file=path, place=f"line {raw.line_of(band)}") from None
+        tolerances = Tolerances(**parsed)
+        for problem in tolerances.problems(polarity):
+            raise CypsError(f"tolerances of {_label(item)}: {problem}.", file=path, place=where("tolerances"))
+    ref = item.get("ref")
+    return IndicatorRule(
+        sheet=sheet, ref=str(ref).strip() if ref is not None else None,
+        title=item.get("title"), part=str(item["part"]) if item.get("part") is not None else None,
+        polarity=polarity, tolerances=tolerances,
+        number_format=item.get("number_format"), note=item.get("note"),
+        source=f"{path.name} line {item.line}",
+    )
+
+
+def _label(item) -> str:
+    bits = [f"ref {item.get('ref')}" if item.get("ref") else None, f"'{item.get('part')}'" if item.get("part") else None]
+    return " ".join(b for b in bits if b) or f"'{item.get('title')}'"
+
+
+def _check_duplicates(rules: list[IndicatorRule]) -> None:
+    seen: dict = {}
+    for rule in rules:
+        key = (normalise(rule.sheet), rule.ref, normalise(rule.part or ""), normalise(rule.title or ""))
+        if key in seen:
+            raise CypsError(
+                f"ref {rule.ref} {('part ' + rule.part) if rule.part else ''} on sheet '{rule.sheet}' is defined twice "
+                f"(also at {seen[key]}).", place=rule.source, hint="Give each row of a multi-row indicator its own 'part'.",
+            )
+        seen[key] = rule.source

@@ -1,0 +1,87 @@
+"""Cell values as the scorecard shows them.
+
+A scorecard cell holds a number, a text placeholder ("-", "n/a",
+"Temporarily suspended"), an Excel error, or nothing.  :class:`Reading`
+keeps the number *and* the reason it is missing, because a placeholder is
+"no value, for this reason" - never an error and never zero.
+
+Comparisons are made at the precision the cell displays (Excel rounds the
+stored double to 15 significant digits, then half away from zero to the
+format's decimals), so 0.76999999 shown as 77.0% counts as 77.0%.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
+
+# Text the team types instead of a figure.  Matched case-insensitively after
+# trimming; anything starting with one of the prefixes counts too
+# ("Available in May", "New measure 2022/23").
+PLACEHOLDERS = frozenset({"", "-", "–", "—", "n/a", "na", "n.a.", "tbc", "nil return", "not available"})
+PLACEHOLDER_PREFIXES = ("temporarily suspended", "available in", "new measure", "not yet available", "awaiting", "data not")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value cell: the number if there is one, else why not."""
+
+    number: float | None
+    reason: str | None = None  # the placeholder text, verbatim, when number is None
+    error: str | None = None  # an Excel error value such as "#N/A"
+
+    @property
+    def present(self) -> bool:
+        return self.number is not None
+
+
+NUMBER_RE = re.compile(r"^\s*([-+]?\d[\d,]*(?:\.\d+)?|[-+]?\.\d+)\s*(%?)\s*$")
+
+
+def read_cell(raw) -> Reading:
+    """Classify a raw cell value (as openpyxl or xlwings returns it)."""
+    if raw is None:
+        return Reading(None, None)
+    if isinstance(raw, bool):
+        return Reading(None, str(raw))
+    if isinstance(raw, (int, float)):
+        return Reading(float(raw))
+    text = str(raw).strip()
+    if text.upper() in EXCEL_ERRORS:
+        return Reading(None, text, error=text.upper())
+    match = NUMBER_RE.match(text)
+    if match:  # a number typed as text, e.g. "87.0%" or "1,234"
+        number = float(match.group(1).replace(",", ""))
+        return Reading(number / 100 if match.group(2) else number)
+    return Reading(None, text)
+
+
+def is_placeholder(text: str) -> bool:
+    lowered = text.strip().lower()
+    return lowered in PLACEHOLDERS or lowered.startswith(PLACEHOLDER_PREFIXES)
+
+
+def as_displayed(number: float, decimals: int, percent: bool) -> Decimal:
+    """The number as the cell shows it, in display units (percent points for % cells)."""
+    exact = Decimal(format(number, ".15g"))
+    if percent:
+        exact = exact.scaleb(2)
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+_DECIMALS_RE = re.compile(r"0\.(0+)")
+
+
+def format_precision(number_format: str | None) -> tuple[int, bool]:
+    """Decimals and percent-ness of an Excel number format such as '0.0%'."""
+    if not number_format or number_format == "General":
+        return 2, False  # General shows up to ~10 digits; 2 keeps comparisons sane
+    section = number_format.split(";")[0]
+    section = re.sub(r'"[^"]*"|\[[^\]]*\]', "", section)  # drop literals and colours
+    percent = "%" in section
+    match = _DECIMALS_RE.search(section)
+    return (len(match.group(1)) if match else 0), percent
