@@ -1,0 +1,106 @@
+from decimal import Decimal
+
+import pytest
+
+from cyps_xl.engine import Measure, direction_of_travel, rag_rating
+from cyps_xl.tolerances import ToleranceSyntaxError, parse_band, parse_tolerances
+from cyps_xl.values import Reading, as_displayed, read_cell
+
+
+@pytest.mark.parametrize("text, kind, low, high, percent, note", [
+    ("<87%", "lt", "87", None, True, None),
+    ("87%+", "ge", "87", None, True, None),
+    ("95.2+", "ge", "95.2", None, False, None),
+    ("<256.0 (22/23)", "lt", "256.0", None, False, "22/23"),
+    ("85%>", "ge", "85", None, True, None),
+    ("50-70%", "range", "50", "70", True, None),
+    ("2.2%", "target", "2.2", None, True, None),
+    ("(2022) 65.2%", "target", "65.2", None, True, "2022"),
+    ("70%", "target", "70", None, True, None),
+])
+def test_every_published_form_parses(text, kind, low, high, percent, note):
+    band = parse_band(text)
+    assert (band.kind, band.low, band.high, band.percent, band.note) == (
+        kind, Decimal(low), Decimal(high) if high else None, percent, note)
+
+
+@pytest.mark.parametrize("text", ["-", "", None, "n/a"])
+def test_absent_bands(text):
+    assert parse_band(text) is None
+
+
+def test_descriptive_targets_are_refused_not_guessed():
+    with pytest.raises(ToleranceSyntaxError, match="Lower than same qtr"):
+        parse_band("Lower than same qtr previous year")
+
+
+@pytest.mark.parametrize("value, expected", [("86.9", "red"), ("87.0", "amber"), ("94.9", "amber"), ("95.0", "green")])
+def test_standard_ladder_high(value, expected):
+    assert parse_tolerances("<87%", "87%+", "95%+").rate(Decimal(value), "high") == expected
+
+
+@pytest.mark.parametrize("value, expected", [("35", "red"), ("30", "red"), ("22", "amber"), ("21.9", "green")])
+def test_ladder_low_picks_the_worst_matching_band(value, expected):
+    assert parse_tolerances("30%+", "22%+", "<22%").rate(Decimal(value), "low") == expected
+
+
+def test_red_band_may_be_the_high_side_with_no_amber():
+    t = parse_tolerances("95.2+", "-", "<95.2")
+    assert t.rate(Decimal("95.2"), "low") == "red" and t.rate(Decimal("95.1"), "low") == "green"
+
+
+def test_green_only_target_missed_is_red():
+    t = parse_tolerances(None, None, "<85")
+    assert t.rate(Decimal("84.9"), "low") == "green" and t.rate(Decimal("85.0"), "low") == "red"
+
+
+def test_value_is_compared_as_displayed():
+    measure = Measure("high", parse_tolerances("<77%", "77%+", "90%+"), "0.0%", None)
+    assert rag_rating(Reading(0.76999999), measure).band == "amber"  # shown as 77.0%
+    assert rag_rating(Reading(0.7694), measure).band == "red"  # shown as 76.9%
+    assert as_displayed(0.9045, 1, True) == Decimal("90.5")  # Excel rounds half away from zero
+
+
+def test_percent_tolerances_need_a_percent_row():
+    measure = Measure("high", parse_tolerances("<65%", "65%+", "75%+"), "0", None)
+    rag = rag_rating(Reading(52), measure)
+    assert rag.band is None and "tolerances are in %" in rag.reason
+
+
+@pytest.mark.parametrize("red, amber, green, polarity, message", [
+    ("103.6+", "98.8+", "<98.7", "low", "gap: 98.7 is in no band"),
+    ("<87%", "87%+", "95%+", "low", "contradicts 'good performance is low'"),
+    ("<90%", "-", "85%+", "high", "overlap"),
+    ("<87%", "87%+", "95%+", "info", "not rated"),
+])
+def test_band_problems_are_explained(red, amber, green, polarity, message):
+    problems = parse_tolerances(red, amber, green).problems(polarity)
+    assert problems and message in problems[0]
+
+
+def test_published_bands_have_no_problems():
+    assert parse_tolerances("10.2%+", "2.2%+", "<2.2%").problems("low") == []
+    assert parse_tolerances("<87%", "87%+", "95%+").problems("high") == []
+
+
+@pytest.mark.parametrize("now, before, polarity, direction, trend", [
+    (0.922, 0.884, "high", "up", "improving"),
+    (0.160, 0.138, "low", "up", "declining"),
+    (0.794, 0.7941, "high", "same", "neutral"),  # both shown as 79.4%
+    (216, 158, "info", "up", "neutral"),
+    (380.5, 394.1, "low", "down", "improving"),
+])
+def test_direction_of_travel(now, before, polarity, direction, trend):
+    fmt = "0.0%" if isinstance(now, float) and now < 1 else "0.0"
+    dot = direction_of_travel(Reading(now), Reading(before), polarity, fmt)
+    assert (dot.direction, dot.trend) == (direction, trend)
+
+
+def test_placeholders_are_no_value_with_the_reason_kept():
+    for text in ("-", "n/a", "Temporarily suspended", "Available in May", "New measure 2022/23"):
+        reading = read_cell(text)
+        assert reading.number is None and reading.reason == text
+    dot = direction_of_travel(read_cell(6), read_cell("-"), "info", "0")
+    assert dot.direction is None and "'-'" in dot.reason
+    assert read_cell("#N/A").error == "#N/A"
+    assert read_cell(0).number == 0.0  # a real zero stays a zero
