@@ -88,10 +88,10 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     apply_changes(package, report.changes)
     unsaved = package.freeze_formulas()
     if unsaved:
+        more = f" (and {len(unsaved) - 1} more cell(s) like it)" if len(unsaved) > 1 else ""
         raise CypsError(
-            f"{unsaved[0]} holds a formula with no saved result, so its value cannot be issued"
-            + (f" ({len(unsaved) - 1} more such cells)" if len(unsaved) > 1 else "") + ".",
-            file=source, hint="Open the workbook in Excel, let it calculate, save it, and run again.",
+            f"this formula has no saved result, so its value cannot be issued{more}.", file=source, place=unsaved[0],
+            hint="Open the workbook in Excel, let it calculate, save it, and run again.",
         )
     package.drop_macros()
     package.drop_external_links()
