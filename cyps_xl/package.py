@@ -98,11 +98,29 @@ def split_ref(ref: str) -> tuple[int, int]:
     return int(match.group(2)), column_index(match.group(1))
 
 
+def ensure_workbook_file(path: Path) -> None:
+    """Refuse, with a useful message, anything that is not an .xlsx/.xlsm package."""
+    path = Path(path)
+    if not path.is_file():
+        raise CypsError("file not found.", file=path, hint="Check the path and the file name.")
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if path.suffix.lower() == ".xls":
+        raise CypsError("is an old Excel 97-2003 (.xls) workbook.", file=path,
+                        hint="Open it in Excel and Save As 'Excel Workbook (.xlsx)', then run again.")
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise CypsError("is password-protected (encrypted) or an old binary workbook.", file=path,
+                        hint="Remove the password in Excel (File > Info > Protect Workbook) and save as .xlsx.")
+    if not magic.startswith(b"PK"):
+        raise CypsError("is not an Excel workbook (.xlsx/.xlsm).", file=path, hint="Check you chose the right file.")
+
+
 class Package:
     """An OOXML package held in memory; parts are parsed only when touched."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        ensure_workbook_file(self.path)
         try:
             archive = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError) as exc:

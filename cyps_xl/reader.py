@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .errors import CypsError, cell_place
 from .layout import Layout
+from .package import ensure_workbook_file
 from .values import Reading, read_cell
 
 PLAN_CODE_RE = re.compile(r"^(TB|CH)\s*\d", re.IGNORECASE)
@@ -73,23 +74,7 @@ def open_workbook(path: Path, *, data_only: bool = True):
     import openpyxl
 
     path = Path(path)
-    if not path.exists():
-        raise CypsError("file not found.", file=path, hint="Check the path and the file name.")
-    suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise CypsError(
-            "is an old Excel 97-2003 (.xls) workbook.", file=path,
-            hint="Open it in Excel and Save As 'Excel Workbook (.xlsx)', then run again.",
-        )
-    with path.open("rb") as handle:
-        magic = handle.read(8)
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise CypsError(
-            "is password-protected (encrypted) or an old binary workbook.", file=path,
-            hint="Remove the password in Excel (File > Info > Protect Workbook) and save as .xlsx.",
-        )
-    if not zipfile.is_zipfile(path):
-        raise CypsError("is not an Excel workbook (.xlsx/.xlsm).", file=path, hint="Check you chose the right file.")
+    ensure_workbook_file(path)
     try:
         with warnings.catch_warnings():
             # openpyxl warns that it cannot keep sparklines; the reader only reads, and the
