@@ -23,7 +23,7 @@ class CypsError(Exception):
     def __str__(self) -> str:
         where = ""
         if self.file is not None:
-            where = Path(self.file).name
+            where = str(self.file)
             if self.place:
                 where += f", {self.place}"
             where += ": "

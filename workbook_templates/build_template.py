@@ -189,7 +189,7 @@ def _write_sheet(workbook, f, name: str, rows: list[dict]) -> None:
             ws.write_blank(r, after[key], None, fmt)
         if any(isinstance(v, float) for v in history(row)):
             span = f"'{name}'!{xl_rowcol_to_cell(r, month_cols[0])}:{xl_rowcol_to_cell(r, month_cols[-1])}"
-            ws.add_sparkline(r, after["trend"], {"range": span, "type": "column", "series_color": "#1F3864",
+            ws.add_sparkline(r, after["trend"], {"range": span, "type": "column", "series_color": "#2E75B6",
                                                  "negative_points": True, "show_hidden": True})
         r += 1
 
