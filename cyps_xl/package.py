@@ -319,6 +319,9 @@ def write_zip_atomically(target: Path, members: dict, infos: dict | None = None)
                     archive.writestr(info, members[name])
             raw.flush()
             os.fsync(raw.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual permissions
         os.replace(temp, target)
     except BaseException:
         try:
