@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .benchmarks import benchmark_changes, load_benchmarks
-from .changes import CellChange, current_issue_number, rating_changes, title_block_changes
+from .changes import current_issue_number, rating_changes, sparkline_changes, title_block_changes
 from .engine import RowResult, rate_table
 from .errors import CypsError
 from .layout import load_layout
@@ -24,9 +24,11 @@ class RunReport:
     source: Path
     output: Path | None
     results: dict = field(default_factory=dict)  # sheet -> list[RowResult]
-    changes: list[CellChange] = field(default_factory=list)
+    changes: list = field(default_factory=list)  # CellChange and SparklineChange
     issue_number: int | None = None
     unmatched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sparklines: dict = field(default_factory=dict)  # kept / updated / created -> count
 
     def summary(self) -> str:
         rated = sum(1 for rows in self.results.values() for r in rows if r.rag_month.band or r.rag_year.band)
@@ -34,6 +36,9 @@ class RunReport:
         lines = [f"{rows} indicator rows on {len(self.results)} sheet(s); {rated} rated."]
         if self.unmatched:
             lines.append(f"{len(self.unmatched)} row(s) have no rules and were rated from the sheet's own columns.")
+        if self.sparklines:
+            lines.append("Trend sparklines: " + ", ".join(f"{n} {what}" for what, n in sorted(self.sparklines.items())) + ".")
+        lines += self.notes
         return "\n".join(lines)
 
 
@@ -56,6 +61,10 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         if bench is not None:
             report.changes += benchmark_changes(table, bench, rules.style)
         report.changes += title_block_changes(table, issue_number=issue_number, today=today)
+        trend, why = sparkline_changes(table)
+        report.changes += trend
+        if why:
+            report.notes.append(why)
     return scorecard, report
 
 
@@ -85,7 +94,7 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
                         hint="Give -o a name ending in .xlsx.")
     _check_output(source, output)
     package = probe
-    apply_changes(package, report.changes)
+    report.sparklines = dict(apply_changes(package, report.changes))
     unsaved = package.freeze_formulas()
     if unsaved:
         more = f" (and {len(unsaved) - 1} more cell(s) like it)" if len(unsaved) > 1 else ""
@@ -106,7 +115,7 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
     package = Package(source)
     _, report = evaluate(source, book, benchmarks=benchmarks)
-    apply_changes(package, report.changes)
+    report.sparklines = dict(apply_changes(package, report.changes))
     target = Path(output) if output else source
     if target.resolve() == source.resolve() and backup:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -26,6 +26,44 @@ class CellChange:
     style: CellStyle | None = None
 
 
+@dataclass(frozen=True)
+class SparklineChange:
+    """A trend sparkline in ``sheet``!``target`` over ``source`` (an A1 range with its sheet)."""
+
+    sheet: str
+    target: str
+    source: str
+
+
+def quote_sheet(name: str) -> str:
+    if name.replace("_", "").isalnum():
+        return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+def sparkline_changes(table: ScoreTable) -> tuple[list[SparklineChange], str | None]:
+    """One column sparkline per indicator row over its monthly history.
+
+    Returns the changes and, when none can be made, why (no trend column,
+    or month columns that are not side by side in date order).
+    """
+    from .package import column_letter
+
+    if "trend" not in table.columns:
+        return [], None
+    columns = [m.column for m in table.months]
+    if len(columns) < 2:
+        return [], f"sheet '{table.sheet}' has fewer than two month columns, so there is no trend to draw"
+    if columns != list(range(columns[0], columns[0] + len(columns))):
+        return [], f"the month columns of sheet '{table.sheet}' are not side by side in date order; trend sparklines left as they are"
+    first, last = column_letter(columns[0]), column_letter(columns[-1])
+    trend = column_letter(table.columns["trend"])
+    return [
+        SparklineChange(table.sheet, f"{trend}{row.row}", f"{quote_sheet(table.sheet)}!{first}{row.row}:{last}{row.row}")
+        for row in table.rows
+    ], None
+
+
 def dot_cell(dot: Dot, style: Style) -> tuple[str | None, CellStyle]:
     if dot.direction is None:
         return None, CellStyle(font_color=style.colours["neutral"], fill="none")

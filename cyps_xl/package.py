@@ -34,6 +34,11 @@ NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 M = f"{{{NS_MAIN}}}"
+NS_X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+NS_XM = "http://schemas.microsoft.com/office/excel/2006/main"
+X14 = f"{{{NS_X14}}}"
+XM = f"{{{NS_XM}}}"
+SPARKLINE_EXT_URI = "{05C60535-1F16-4fd2-B633-F4F36F0B64E0}"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 MAX_EXPANDED_BYTES = 1 << 30  # 1 GiB: far beyond any scorecard
@@ -431,6 +436,58 @@ class SheetEditor:
             del cell.attrib["s"]
         elif derived != 0:
             cell.set("s", str(derived))
+
+
+    # -- sparklines (an x14 extension openpyxl cannot keep) -------------------
+    def sparklines(self) -> dict:
+        """Existing sparklines: target cell -> source range."""
+        return {
+            line.findtext(f"{XM}sqref"): line.findtext(f"{XM}f")
+            for line in self.root.iter(f"{X14}sparkline")
+        }
+
+    def ensure_sparkline(self, target: str, source: str) -> str:
+        """Point the sparkline in ``target`` at ``source``, creating it if missing.
+
+        Returns "kept", "updated" or "created".  New sparklines join the sheet's
+        first column sparkline group, so they look like the team's own.
+        """
+        for line in self.root.iter(f"{X14}sparkline"):
+            if line.findtext(f"{XM}sqref") == target:
+                formula = line.find(f"{XM}f")
+                if formula.text == source:
+                    return "kept"
+                formula.text = source
+                return "updated"
+        groups = self._sparkline_groups()
+        group = next((g for g in groups.findall(f"{X14}sparklineGroup") if g.get("type") == "column"), None)
+        if group is None:
+            group = etree.SubElement(groups, f"{X14}sparklineGroup", type="column", displayEmptyCellsAs="gap",
+                                     displayHidden="1")
+            for tag, rgb in (("colorSeries", "FF2E75B6"), ("colorNegative", "FFC00000"), ("colorAxis", "FF000000"),
+                             ("colorMarkers", "FF2E75B6"), ("colorFirst", "FF2E75B6"), ("colorLast", "FF2E75B6"),
+                             ("colorHigh", "FF2E75B6"), ("colorLow", "FF2E75B6")):
+                etree.SubElement(group, f"{X14}{tag}", rgb=rgb)
+            etree.SubElement(group, f"{X14}sparklines")
+        lines = group.find(f"{X14}sparklines")
+        line = etree.SubElement(lines, f"{X14}sparkline")
+        etree.SubElement(line, f"{XM}f").text = source
+        etree.SubElement(line, f"{XM}sqref").text = target
+        return "created"
+
+    def _sparkline_groups(self):
+        ext_list = self.root.find(f"{M}extLst")
+        if ext_list is None:
+            ext_list = etree.SubElement(self.root, f"{M}extLst")  # extLst is always the last child
+        ext = next((e for e in ext_list.findall(f"{M}ext") if e.get("uri") == SPARKLINE_EXT_URI), None)
+        if ext is None:
+            ext = etree.Element(f"{M}ext", uri=SPARKLINE_EXT_URI, nsmap={"x14": NS_X14})
+            # Excel lists the sparkline extension after the conditional-formatting one.
+            ext_list.append(ext)
+        groups = ext.find(f"{X14}sparklineGroups")
+        if groups is None:
+            groups = etree.SubElement(ext, f"{X14}sparklineGroups", nsmap={"xm": NS_XM})
+        return groups
 
 
 FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name", "family", "charset", "scheme"]

@@ -47,7 +47,8 @@ def test_issued_copy_has_no_formulas_or_macros(issued):
 def test_sparklines_and_untouched_parts_survive(template, issued):
     src, out = sheet_xml(template), sheet_xml(issued)
     for name in src:
-        assert src[name].count("<x14:sparkline>") == out[name].count("<x14:sparkline>") > 0
+        # every sparkline kept; rows that had none (all months suspended) gain one
+        assert 0 < src[name].count("<x14:sparkline>") <= out[name].count("<x14:sparkline>")
     with zipfile.ZipFile(template) as a, zipfile.ZipFile(issued) as b:
         assert set(a.namelist()) == set(b.namelist())
         for name in a.namelist():

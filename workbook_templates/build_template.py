@@ -100,16 +100,21 @@ def history(row: dict) -> list:
     return earlier + shown
 
 
-def build(out: Path = DEFAULT_OUT) -> Path:
+def build(out: Path = DEFAULT_OUT, extras=None) -> Path:
+    """Write the template; ``extras(workbook, sheets)`` may add more before it is closed."""
     workbook = xlsxwriter.Workbook(str(out))
     workbook.set_properties({"title": "CYPS Monthly Performance Report", "author": "Performance & Quality Team",
-                             "company": "Children and Young People's Services"})
+                             "company": "Children and Young People's Services",
+                             "created": dt.datetime(2022, 5, 18, 9, 0)})  # fixed, so rebuilds are byte-identical
     f = _formats(workbook)
     benchmarks = []
+    sheets = {}
     for sheet_name, data_file in SHEETS:
         rows = load_rows(data_file)
-        _write_sheet(workbook, f, sheet_name, rows)
+        sheets[sheet_name] = _write_sheet(workbook, f, sheet_name, rows)
         benchmarks += [_bench_row(sheet_name, r, rows, i) for i, r in enumerate(rows) if r["kind"] == "I"]
+    if extras:
+        extras(workbook, sheets)
     workbook.close()
     _write_benchmarks([b for b in benchmarks if b])
     return out
@@ -206,6 +211,7 @@ def _write_sheet(workbook, f, name: str, rows: list[dict]) -> None:
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(top, top + 1)
     ws.set_footer(f"&L{name} Performance Summary&CPage &P of &N&R&D")
+    return ws
 
 
 def _bench_row(sheet: str, row: dict, rows: list[dict], index: int):
