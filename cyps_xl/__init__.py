@@ -22,4 +22,40 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup=True):
     return _refresh(source, output, rules=rules, benchmarks=benchmarks, backup=backup)
 
 
-__all__ = ["CypsError", "issue", "refresh", "__version__"]
+def main(book=None):
+    """xlwings RunPython entry point: Refresh ratings on the calling workbook."""
+    from .live import main as _main
+
+    return _main(book)
+
+
+def refresh_ratings(book=None):
+    """Ribbon: Refresh ratings."""
+    from .live import refresh_ratings as _action
+
+    return _action(book)
+
+
+def produce_issue(book=None):
+    """Ribbon: Produce issue."""
+    from .live import produce_issue as _action
+
+    return _action(book)
+
+
+def check_data(book=None):
+    """Ribbon: Check data."""
+    from .live import check_data as _action
+
+    return _action(book)
+
+
+def update_benchmarks(book=None):
+    """Ribbon: Update benchmarks."""
+    from .live import update_benchmarks as _action
+
+    return _action(book)
+
+
+__all__ = ["CypsError", "issue", "refresh", "main", "refresh_ratings", "produce_issue", "check_data",
+           "update_benchmarks", "__version__"]

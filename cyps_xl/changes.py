@@ -66,7 +66,7 @@ def sparkline_changes(table: ScoreTable) -> tuple[list[SparklineChange], str | N
 
 def dot_cell(dot: Dot, style: Style) -> tuple[str | None, CellStyle]:
     if dot.direction is None:
-        return None, CellStyle(font_color=style.colours["neutral"], fill="none")
+        return None, CellStyle(fill="none", bold=True)  # the whole DOT column is bold, so it is one block
     colour = {"improving": style.colours["improving"], "declining": style.colours["declining"]}.get(
         dot.trend, style.colours["neutral"]
     )
@@ -76,7 +76,7 @@ def dot_cell(dot: Dot, style: Style) -> tuple[str | None, CellStyle]:
 def rag_cell(rag: Rag, style: Style) -> tuple[str | None, CellStyle]:
     if rag.band is None:
         return None, CellStyle(fill="none")
-    return style.labels[rag.band], CellStyle(fill=style.colours[rag.band], font_color="000000")
+    return style.labels[rag.band], CellStyle(fill=style.colours[rag.band])
 
 
 def rating_changes(table: ScoreTable, results: list[RowResult], style: Style) -> list[CellChange]:

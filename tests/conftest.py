@@ -1,10 +1,15 @@
 import csv
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+# xlwings' remote and calamine engines run without Excel under the PolyForm Noncommercial
+# licence (government use). Set for the tests only, before xlwings is first imported.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "workbook_templates" / "data"

@@ -1,0 +1,189 @@
+"""The Excel front door: ribbon actions run on the open workbook through xlwings.
+
+Each ribbon button's VBA callback calls ``RunPython`` on one function here
+(see ``macros/CYPS.bas``); ``main`` is the default RunPython entry point.
+They all do the same thing first:
+
+1. keep a backup copy of the open workbook beside it (the undo for the run);
+2. run the engine on that copy, exactly as the headless path does;
+3. write the resulting changes into the open workbook in blocks
+   (:mod:`cyps_xl.xlwings_writer`), with progress on the status bar.
+
+A user error is shown in an Excel alert with its sheet and cell.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CypsError
+
+CONFIG_SHEET = "xlwings.conf"
+
+
+@dataclass
+class LiveResult:
+    calls: dict
+    notes: list
+    issued: Path | None = None
+    backup: Path | None = None
+    message: str = ""
+
+
+def main(book=None):
+    """RunPython entry point (``RunPython "import cyps_xl; cyps_xl.main()"``): Refresh ratings."""
+    return refresh_ratings(book)
+
+
+def refresh_ratings(book=None, **options):
+    """Ribbon: fill DOT, RAG, tolerance text, formats and sparklines in the open workbook."""
+    return _run("refresh", book, **options)
+
+
+def produce_issue(book=None, **options):
+    """Ribbon: refresh, then write '<name> Issue N.xlsx' next to the workbook."""
+    return _run("issue", book, **options)
+
+
+def update_benchmarks(book=None, **options):
+    """Ribbon: refresh, filling the benchmark columns from the configured benchmark file."""
+    return _run("benchmarks", book, **options)
+
+
+def check_data(book=None, **options):
+    """Ribbon: validate the rules and the workbook without changing it; report in an alert."""
+    return _run("check", book, **options)
+
+
+def _caller(book):
+    if book is not None:
+        return book
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, output_dir=None, today=None):
+    book = _caller(book)
+    app = book.app
+    status = StatusBar(app)
+    try:
+        config = read_config(book)
+        rules = rules or config.get("CYPS_RULES") or os.environ.get("CYPS_XL_RULES")
+        benchmarks = benchmarks or config.get("CYPS_BENCHMARKS") or os.environ.get("CYPS_XL_BENCHMARKS")
+        if action == "benchmarks" and not benchmarks:
+            raise CypsError("no benchmark file is configured.", place=f"sheet '{CONFIG_SHEET}'",
+                            hint="Add a row CYPS_BENCHMARKS with the path of the benchmark CSV.")
+        status.show("cyps-xl: keeping a backup copy…")
+        backup = Path(snapshot) if snapshot else save_backup(book)
+        result = fill(book, backup, action, rules=rules, benchmarks=benchmarks, output_dir=output_dir,
+                      today=today, status=status)
+        result.backup = None if snapshot else backup
+        status.show(f"cyps-xl: {result.message}")
+        return result
+    except CypsError as exc:
+        status.clear()
+        app.alert(str(exc), title="cyps-xl", buttons="ok", mode="critical")
+        return None
+    finally:
+        status.clear()
+
+
+def fill(book, snapshot: Path, action: str, *, rules=None, benchmarks=None, output_dir=None, today=None, status=None):
+    """Run the engine on ``snapshot`` (the open book's state) and write the changes into ``book``."""
+    from .api import evaluate, issue, next_issue_path
+    from .package import Package
+    from .reader import open_workbook
+    from .rules import RuleBook, load_rules
+    from .xlwings_writer import write_changes
+
+    status = status or StatusBar(book.app)
+    book_rules = rules if isinstance(rules, RuleBook) else load_rules(rules)
+    status.show("cyps-xl: rating indicators…")
+    _, report = evaluate(snapshot, book_rules, benchmarks=benchmarks if action != "check" else None)
+    if action == "check":
+        return LiveResult(calls={}, notes=report.notes, message=report.summary().replace("\n", " "))
+    existing = _existing_sparklines(Package(snapshot))
+    changes = [c for c in report.changes if not (hasattr(c, "target") and (c.sheet, c.target) in existing)]
+    current = open_workbook(snapshot)
+    status.show(f"cyps-xl: writing {len(changes)} changes…")
+    writer = write_changes(book, changes, current=current)
+    result = LiveResult(calls=dict(writer.calls), notes=report.notes + writer.notes,
+                        message=report.summary().replace("\n", " "))
+    if action == "issue":
+        status.show("cyps-xl: producing the issue…")
+        source = Path(book.fullname)
+        folder = Path(output_dir) if output_dir else (source.parent if source.parent != Path("") else Path.cwd())
+        target = next_issue_path(folder / (source.stem + ".xlsx"), report.issue_number or _next_number(snapshot))
+        issued = issue(snapshot, target, rules=book_rules, benchmarks=benchmarks, today=today)
+        result.issued = issued.output
+        result.message += f" Issued {issued.output.name}."
+    return result
+
+
+def _next_number(snapshot) -> int:
+    from .changes import current_issue_number
+    from .layout import load_layout
+    from .reader import read_scorecard
+
+    return current_issue_number(read_scorecard(snapshot, load_layout()).tables) + 1
+
+
+def _existing_sparklines(package) -> set:
+    """(sheet, cell) of every sparkline the workbook already has (the live path only adds missing ones)."""
+    return {(sheet, target) for sheet in package.sheet_parts for target in package.sheet(sheet).sparklines()}
+
+
+def save_backup(book) -> Path:
+    """A copy of the open workbook as it is now, beside it; also what the engine reads."""
+    source = Path(book.fullname)
+    if not source.parent.exists() or source.parent == Path(""):
+        raise CypsError("the workbook has not been saved yet.", file=book.name,
+                        hint="Save it once (File > Save As), then press the button again.")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup = source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}")
+    if sys.platform == "win32":
+        book.api.SaveCopyAs(str(backup))  # the open state, unsaved edits included
+    else:
+        book.save()  # Excel for Mac has no SaveCopyAs: save, then copy the file
+        shutil.copy2(source, backup)
+    return backup
+
+
+def read_config(book) -> dict:
+    """CYPS_RULES / CYPS_BENCHMARKS from an 'xlwings.conf' sheet (two columns: key, value)."""
+    try:
+        names = [sheet.name for sheet in book.sheets]
+        if CONFIG_SHEET not in names:
+            return {}
+        rows = book.sheets[CONFIG_SHEET].range("A1").expand().options(ndim=2).value
+    except Exception:  # noqa: BLE001 - a missing or odd config sheet just means defaults
+        return {}
+    return {str(k).strip(): str(v).strip() for k, v, *_ in rows if k and v}
+
+
+class StatusBar:
+    """Excel's status bar, where the platform has one (xlwings' remote engine has none)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.available = True
+
+    def show(self, text: str) -> None:
+        if not self.available:
+            return
+        try:
+            self.app.status_bar = text
+        except (NotImplementedError, AttributeError):
+            self.available = False
+
+    def clear(self) -> None:
+        if self.available:
+            try:
+                self.app.status_bar = False
+            except (NotImplementedError, AttributeError):
+                self.available = False

@@ -1,0 +1,187 @@
+"""The Excel writer: applies the engine's changes to an open workbook through xlwings.
+
+It writes the same :class:`~cyps_xl.changes.CellChange` list as the headless
+writer, in blocks (see :mod:`cyps_xl.blocks`):
+
+* values as one 2D array per rectangle of owned cells;
+* each style property once per (sheet, value) over a multi-area range
+  ("T14:T20,T23,V14:V16"), on desktop Excel;
+* xlwings' remote engine has no multi-area ranges, so there fills go out as
+  one ``set_colors`` matrix per rectangle and the other properties one call
+  per rectangle.
+
+Styles the workbook already has (read from the backup taken just before the
+run) are not written again.  Screen updating and calculation are switched
+off for the run and restored however it ends.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+
+from .blocks import address_chunks, rectangles, style_groups, value_blocks
+from .changes import NO_VALUE, CellChange, SparklineChange
+
+STYLE_PROPS = ("fill", "font_color", "bold", "number_format")
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def excel_value(value):
+    """What to send so Excel stores exactly ``value``: text is never read as a formula."""
+    if isinstance(value, str) and len(value) > 1 and value.startswith(FORMULA_STARTS):
+        return "'" + value  # the apostrophe is Excel's text prefix, not part of the value
+    return value
+
+
+def current_style(cell, prop):
+    """A property of an openpyxl cell, in the writer's terms."""
+    if prop == "fill":
+        fill = cell.fill
+        if fill is None or fill.patternType is None:
+            return "none"
+        rgb = fill.fgColor.rgb if fill.fgColor is not None and fill.fgColor.type == "rgb" else None
+        return rgb[-6:].upper() if isinstance(rgb, str) and fill.patternType == "solid" else None
+    if prop == "font_color":
+        color = cell.font.color if cell.font is not None else None
+        rgb = color.rgb if color is not None and color.type == "rgb" else None
+        return rgb[-6:].upper() if isinstance(rgb, str) else None
+    if prop == "bold":
+        return bool(cell.font.b) if cell.font is not None else False
+    return cell.number_format
+
+
+class XlwingsWriter:
+    def __init__(self, book, *, current=None, multi_area: bool | None = None):
+        self.book = book
+        self.current = current  # openpyxl workbook with the book's state before the run
+        engine = getattr(getattr(book.app, "engine", None), "name", "excel")
+        self.remote = engine in ("remote", "calamine")
+        self.multi_area = (not self.remote) if multi_area is None else multi_area
+        self.calls: Counter = Counter()
+        self.notes: list[str] = []
+
+    # -- planning (pure) -------------------------------------------------------
+    def plan(self, changes):
+        values, styles, sparklines = {}, {}, []
+        for change in changes:
+            if isinstance(change, SparklineChange):
+                sparklines.append(change)
+                continue
+            if change.value is not NO_VALUE:
+                values[(change.sheet, change.row, change.column)] = excel_value(change.value)
+            if change.style is None:
+                continue
+            for prop in STYLE_PROPS:
+                wanted = getattr(change.style, prop)
+                if wanted is not None and not self._already(change, prop, wanted):
+                    styles[(change.sheet, change.row, change.column, prop)] = wanted
+        return value_blocks(values), style_groups(styles), sparklines
+
+    def _already(self, change: CellChange, prop: str, wanted) -> bool:
+        if self.current is None or change.sheet not in self.current.sheetnames:
+            return False
+        cell = self.current[change.sheet].cell(change.row, change.column)
+        return current_style(cell, prop) == wanted
+
+    # -- writing (see write_changes) -------------------------------------------
+    def _sheet(self, name):
+        return self.book.sheets[name]
+
+    def _write_group(self, group) -> None:
+        sheet = self._sheet(group.sheet)
+        if group.prop == "fill" and not self.multi_area:
+            return  # remote: fills go out as colour matrices, see _remote_fills
+        if self.multi_area:
+            for address in address_chunks(group.areas):
+                _set(sheet.range(address), group.prop, group.value)
+                self.calls[group.prop] += 1
+        else:
+            for r1, c1, r2, c2 in group.areas:
+                _set(sheet.range((r1, c1), (r2, c2)), group.prop, group.value)
+                self.calls[group.prop] += 1
+
+    def _sparklines(self, sparklines) -> None:
+        """Create missing trend sparklines: Excel's API for them exists on Windows only."""
+        if not sparklines:
+            return
+        import sys
+
+        if self.remote or sys.platform != "win32":
+            self.notes.append("Trend sparklines were not changed: Excel offers no sparkline API on this platform.")
+            return
+        from .package import split_ref
+
+        for change in sparklines:  # only those missing from the workbook reach here (see live.py)
+            row, col = split_ref(change.target)
+            cell = self._sheet(change.sheet).range((row, col))
+            cell.api.SparklineGroups.Add(Type=2, SourceData=change.source)  # 2 = xlSparkColumn
+            self.calls["sparkline"] += 1
+
+
+def fill_matrices(changes, writer: XlwingsWriter):
+    """Remote engine: one ``set_colors`` matrix per rectangle of fill changes."""
+    fills = {}
+    for change in changes:
+        if isinstance(change, CellChange) and change.style is not None and change.style.fill is not None:
+            if not writer._already(change, "fill", change.style.fill):
+                fills[(change.sheet, change.row, change.column)] = change.style.fill
+    per_sheet = {}
+    for (sheet, row, col), colour in fills.items():
+        per_sheet.setdefault(sheet, {})[(row, col)] = colour
+    for sheet, grid in per_sheet.items():
+        for r1, c1, r2, c2 in rectangles(grid):
+            matrix = [[_colour(grid.get((r, c), ...)) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+            yield sheet, (r1, c1, r2, c2), matrix
+
+
+def _colour(value):
+    if value is ...:
+        return ...
+    return None if value == "none" else f"#{value}"
+
+
+def _set(rng, prop: str, value) -> None:
+    if prop == "fill":
+        rng.color = _colour(value)
+    elif prop == "font_color":
+        rng.font.color = f"#{value}"
+    elif prop == "bold":
+        rng.font.bold = value
+    elif prop == "number_format":
+        rng.number_format = value
+
+
+@contextlib.contextmanager
+def quiet(app):
+    """Screen updating off and manual calculation for the run; restored however it ends."""
+    saved = {}
+    for name, value in (("screen_updating", False), ("calculation", "manual")):
+        try:
+            saved[name] = getattr(app, name)
+        except (NotImplementedError, AttributeError):
+            saved[name] = True if name == "screen_updating" else "automatic"
+        setattr(app, name, value)
+    try:
+        yield
+    finally:
+        for name, value in reversed(list(saved.items())):
+            setattr(app, name, value)
+
+
+def write_changes(book, changes, *, current=None) -> XlwingsWriter:
+    """Apply the engine's changes to ``book``; returns the writer (its calls and notes)."""
+    writer = XlwingsWriter(book, current=current)
+    with quiet(book.app):
+        blocks, groups, sparklines = writer.plan(changes)
+        for block in blocks:
+            r1, c1, r2, c2 = block.rect
+            writer._sheet(block.sheet).range((r1, c1), (r2, c2)).value = block.values
+            writer.calls["values"] += 1
+        if not writer.multi_area:
+            for sheet, (r1, c1, r2, c2), matrix in fill_matrices(changes, writer):
+                writer._sheet(sheet).range((r1, c1), (r2, c2)).set_colors(matrix)
+                writer.calls["fill"] += 1
+        for group in groups:
+            writer._write_group(group)
+        writer._sparklines(sparklines)
+    return writer
