@@ -28,6 +28,7 @@ class RunReport:
     issue_number: int | None = None
     unmatched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    udf_cells: int = 0  # CYPS_* formula cells evaluated headlessly
     sparklines: dict = field(default_factory=dict)  # kept / updated / created -> count
 
     def summary(self) -> str:
@@ -95,6 +96,7 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     _check_output(source, output)
     package = probe
     report.sparklines = dict(apply_changes(package, report.changes))
+    report.udf_cells = evaluate_udf_cells(package, source, book)
     unsaved = package.freeze_formulas()
     if unsaved:
         more = f" (and {len(unsaved) - 1} more cell(s) like it)" if len(unsaved) > 1 else ""
@@ -107,6 +109,16 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     package.save(output)
     report.output = output
     return report
+
+
+def evaluate_udf_cells(package: Package, source: Path, book: RuleBook) -> int:
+    """Compute CYPS_* formula cells with the engine (see cyps_xl.udf_eval)."""
+    from .reader import open_workbook
+    from .udf_eval import UdfEvaluator
+
+    if not any(b"CYPS_" in package.parts[part].upper() for part in package.sheet_parts.values()):
+        return 0
+    return UdfEvaluator(package, open_workbook(source), book).run()
 
 
 def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = True) -> RunReport:

@@ -107,7 +107,7 @@ def test_a_formula_without_a_saved_value_stops_the_issue_and_writes_nothing(tmp_
     before = digest(src)
     result = run_cli("issue", src, "-o", tmp_path / "issued.xlsx")
     assert result.returncode == 2
-    assert "uncalculated.xlsx, sheet 'Social Care', cell L4: this formula has no saved result" in result.stderr
+    assert "uncalculated.xlsx, sheet 'Social Care', cell M4: this formula has no saved result" in result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["uncalculated.xlsx"]  # no output, no temp file
     assert digest(src) == before

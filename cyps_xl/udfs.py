@@ -1,0 +1,299 @@
+"""Cell functions for Excel: ``=CYPS_RAG(...)``, ``=CYPS_DOT(...)``, ``=CYPS_TOLERANCE(...)``, ``=CYPS_BENCH(...)``.
+
+Import them with xlwings (UDF Modules: ``cyps_xl.udfs``).  Each accepts a single
+cell or a whole range and then returns an array of the same shape, so a column
+is rated in one call.  They call the same engine as the ribbon and the CLI, so
+their answers are the engine's.  The rules are loaded once and reloaded only
+when a rules file changes; set ``CYPS_XL_RULES`` (or ``CYPS_RULES`` in the
+xlwings.conf sheet) to use your own rules folder, and ``CYPS_XL_BENCHMARKS``
+for ``CYPS_BENCH``.
+
+Answers that are not a rating start with ``#CYPS!`` and say why, for example
+``#CYPS! no rule for indicator '3.99'``.  A blank answer means "no rating"
+(an info measure, a missing value), as in the scorecard.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import xlwings as xw
+
+from .engine import Measure, direction_of_travel, rag_rating
+from .errors import CypsError
+from .tolerances import POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
+from .values import read_cell
+
+ERROR = "#CYPS!"
+_cache: dict = {"key": None, "book": None, "bench_key": None, "bench": None}
+
+
+# -- rules, loaded once and reloaded when a file changes ----------------------
+def _rules_path() -> Path:
+    from .rules import BUNDLED_RULES
+
+    return Path(os.environ.get("CYPS_XL_RULES") or BUNDLED_RULES)
+
+
+def _stamp(path: Path) -> tuple:
+    files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+    if path.is_file() or path.is_dir():
+        files = files + [path.parent / "settings.yaml"] if path.is_file() else files
+    return tuple((str(f), f.stat().st_mtime_ns) for f in files if f.exists())
+
+
+def rulebook():
+    """The rules library, reloaded only when one of its files has changed."""
+    from .rules import load_rules
+
+    if _cache.get("override") is not None:
+        return _cache["override"]
+    path = _rules_path()
+    key = (str(path), _stamp(path))
+    if _cache["key"] != key:
+        _cache["book"] = load_rules(path)
+        _cache["key"] = key
+    return _cache["book"]
+
+
+class using_rules:
+    """Evaluate with a given RuleBook (the headless issue uses the rules it was given)."""
+
+    def __init__(self, book):
+        self.book = book
+
+    def __enter__(self):
+        self.saved = _cache.get("override")
+        _cache["override"] = self.book
+
+    def __exit__(self, *exc):
+        _cache["override"] = self.saved
+
+
+# -- helpers --------------------------------------------------------------------
+def _grid(value):
+    """Any argument as a 2D list (xlwings gives scalars, 1D or 2D lists)."""
+    if isinstance(value, (list, tuple)):
+        if value and isinstance(value[0], (list, tuple)):
+            return [list(row) for row in value]
+        return [list(value)]
+    return [[value]]
+
+
+def _shape_out(grid, scalar_in: bool):
+    return grid[0][0] if scalar_in else grid
+
+
+def _is_range(value) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+def _broadcast(arg, rows: int, cols: int):
+    """An argument aligned with the values: one per cell, one per row, or one for all."""
+    if not _is_range(arg):
+        return lambda r, c: arg
+    grid = _grid(arg)
+    if len(grid) == rows and len(grid[0]) == cols:
+        return lambda r, c: grid[r][c]
+    if len(grid) == rows and len(grid[0]) == 1:
+        return lambda r, c: grid[r][0]
+    if len(grid) == 1 and len(grid[0]) == cols:
+        return lambda r, c: grid[0][c]
+    return lambda r, c: arg
+
+
+def _find_rule(indicator):
+    """'Social Care!3.14', 'Social Care|3.14|%', '3.14' (if unique) or a title."""
+    book = rulebook()
+    text = str(indicator).strip()
+    if isinstance(indicator, float) and indicator.is_integer():
+        text = str(int(indicator))
+    sheet, ref, part = None, text, None
+    if "!" in text:
+        sheet, ref = text.split("!", 1)
+    if "|" in ref:
+        bits = [b.strip() for b in (sheet + "|" + ref if sheet else ref).split("|")]
+        sheet, ref, part = (bits + [None, None])[:3] if len(bits) >= 2 else (None, bits[0], None)
+    if sheet:
+        rule = book.match(sheet.strip().strip("'"), ref.strip(), part, None)
+    else:
+        same = [r for r in book.rules if r.ref == ref and (part is None or (r.part or "").lower() == part.lower())]
+        rule = same[0] if len(same) == 1 else None
+        if rule is None and not same:
+            rule = next((r for r in book.rules if r.title and r.title.strip().lower() == text.lower()), None)
+        elif rule is None:
+            raise LookupError(f"'{text}' is on several sheets; write it as 'Sheet!{ref}'")
+    if rule is None:
+        raise LookupError(f"no rule for indicator '{text}'")
+    return rule
+
+
+def _tolerances_from(spec):
+    """Three cells (red, amber, green) or 'red | amber | green' text."""
+    texts = spec if isinstance(spec, (list, tuple)) else [t.strip() for t in str(spec).split("|")]
+    if len(texts) != 3:
+        raise LookupError("give three tolerances: red | amber | green (use - for none)")
+    return Tolerances(*(parse_band(t) for t in texts))
+
+
+def _measure(spec, polarity, number_format) -> Measure:
+    polarity = str(polarity).strip().lower() if polarity not in (None, "") else None
+    if isinstance(spec, str) and "|" not in spec or isinstance(spec, float):
+        rule = _find_rule(spec)
+        return Measure(polarity or rule.polarity, rule.tolerances,
+                       number_format or rule.number_format or _default_format(rule.tolerances), rule)
+    tolerances = _tolerances_from(spec)
+    if polarity is None:
+        raise LookupError("give the polarity (high, low or info) with literal tolerances")
+    if polarity not in POLARITIES:
+        raise LookupError(f"unknown polarity '{polarity}'; use high, low or info")
+    return Measure(polarity, tolerances, number_format or _default_format(tolerances), None)
+
+
+def _default_format(tolerances: Tolerances) -> str:
+    return "0.0%" if tolerances.percent else "0.0"
+
+
+def _spec_lookup(spec, rows: int, cols: int):
+    """Tolerances or indicators for each value cell."""
+    if not _is_range(spec):
+        return lambda r, c: spec
+    grid = _grid(spec)
+    if len(grid) == 1 and len(grid[0]) == 3:
+        return lambda r, c: grid[0]  # one set of red, amber, green cells for every value
+    if len(grid) == rows and rows > 1 and len(grid[0]) == 3:
+        return lambda r, c: grid[r]  # a red, amber, green row beside each value
+    return _broadcast(spec, rows, cols)  # an indicator per cell or per row
+
+
+def _label(band):
+    return rulebook().style.labels[band] if band else ""
+
+
+# -- the functions ----------------------------------------------------------------
+@xw.func(category="cyps-xl")
+@xw.arg("value", ndim=2, doc="The value to rate, or a whole column of values (fractions for % cells: 0.904 is 90.4%).")
+@xw.arg("indicator_or_tolerances", ndim=2, doc="An indicator reference such as \"Social Care!3.14\", or three cells red, amber, green, or text \"<87% | 87%+ | 95%+\".")
+@xw.arg("polarity", doc="Optional with an indicator; required with tolerances: high, low or info.")
+@xw.arg("number_format", ndim=2, doc="Optional: the format the value is shown in, or a column of them (default: the indicator's, or 0.0% for % tolerances). Values are compared as shown.")
+def CYPS_RAG(value, indicator_or_tolerances, polarity=None, number_format=None):  # noqa: N802 - Excel's naming
+    """RAG rating (Red / Amber / Green) of a value against an indicator's tolerances."""
+    scalar = not _is_range(value)
+    values = _grid(value)
+    rows, cols = len(values), len(values[0])
+    spec_at = _spec_lookup(indicator_or_tolerances, rows, cols)
+    polarity_at = _broadcast(polarity, rows, cols)
+    format_at = _broadcast(number_format, rows, cols)
+    out = []
+    for r in range(rows):
+        line = []
+        for c in range(cols):
+            try:
+                measure = _measure(spec_at(r, c), polarity_at(r, c), format_at(r, c))
+                line.append(_label(rag_rating(read_cell(values[r][c]), measure).band))
+            except (LookupError, ToleranceSyntaxError, CypsError) as exc:
+                line.append(f"{ERROR} {exc}")
+        out.append(line)
+    return _shape_out(out, scalar)
+
+
+@xw.func(category="cyps-xl")
+@xw.arg("current", ndim=2, doc="The latest value, or a whole column of them.")
+@xw.arg("previous", ndim=2, doc="The value to compare with (last month or last year), same shape as current.")
+@xw.arg("polarity", ndim=2, doc="high, low or info, or an indicator reference such as \"Social Care!3.14\".")
+@xw.arg("number_format", doc="Optional: the format the values are shown in; values that show the same count as no change.")
+def CYPS_DOT(current, previous, polarity, number_format=None):  # noqa: N802
+    """Direction of travel arrow: ↑ up, ↓ down, → same, blank when a value is missing."""
+    scalar = not _is_range(current)
+    now = _grid(current)
+    rows, cols = len(now), len(now[0])
+    before_at = _broadcast(previous, rows, cols)
+    polarity_at = _broadcast(polarity, rows, cols)
+    symbols = rulebook().style.dot_symbols
+    out = []
+    for r in range(rows):
+        line = []
+        for c in range(cols):
+            try:
+                pol, fmt = _polarity_and_format(polarity_at(r, c), number_format)
+                dot = direction_of_travel(read_cell(now[r][c]), read_cell(before_at(r, c)), pol, fmt)
+                line.append(symbols[dot.direction] if dot.direction else "")
+            except LookupError as exc:
+                line.append(f"{ERROR} {exc}")
+        out.append(line)
+    return _shape_out(out, scalar)
+
+
+def _polarity_and_format(polarity, number_format):
+    text = str(polarity or "").strip().lower()
+    if text in POLARITIES:
+        return text, number_format or "General"
+    rule = _find_rule(polarity)
+    return rule.polarity, number_format or rule.number_format or _default_format(rule.tolerances)
+
+
+@xw.func(category="cyps-xl")
+@xw.arg("indicator", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
+@xw.arg("band", doc="red, amber or green.")
+def CYPS_TOLERANCE(indicator, band):  # noqa: N802
+    """The tolerance text of an indicator's band, as the rules give it (blank if the band is absent)."""
+    scalar = not _is_range(indicator)
+    out = []
+    for row in _grid(indicator):
+        line = []
+        for item in row:
+            try:
+                name = str(band).strip().lower()
+                if name not in ("red", "amber", "green"):
+                    raise LookupError("band should be red, amber or green")
+                found = getattr(_find_rule(item).tolerances, name)
+                line.append(found.text if found else "")
+            except LookupError as exc:
+                line.append(f"{ERROR} {exc}")
+        out.append(line)
+    return _shape_out(out, scalar)
+
+
+MEASURES = {"sn_average": "sn_average", "stat neigh av.": "sn_average", "sn": "sn_average",
+            "sn_best": "sn_best", "best stat neigh": "sn_best", "best": "sn_best",
+            "national": "national", "nat av.": "national", "nat": "national",
+            "top_quartile": "top_quartile", "top qtile threshold": "top_quartile",
+            "regional": "regional", "region": "regional"}
+
+
+@xw.func(category="cyps-xl")
+@xw.arg("indicator", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
+@xw.arg("measure", doc="sn_average, sn_best, national, top_quartile or regional.")
+def CYPS_BENCH(indicator, measure):  # noqa: N802
+    """A benchmark figure for an indicator from the configured benchmark file (CYPS_XL_BENCHMARKS)."""
+    scalar = not _is_range(indicator)
+    out = []
+    for row in _grid(indicator):
+        line = []
+        for item in row:
+            try:
+                line.append(_bench(item, measure))
+            except (LookupError, CypsError) as exc:
+                line.append(f"{ERROR} {exc}")
+        out.append(line)
+    return _shape_out(out, scalar)
+
+
+def _bench(indicator, measure):
+    from .benchmarks import load_benchmarks
+
+    key = MEASURES.get(str(measure).strip().lower())
+    if key is None:
+        raise LookupError(f"unknown measure '{measure}'; use sn_average, sn_best, national, top_quartile or regional")
+    path = os.environ.get("CYPS_XL_BENCHMARKS")
+    if not path:
+        raise LookupError("no benchmark file: set CYPS_XL_BENCHMARKS")
+    stamp = (path, Path(path).stat().st_mtime_ns if Path(path).exists() else None)
+    if _cache["bench_key"] != stamp:
+        _cache["bench"] = load_benchmarks(Path(path))
+        _cache["bench_key"] = stamp
+    rule = _find_rule(indicator)
+    for row in _cache["bench"]:
+        if row.sheet.lower() == rule.sheet.lower() and row.ref == rule.ref and (row.part or None) == (rule.part or None):
+            return row.values.get(key, "")
+    return ""
