@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the whole job on the bundled template, rules and sample benchmarks")
     demo.add_argument("-o", "--output-dir", type=Path, default=Path("cyps-xl-demo"))
 
+    addin = sub.add_parser("addin", help="build or install the Excel add-in (the CYPS ribbon tab)")
+    addin_sub = addin.add_subparsers(dest="addin_command", required=True, metavar="ACTION")
+    build = addin_sub.add_parser("build", help="assemble cyps_xl.xlam from macros/ribbon.xml and macros/*.bas")
+    build.add_argument("-o", "--output", type=Path, default=Path("cyps_xl.xlam"))
+    install = addin_sub.add_parser("install", help="copy the add-in to Excel's add-in folder (Windows)")
+    install.add_argument("addin", type=Path, nargs="?", default=Path("cyps_xl.xlam"))
+
     rules = sub.add_parser("rules", help="work with the YAML rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
     imp = rules_sub.add_parser("import", help="migrate a scorecard's Good perf is / Red / Amber / Green columns to YAML")
@@ -84,6 +91,14 @@ def _run(args) -> int:
         return 0
     if args.command == "rules":
         return _rules(args)
+    if args.command == "addin":
+        from .addin import build_addin, install_addin
+
+        if args.addin_command == "build":
+            print(f"Built {build_addin(args.output)}")
+        else:
+            print(install_addin(args.addin))
+        return 0
     raise AssertionError(args.command)
 
 

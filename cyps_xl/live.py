@@ -22,7 +22,8 @@ from pathlib import Path
 
 from .errors import CypsError
 
-CONFIG_SHEET = "xlwings.conf"
+CONFIG_SHEET = "cyps_xl.conf"  # the add-in's xlwings settings sheet; "xlwings.conf" is read too
+CONFIG_SHEETS = (CONFIG_SHEET, "xlwings.conf")
 
 
 @dataclass
@@ -155,15 +156,17 @@ def save_backup(book) -> Path:
 
 
 def read_config(book) -> dict:
-    """CYPS_RULES / CYPS_BENCHMARKS from an 'xlwings.conf' sheet (two columns: key, value)."""
+    """CYPS_RULES / CYPS_BENCHMARKS from a 'cyps_xl.conf' or 'xlwings.conf' sheet (key, value columns)."""
+    found = {}
     try:
         names = [sheet.name for sheet in book.sheets]
-        if CONFIG_SHEET not in names:
-            return {}
-        rows = book.sheets[CONFIG_SHEET].range("A1").expand().options(ndim=2).value
-    except Exception:  # noqa: BLE001 - a missing or odd config sheet just means defaults
-        return {}
-    return {str(k).strip(): str(v).strip() for k, v, *_ in rows if k and v}
+        for name in CONFIG_SHEETS:
+            if name in names:
+                rows = book.sheets[name].range("A1").expand().options(ndim=2).value
+                found.update({str(k).strip(): str(v).strip() for k, v, *_ in rows if k and v})
+    except Exception:  # noqa: BLE001 - an odd config sheet just means defaults
+        return found
+    return found
 
 
 class StatusBar:
