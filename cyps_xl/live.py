@@ -84,7 +84,10 @@ def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, outpu
         result = fill(book, backup, action, rules=rules, benchmarks=benchmarks, output_dir=output_dir,
                       today=today, status=status)
         result.backup = None if snapshot else backup
-        status.show(f"cyps-xl: {result.message}")
+        if action == "check":
+            app.alert(result.message, title="cyps-xl: Check data", buttons="ok", mode="info")
+        else:
+            status.show(f"cyps-xl: {result.message}")
         return result
     except CypsError as exc:
         status.clear()

@@ -111,10 +111,23 @@ class XlwingsWriter:
             return
         from .package import split_ref
 
-        for change in sparklines:  # only those missing from the workbook reach here (see live.py)
+        # Excel makes one sparkline per row when a multi-row location gets a multi-row source,
+        # so each run of consecutive rows is one call.
+        runs: list = []
+        for change in sorted(sparklines, key=lambda c: (c.sheet, split_ref(c.target)[1], split_ref(c.target)[0])):
             row, col = split_ref(change.target)
-            cell = self._sheet(change.sheet).range((row, col))
-            cell.api.SparklineGroups.Add(Type=2, SourceData=change.source)  # 2 = xlSparkColumn
+            sheet_part, _, span = change.source.rpartition("!")
+            first, last = span.split(":")
+            if runs and runs[-1]["sheet"] == change.sheet and runs[-1]["col"] == col and runs[-1]["last_row"] == row - 1 \
+                    and runs[-1]["prefix"] == sheet_part:
+                runs[-1]["last_row"] = row
+                runs[-1]["last"] = last
+            else:
+                runs.append({"sheet": change.sheet, "col": col, "first_row": row, "last_row": row,
+                             "prefix": sheet_part, "first": first, "last": last})
+        for run in runs:
+            location = self._sheet(run["sheet"]).range((run["first_row"], run["col"]), (run["last_row"], run["col"]))
+            location.api.SparklineGroups.Add(Type=2, SourceData=f"{run['prefix']}!{run['first']}:{run['last']}")  # 2: column
             self.calls["sparkline"] += 1
 
 

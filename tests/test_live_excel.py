@@ -16,8 +16,8 @@ from conftest import DATA
 xw = pytest.importorskip("xlwings")
 BENCH = DATA / "sample_benchmarks.csv"
 # Write calls for one run on the bundled template (recorded in README.md, "Excel write calls").
-DESKTOP_CALL_LIMIT = 45
-REMOTE_ACTION_LIMIT = 200
+DESKTOP_CALL_LIMIT = 40
+REMOTE_ACTION_LIMIT = 190
 
 
 def remote_book(path):
