@@ -53,20 +53,30 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
     scorecard = read_scorecard(source, layout)
     issue_number = current_issue_number(scorecard.tables) + 1 if issuing else None
     report = RunReport(source=Path(source), output=None, issue_number=issue_number)
-    bench = load_benchmarks(benchmarks) if benchmarks else None
+    when = next((t.latest.date for t in scorecard.tables if t.latest and t.latest.date), None)
+    sources = load_benchmarks(benchmarks, rules, when) if benchmarks else []
+    max_age = _max_age(rules) if sources else None
     for table in scorecard.tables:
         results: list[RowResult] = rate_table(table, rules, source)
         report.results[table.sheet] = results
         report.unmatched += [f"{table.sheet}!{r.row.row}" for r in results if r.measure.rule is None]
         report.changes += rating_changes(table, results, rules.style)
-        if bench is not None:
-            report.changes += benchmark_changes(table, bench, rules.style)
+        if sources:
+            changes, notes = benchmark_changes(table, sources, rules, max_age)
+            report.changes += changes
+            report.notes += notes
         report.changes += title_block_changes(table, issue_number=issue_number, today=today)
         trend, why = sparkline_changes(table)
         report.changes += trend
         if why:
             report.notes.append(why)
     return scorecard, report
+
+
+def _max_age(rules: RuleBook) -> int | None:
+    from .la_data import load_config
+
+    return load_config(rules.benchmark_config).max_age_years if rules.benchmark_config else None
 
 
 def _check_output(source: Path, output: Path) -> None:

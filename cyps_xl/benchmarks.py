@@ -1,29 +1,45 @@
-"""Published benchmark figures (statistical neighbours, national, quartile, region).
+"""Benchmark sources and filling the LATEST BENCHMARKING columns.
 
-The simplest source, and the one the team types from today: a CSV with one
-row per indicator row of the scorecard::
+Two kinds of source, both given with ``--benchmarks`` (repeatable; a later
+source wins where two give the same cell):
 
-    sheet,ref,part,title,sn_average,sn_best,national,top_quartile,regional,year
-    Social Care,1.13,,,81.8%,99.7%,83.8%,91.7%,79.9%,2020/21
+* **published figures** - a CSV (or YAML list) with one row per scorecard row,
+  typed from DfE releases::
 
-Rows are matched like rules (sheet + ref + part, else the title).  Figures
-written with ``%`` become fractions, as Excel stores them; placeholders such
-as ``-`` or DfE's suppression codes are kept as text, never turned into 0.
+      sheet,ref,part,title,sn_average,sn_best,national,top_quartile,regional,year
+      Social Care,1.13,,,81.8%,99.7%,83.8%,91.7%,79.9%,2020/21
+
+* **local-authority data** - a CSV in DfE's open-data layout
+  (``geographic_level``, ``la_name``...), from which the comparators are
+  computed for "our" authority (:mod:`cyps_xl.la_data`,
+  :mod:`cyps_xl.benchstats`), as configured in ``rules/benchmarks.yaml``.
+
+Filling writes each value in the row's number format, puts the data year in
+the column heading (``Nat av. 2021/22``), notes the neighbour set and source
+in the title block, and flags (italic) figures older than ``max_age_years``.
+Placeholders and suppression codes are kept as text, never turned into 0.
 """
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .changes import NO_VALUE, CellChange
 from .errors import CypsError
 from .layout import BENCHMARK_KEYS
+from .package import CellStyle, split_ref
 from .reader import ScoreTable
-from .rules import Style, normalise
+from .rules import RuleBook, normalise
 from .values import read_cell
+from .yamlfile import load_yaml
 
 REQUIRED = {"sheet", "ref"}
+EXTRA_KEYS = ("quartile_band", "national_rank")
+YEAR_SUFFIX = re.compile(r"\s*\(?(\d{4}\s*[/-]\s*\d{2}|\d{4})\)?\s*(\(computed\))?\s*$")
 
 
 @dataclass(frozen=True)
@@ -35,51 +51,172 @@ class BenchmarkRow:
     values: dict  # key -> number or placeholder text
     year: str | None
     line: int
+    computed: tuple = ()  # keys computed from authorities because the file had no published row
 
 
-def load_benchmarks(path: Path) -> list[BenchmarkRow]:
-    path = Path(path)
+@dataclass
+class BenchmarkSource:
+    path: Path
+    rows: list = field(default_factory=list)
+    neighbour_set: str | None = None
+
+
+def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None = None) -> list[BenchmarkSource]:
+    if paths is None:
+        return []
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    return [_load_one(Path(p), rules, when) for p in paths]
+
+
+def _load_one(path: Path, rules, when) -> BenchmarkSource:
     if not path.exists():
         raise CypsError("file not found.", file=path, hint="Check the --benchmarks path.")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _published_yaml(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            fields = {f.strip().lower() for f in reader.fieldnames or []}
-            missing = REQUIRED - fields
-            if missing or not fields & set(BENCHMARK_KEYS):
-                raise CypsError(
-                    f"the columns are {', '.join(sorted(fields)) or 'missing'}; expected sheet, ref and at least one of "
-                    f"{', '.join(BENCHMARK_KEYS)}.", file=path, place="line 1",
-                    hint="Use the layout of workbook_templates/data/sample_benchmarks.csv.",
-                )
-            rows = []
-            for line, raw in enumerate(reader, start=2):
-                record = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-                values = {}
-                for key in BENCHMARK_KEYS:
-                    text = record.get(key, "")
-                    if text == "":
-                        continue
-                    reading = read_cell(text)
-                    values[key] = reading.number if reading.present else reading.reason
-                rows.append(BenchmarkRow(record["sheet"], record["ref"], record.get("part", ""), record.get("title", ""),
-                                         values, record.get("year") or None, line))
-            return rows
+            header = next(csv.reader(handle), [])
     except UnicodeDecodeError:
         raise CypsError("is not UTF-8 text.", file=path, hint="Save the CSV as UTF-8.") from None
+    if "geographic_level" in {h.strip().lower() for h in header}:
+        return _from_la_data(path, rules, when)
+    return _published_csv(path)
 
 
-def benchmark_changes(table: ScoreTable, rows: list[BenchmarkRow], style: Style) -> list[CellChange]:
-    mine = [b for b in rows if normalise(b.sheet) == normalise(table.sheet)]
-    changes = []
-    for row in table.rows:
-        found = _match(mine, row.ref, row.part, row.title, row.first_in_block)
-        if found is None:
+def _published_csv(path: Path) -> BenchmarkSource:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        fields = {f.strip().lower() for f in reader.fieldnames or []}
+        if REQUIRED - fields or not fields & set(BENCHMARK_KEYS):
+            raise CypsError(
+                f"the columns are {', '.join(sorted(fields)) or 'missing'}; expected sheet, ref and at least one of "
+                f"{', '.join(BENCHMARK_KEYS)} (or a DfE open-data file with geographic_level).", file=path, place="line 1",
+                hint="Use the layout of workbook_templates/data/sample_benchmarks.csv.",
+            )
+        rows = [_published_row({k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}, line, path)
+                for line, raw in enumerate(reader, start=2)]
+    _check_duplicate_rows(rows, path)
+    return BenchmarkSource(path, rows)
+
+
+def _published_yaml(path: Path) -> BenchmarkSource:
+    data = load_yaml(path)
+    items = data.get("benchmarks") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise CypsError("should have 'benchmarks:' with a list of rows (sheet, ref, sn_average, ... year).", file=path, place="line 1")
+    rows = []
+    for item in items:
+        record = {str(k).lower(): ("" if v is None else str(v)) for k, v in item.items()}
+        if not record.get("sheet") or not record.get("ref"):
+            raise CypsError("each benchmark needs sheet and ref.", file=path, place=f"line {item.line}")
+        rows.append(_published_row(record, item.line, path))
+    _check_duplicate_rows(rows, path)
+    return BenchmarkSource(path, rows)
+
+
+def _published_row(record: dict, line: int, path: Path) -> BenchmarkRow:
+    values = {}
+    for key in BENCHMARK_KEYS:
+        text = record.get(key, "")
+        if text == "":
             continue
-        for key, value in found.values.items():
-            if key in table.columns:
-                changes.append(CellChange(table.sheet, row.row, table.columns[key], value, None))
-    return changes
+        reading = read_cell(text)
+        values[key] = reading.number if reading.present else reading.reason
+    return BenchmarkRow(record.get("sheet", ""), record.get("ref", ""), record.get("part", ""), record.get("title", ""),
+                        values, record.get("year") or None, line)
+
+
+def _check_duplicate_rows(rows, path: Path) -> None:
+    seen = {}
+    for row in rows:
+        key = (normalise(row.sheet), row.ref, normalise(row.part), normalise(row.title))
+        if key in seen:
+            raise CypsError(f"ref {row.ref} of sheet '{row.sheet}' is given twice (also on line {seen[key]}).",
+                            file=path, place=f"line {row.line}", hint="Keep one row per scorecard row.")
+        seen[key] = row.line
+
+
+def _from_la_data(path: Path, rules: RuleBook | None, when) -> BenchmarkSource:
+    from . import la_data
+    from .rules import load_rules
+
+    rules = rules or load_rules()
+    authorities = la_data.load_authorities()
+    config = la_data.load_config(rules.benchmark_config, authorities)
+    table = la_data.read_la_data(path, authorities)
+    chosen, computed = la_data.compute(table, config, rules, when)
+    rows = []
+    for item in computed:
+        scale = 100.0 if item.unit == "percent" else 1.0
+        c = item.comparators
+        values = {key: (value / scale if value is not None else None)
+                  for key, value in (("sn_average", c.sn_average), ("sn_best", c.sn_best), ("national", c.national),
+                                     ("top_quartile", c.top_quartile), ("regional", c.regional))}
+        values = {k: v for k, v in values.items() if v is not None}
+        if c.quartile_band:
+            values["quartile_band"] = c.quartile_band
+        if c.national_rank:
+            values["national_rank"] = c.national_rank
+        flags = tuple(k for k, f in (("national", c.national_computed), ("regional", c.regional_computed)) if f)
+        rows.append(BenchmarkRow(item.sheet, item.ref or "", item.part or "", item.title or "", values, item.year, 0, flags))
+    return BenchmarkSource(path, rows, neighbour_set=chosen.name)
+
+
+# -- filling -----------------------------------------------------------------------
+def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], rules: RuleBook | None = None,
+                      max_age_years: int | None = None) -> tuple[list[CellChange], list[str]]:
+    """Cell changes for one sheet, and notes for the run report."""
+    changes: list[CellChange] = []
+    notes: list[str] = []
+    filled: dict = {}  # (row, key) -> (value, year, computed, source)
+    for source in sources:
+        mine = [b for b in source.rows if normalise(b.sheet) == normalise(table.sheet)]
+        for row in table.rows:
+            found = _match(mine, row.ref, row.part, row.title, row.first_in_block)
+            if found is None:
+                continue
+            for key, value in found.values.items():
+                filled[(row.row, key)] = (value, found.year, key in found.computed, source)
+    if not filled:
+        return changes, notes
+    this_year = _year_start_of(table)
+    years: dict = {}
+    stale_rows = set()
+    for (r, key), (value, year, computed, source) in sorted(filled.items()):
+        if key not in table.columns:
+            continue
+        stale = _is_stale(year, this_year, max_age_years)
+        if stale:
+            stale_rows.add(r)
+        changes.append(CellChange(table.sheet, r, table.columns[key], value, CellStyle(italic=stale)))
+        years.setdefault(key, Counter())[(year, computed)] += 1
+    for key, counts in years.items():
+        (year, computed), _ = counts.most_common(1)[0]
+        if key in table.titles and year:
+            row, text = table.titles[key]
+            base = YEAR_SUFFIX.sub("", text).strip() or text
+            heading = f"{base} {year}" + (" (computed)" if computed else "")
+            changes.append(CellChange(table.sheet, row, table.columns[key], heading, None))
+    sets = sorted({s.neighbour_set for s in sources if s.neighbour_set})
+    all_years = sorted({y for counts in years.values() for (y, _) in counts if y})
+    note = "Benchmarking: " + "; ".join(filter(None, [
+        f"statistical neighbours: {', '.join(sets)}" if sets else None,
+        f"data {', '.join(all_years)}" if all_years else None,
+        "sources: " + ", ".join(s.path.name for s in sources),
+        f"italic = older than {max_age_years} years" if stale_rows else None,
+    ]))
+    place = _note_cell(table)
+    if place:
+        changes.append(CellChange(table.sheet, place[0], place[1], note, None))
+    if stale_rows:
+        notes.append(f"{len(stale_rows)} benchmark row(s) on '{table.sheet}' are older than {max_age_years} years "
+                     f"(rows {', '.join(map(str, sorted(stale_rows)))}); they are shown in italic.")
+    computed = sorted({key for (_, key), v in filled.items() if v[2]})
+    if computed:
+        notes.append(f"'{table.sheet}': {', '.join(computed)} computed from authorities' figures (no published row); "
+                     "the headings say '(computed)'.")
+    return changes, notes
 
 
 def _match(rows, ref, part, title, first_in_block):
@@ -98,4 +235,25 @@ def _match(rows, ref, part, title, first_in_block):
     return None
 
 
-__all__ = ["load_benchmarks", "benchmark_changes", "NO_VALUE"]
+def _year_start_of(table: ScoreTable) -> int | None:
+    latest = table.latest
+    if latest is None or latest.date is None:
+        return None
+    return latest.date.year if latest.date.month >= 4 else latest.date.year - 1
+
+
+def _is_stale(year: str | None, this_year: int | None, max_age: int | None) -> bool:
+    if not year or this_year is None or max_age is None:
+        return False
+    found = re.match(r"(\d{4})", year)
+    return bool(found) and this_year - int(found.group(1)) > max_age
+
+
+def _note_cell(table: ScoreTable):
+    """Where the title block says which benchmarks were used."""
+    if "benchmarking" in table.title_block:
+        return split_ref(table.title_block["benchmarking"][0])
+    return (table.header_rows[0] - 1, 1) if table.header_rows[0] > 1 else None
+
+
+__all__ = ["load_benchmarks", "benchmark_changes", "BenchmarkSource", "BenchmarkRow", "NO_VALUE", "EXTRA_KEYS"]

@@ -25,13 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("scorecard", type=Path)
     issue.add_argument("-o", "--output", type=Path, help="issued .xlsx (default: '<name> Issue N.xlsx' beside the source)")
     issue.add_argument("--rules", type=Path, help="rules folder or YAML file (default: the bundled rules/)")
-    issue.add_argument("--benchmarks", type=Path, help="published benchmark figures (CSV)")
+    issue.add_argument("--benchmarks", type=Path, action="append",
+                       help="benchmark source: published figures (CSV/YAML) or DfE local-authority data (CSV); repeatable")
 
     refresh = sub.add_parser("refresh", help="fill ratings, tolerances and formats in the working copy, keeping everything")
     refresh.add_argument("scorecard", type=Path)
     refresh.add_argument("-o", "--output", type=Path, help="write here instead of in place")
     refresh.add_argument("--rules", type=Path)
-    refresh.add_argument("--benchmarks", type=Path)
+    refresh.add_argument("--benchmarks", type=Path, action="append", help="as for issue")
     refresh.add_argument("--no-backup", action="store_true", help="do not keep a backup when writing in place")
 
     demo = sub.add_parser("demo", help="run the whole job on the bundled template, rules and sample benchmarks")

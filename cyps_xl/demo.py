@@ -9,6 +9,9 @@ from .rules import PACKAGE_ROOT
 
 TEMPLATE = PACKAGE_ROOT / "workbook_templates" / "cyps_scorecard_template.xlsx"
 SAMPLE_BENCHMARKS = PACKAGE_ROOT / "workbook_templates" / "data" / "sample_benchmarks.csv"
+# SYNTHETIC local-authority figures in DfE's layout: the computed comparators replace the
+# published ones for the rows rules/benchmarks.yaml maps.
+SAMPLE_LA_DATA = PACKAGE_ROOT / "workbook_templates" / "data" / "synthetic_la_benchmarks.csv"
 
 
 def run_demo(output_dir: Path) -> RunReport:
@@ -17,4 +20,4 @@ def run_demo(output_dir: Path) -> RunReport:
     working = output_dir / "CYPS Scorecard March 2022.xlsx"
     shutil.copyfile(TEMPLATE, working)  # the demo works on a copy; the bundled template stays pristine
     target = output_dir / "CYPS Scorecard March 2022 Issue 2.xlsx"
-    return issue(working, target, benchmarks=SAMPLE_BENCHMARKS)
+    return issue(working, target, benchmarks=[SAMPLE_BENCHMARKS, SAMPLE_LA_DATA])

@@ -13,6 +13,7 @@ COLUMN_KEYS = (
     "ref", "indicator", "part", "timeline", "data_note", "outturn", "polarity",
     "dot_month", "rag_month", "dot_year", "rag_year", "red", "amber", "green",
     "previous_year", "trend", "sn_average", "sn_best", "national", "top_quartile", "regional",
+    "quartile_band", "national_rank",
 )
 BENCHMARK_KEYS = ("sn_average", "sn_best", "national", "top_quartile", "regional")
 LAYOUT_KEYS = {"header_search_rows", "required", "columns", "months", "title_block"}

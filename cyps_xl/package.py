@@ -66,6 +66,7 @@ class CellStyle:
     font_color: str | None = None  # "RRGGBB"
     number_format: str | None = None
     bold: bool | None = None
+    italic: bool | None = None
 
 
 def parse_xml(data: bytes, name: str, source: Path):
@@ -547,15 +548,17 @@ class Styles:
         if style.number_format is not None:
             xf.set("numFmtId", str(self.number_format_id(style.number_format)))
             xf.set("applyNumberFormat", "1")
-        if style.font_color is not None or style.bold is not None:
+        if style.font_color is not None or style.bold is not None or style.italic is not None:
             font = copy.deepcopy(self.fonts[int(xf.get("fontId", "0"))])
             if style.font_color is not None:
                 _set_font_child(font, "color", rgb="FF" + style.font_color)
-            if style.bold is not None:
-                existing = font.find(f"{M}b")
-                if style.bold and existing is None:
-                    _set_font_child(font, "b")
-                elif not style.bold and existing is not None:
+            for tag, wanted in (("b", style.bold), ("i", style.italic)):
+                if wanted is None:
+                    continue
+                existing = font.find(f"{M}{tag}")
+                if wanted and existing is None:
+                    _set_font_child(font, tag)
+                elif not wanted and existing is not None:
                     font.remove(existing)
             xf.set("fontId", str(self._add("font", self.fonts, font)))
             xf.set("applyFont", "1")

@@ -56,6 +56,7 @@ class ScoreTable:
     months: list[MonthColumn]
     rows: list[ScoreRow] = field(default_factory=list)
     title_block: dict = field(default_factory=dict)  # key -> (cell, text)
+    titles: dict = field(default_factory=dict)  # key -> (row, text) of each column's title cell
 
     @property
     def latest(self) -> MonthColumn | None:
@@ -133,9 +134,11 @@ def read_sheet(sheet, layout: Layout, path: Path) -> ScoreTable | None:
     below = [sheet.cell(header + 1, c).value for c in range(1, width + 1)]
     two_rows = _is_second_header_row(below, layout)
     columns: dict = {}
+    titles: dict = {}
     months: list[MonthColumn] = []
     for index in range(width):
-        title = below[index] if two_rows and below[index] not in (None, "") else top[index]
+        lower = two_rows and below[index] not in (None, "")
+        title = below[index] if lower else top[index]
         column = index + 1
         if isinstance(title, (dt.datetime, dt.date)):
             date = title.date() if isinstance(title, dt.datetime) else title
@@ -147,9 +150,10 @@ def read_sheet(sheet, layout: Layout, path: Path) -> ScoreTable | None:
         key = layout.classify(title)
         if key and key not in columns:
             columns[key] = column
+            titles[key] = (header + 1 if lower else header, str(title))
     if all(m.date for m in months):
         months.sort(key=lambda m: m.date)
-    table = ScoreTable(sheet.title, (header, header + 1 if two_rows else header), columns, months)
+    table = ScoreTable(sheet.title, (header, header + 1 if two_rows else header), columns, months, titles=titles)
     table.title_block = _title_block(sheet, header, layout)
     _read_rows(sheet, table)
     return table

@@ -25,6 +25,7 @@ from .yamlfile import LineDict, check_keys, load_yaml
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_RULES = PACKAGE_ROOT / "rules"
 
+NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml"}
 SETTINGS_KEYS = {"labels", "colours", "dot_symbols", "number_formats", "default_number_format", "created_by", "contact"}
 INDICATOR_FILE_KEYS = {"sheets", "description"}
 SHEET_KEYS = {"indicators", "title"}
@@ -68,6 +69,7 @@ class RuleBook:
     rules: list[IndicatorRule] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     layout_file: Path | None = None
+    benchmark_config: Path | None = None  # benchmarks.yaml: our authority, neighbour sets, DfE column mapping
 
     def for_sheet(self, sheet: str) -> list[IndicatorRule]:
         key = normalise(sheet)
@@ -121,7 +123,7 @@ def load_rules(path: Path | None = None) -> RuleBook:
         raise CypsError("rules not found.", file=path, hint="Give a rules folder or YAML file with --rules.")
     if path.is_dir():
         folder, indicator_files = path, sorted(
-            p for p in path.glob("*.y*ml") if p.name not in {"settings.yaml", "layout.yaml"}
+            p for p in path.glob("*.y*ml") if p.name not in NON_INDICATOR_FILES
         )
     else:
         folder, indicator_files = path.parent, [path]
@@ -129,7 +131,9 @@ def load_rules(path: Path | None = None) -> RuleBook:
     if not settings_file.exists():
         settings_file = BUNDLED_RULES / "settings.yaml"
     layout_file = folder / "layout.yaml"
-    book = RuleBook(style=_load_style(settings_file), layout_file=layout_file if layout_file.exists() else None)
+    benchmark_file = folder / "benchmarks.yaml"
+    book = RuleBook(style=_load_style(settings_file), layout_file=layout_file if layout_file.exists() else None,
+                    benchmark_config=benchmark_file if benchmark_file.exists() else BUNDLED_RULES / "benchmarks.yaml")
     for file in indicator_files:
         book.rules.extend(_load_indicator_file(file))
         book.files.append(file)

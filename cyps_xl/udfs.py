@@ -293,7 +293,7 @@ def _bench(indicator, measure):
         _cache["bench"] = load_benchmarks(Path(path))
         _cache["bench_key"] = stamp
     rule = _find_rule(indicator)
-    for row in _cache["bench"]:
+    for row in (r for source in _cache["bench"] for r in source.rows):
         if row.sheet.lower() == rule.sheet.lower() and row.ref == rule.ref and (row.part or None) == (rule.part or None):
             return row.values.get(key, "")
     return ""

@@ -22,7 +22,7 @@ from collections import Counter
 from .blocks import address_chunks, rectangles, style_groups, value_blocks
 from .changes import NO_VALUE, CellChange, SparklineChange
 
-STYLE_PROPS = ("fill", "font_color", "bold", "number_format")
+STYLE_PROPS = ("fill", "font_color", "bold", "italic", "number_format")
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
@@ -45,8 +45,8 @@ def current_style(cell, prop):
         color = cell.font.color if cell.font is not None else None
         rgb = color.rgb if color is not None and color.type == "rgb" else None
         return rgb[-6:].upper() if isinstance(rgb, str) else None
-    if prop == "bold":
-        return bool(cell.font.b) if cell.font is not None else False
+    if prop in ("bold", "italic"):
+        return bool(getattr(cell.font, "b" if prop == "bold" else "i")) if cell.font is not None else False
     return cell.number_format
 
 
@@ -160,6 +160,8 @@ def _set(rng, prop: str, value) -> None:
         rng.font.color = f"#{value}"
     elif prop == "bold":
         rng.font.bold = value
+    elif prop == "italic":
+        rng.font.italic = value
     elif prop == "number_format":
         rng.number_format = value
 
