@@ -62,7 +62,8 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         report.unmatched += [f"{table.sheet}!{r.row.row}" for r in results if r.measure.rule is None]
         report.changes += rating_changes(table, results, rules.style)
         if sources:
-            changes, notes = benchmark_changes(table, sources, rules, max_age)
+            formats = {r.row.row: r.measure.number_format for r in results}
+            changes, notes = benchmark_changes(table, sources, formats, max_age)
             report.changes += changes
             report.notes += notes
         report.changes += title_block_changes(table, issue_number=issue_number, today=today)

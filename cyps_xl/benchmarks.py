@@ -39,7 +39,7 @@ from .yamlfile import load_yaml
 
 REQUIRED = {"sheet", "ref"}
 EXTRA_KEYS = ("quartile_band", "national_rank")
-YEAR_SUFFIX = re.compile(r"\s*\(?(\d{4}\s*[/-]\s*\d{2}|\d{4})\)?\s*(\(computed\))?\s*$")
+YEAR_SUFFIX = re.compile(r"\s*\(?(\d{4}\s*[/-]\s*\d{2}|\d{4})\)?\s*$")
 
 
 @dataclass(frozen=True)
@@ -164,9 +164,15 @@ def _from_la_data(path: Path, rules: RuleBook | None, when) -> BenchmarkSource:
 
 
 # -- filling -----------------------------------------------------------------------
-def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], rules: RuleBook | None = None,
+def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats: dict | None = None,
                       max_age_years: int | None = None) -> tuple[list[CellChange], list[str]]:
-    """Cell changes for one sheet, and notes for the run report."""
+    """Cell changes for one sheet, and notes for the run report.
+
+    ``formats`` maps a row to its number format; a figure computed from the
+    authorities (because the file had no published England or region row) is
+    shown with an asterisk through its number format, so the value stays a number.
+    """
+    formats = formats or {}
     changes: list[CellChange] = []
     notes: list[str] = []
     filled: dict = {}  # (row, key) -> (value, year, computed, source)
@@ -189,22 +195,25 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], rules: 
         stale = _is_stale(year, this_year, max_age_years)
         if stale:
             stale_rows.add(r)
-        changes.append(CellChange(table.sheet, r, table.columns[key], value, CellStyle(italic=stale)))
-        years.setdefault(key, Counter())[(year, computed)] += 1
+        number_format = f'{formats[r]}"*"' if computed and r in formats else None
+        changes.append(CellChange(table.sheet, r, table.columns[key], value,
+                                  CellStyle(italic=stale, number_format=number_format)))
+        years.setdefault(key, Counter())[year] += 1
     for key, counts in years.items():
-        (year, computed), _ = counts.most_common(1)[0]
+        year, _ = counts.most_common(1)[0]
         if key in table.titles and year:
             row, text = table.titles[key]
             base = YEAR_SUFFIX.sub("", text).strip() or text
-            heading = f"{base} {year}" + (" (computed)" if computed else "")
-            changes.append(CellChange(table.sheet, row, table.columns[key], heading, None))
+            changes.append(CellChange(table.sheet, row, table.columns[key], f"{base} {year}", None))
     sets = sorted({s.neighbour_set for s in sources if s.neighbour_set})
-    all_years = sorted({y for counts in years.values() for (y, _) in counts if y})
+    all_years = sorted({y for counts in years.values() for y in counts if y})
+    computed = sorted({key for (_, key), v in filled.items() if v[2]})
     note = "Benchmarking: " + "; ".join(filter(None, [
         f"statistical neighbours: {', '.join(sets)}" if sets else None,
         f"data {', '.join(all_years)}" if all_years else None,
         "sources: " + ", ".join(s.path.name for s in sources),
         f"italic = older than {max_age_years} years" if stale_rows else None,
+        "* = computed from the authorities' figures (no published row)" if computed else None,
     ]))
     place = _note_cell(table)
     if place:
@@ -212,10 +221,9 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], rules: 
     if stale_rows:
         notes.append(f"{len(stale_rows)} benchmark row(s) on '{table.sheet}' are older than {max_age_years} years "
                      f"(rows {', '.join(map(str, sorted(stale_rows)))}); they are shown in italic.")
-    computed = sorted({key for (_, key), v in filled.items() if v[2]})
     if computed:
         notes.append(f"'{table.sheet}': {', '.join(computed)} computed from authorities' figures (no published row); "
-                     "the headings say '(computed)'.")
+                     "shown with an asterisk.")
     return changes, notes
 
 
