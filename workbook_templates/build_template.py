@@ -152,6 +152,7 @@ def _write_sheet(workbook, f, name: str, rows: list[dict]) -> None:
              "→ no change; green = improvement in performance, red = decline, black = information only.", f["note"])
     ws.write(8, 0, "Apr-21 to Dec-21 monthly values (hidden columns F:N, used for the trend) are ILLUSTRATIVE: the "
              "published report prints only Jan-22 to Mar-22.", f["note"])
+    ws.write(9, 0, "Benchmarking: as typed from the latest DfE releases (2020/21).", f["note"])
 
     month_cols = list(range(5, 5 + 12))
     after = {key: 5 + 12 + i for i, (key, _) in enumerate(AFTER_MONTHS)}
@@ -205,6 +206,7 @@ def _write_sheet(workbook, f, name: str, rows: list[dict]) -> None:
     ws.set_column(month_cols[-3], month_cols[-1], 8)
     ws.set_column(after["outturn"], last_col, 9)
     ws.set_column(after["trend"], after["trend"], 12)
+    ws.set_column(after["sn"], after["regional"], 11)
     ws.freeze_panes(top + 2, 2)
     ws.set_landscape()
     ws.set_paper(9)  # A4
