@@ -51,6 +51,7 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
     """
     layout = load_layout(rules.layout_file)
     scorecard = read_scorecard(source, layout)
+    _refuse_future_months(scorecard, today or dt.date.today())
     issue_number = current_issue_number(scorecard.tables) + 1 if issuing else None
     report = RunReport(source=Path(source), output=None, issue_number=issue_number)
     when = next((t.latest.date for t in scorecard.tables if t.latest and t.latest.date), None)
@@ -72,6 +73,19 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         if why:
             report.notes.append(why)
     return scorecard, report
+
+
+def _refuse_future_months(scorecard: Scorecard, today: dt.date) -> None:
+    from .package import column_letter
+
+    this_month = today.replace(day=1)
+    for table in scorecard.tables:
+        for month in table.months:
+            if month.date and month.date > this_month:
+                raise CypsError(
+                    f"the month column '{month.label}' is after this month ({today:%B %Y}).", file=scorecard.path,
+                    place=f"sheet '{table.sheet}', cell {column_letter(month.column)}{table.header_rows[1]}",
+                    hint="Check the column heading's date; the scorecard can only report months that have happened.")
 
 
 def _max_age(rules: RuleBook) -> int | None:
@@ -117,6 +131,7 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
         )
     package.drop_macros()
     package.drop_external_links()
+    package.scrub_properties(book.style.created_by)
     package.save(output)
     report.output = output
     return report

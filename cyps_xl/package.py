@@ -43,6 +43,7 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 MAX_EXPANDED_BYTES = 1 << 30  # 1 GiB: far beyond any scorecard
 MAX_RATIO = 200  # deflate rarely beats ~100:1 on real XML
+MAX_PART_BYTES = 512 << 20  # one worksheet of a huge scorecard is a few MB
 
 MACRO_REL_TYPES = {
     "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
@@ -119,6 +120,35 @@ def ensure_workbook_file(path: Path) -> None:
                         hint="Remove the password in Excel (File > Info > Protect Workbook) and save as .xlsx.")
     if not magic.startswith(b"PK"):
         raise CypsError("is not an Excel workbook (.xlsx/.xlsm).", file=path, hint="Check you chose the right file.")
+    _refuse_hostile(path)
+
+
+def _refuse_hostile(path: Path) -> None:
+    """Zip bombs and XML with DTDs are refused before any XML parser sees them.
+
+    Only the archive's directory and the first 4 KB of each XML part are read,
+    so this costs little memory whatever the file claims to hold.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            biggest = max((i.file_size for i in infos), default=0)
+            if total > MAX_EXPANDED_BYTES or biggest > MAX_PART_BYTES or (total > 50_000_000 and total / packed > MAX_RATIO):
+                raise CypsError(f"its parts would expand to {total:,} bytes, far more than any scorecard; "
+                                "refusing to unpack it.", file=path, hint="The file may be a zip bomb; do not open it.")
+            for info in infos:
+                if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    with archive.open(info) as part:
+                        head = part.read(4096).lower()
+                    if b"<!doctype" in head or b"<!entity" in head:
+                        raise CypsError(f"the part {info.filename} declares a DOCTYPE or entities, which no Excel "
+                                        "file does; refusing to read it.", file=path,
+                                        hint="The file may be hostile (an XML bomb or external entity); do not open it.")
+    except (zipfile.BadZipFile, EOFError, OSError, zlib_error()) as exc:
+        raise CypsError(f"cannot be read as a workbook ({exc}).", file=path,
+                        hint="The file may be truncated or damaged; save it again from Excel.") from None
 
 
 class Package:
@@ -133,12 +163,7 @@ class Package:
             raise CypsError(f"is not a readable workbook ({exc}).", file=self.path,
                             hint="The file may be truncated or damaged; save it again from Excel.") from None
         with archive:
-            infos = archive.infolist()
-            total = sum(i.file_size for i in infos)
-            packed = sum(i.compress_size for i in infos) or 1
-            if total > MAX_EXPANDED_BYTES or (total > 50_000_000 and total / packed > MAX_RATIO):
-                raise CypsError(f"expands to {total:,} bytes, far more than any scorecard; refusing to unpack it.",
-                                file=self.path, hint="The file may be a zip bomb; do not open it.")
+            infos = archive.infolist()  # sizes and DTDs were checked by ensure_workbook_file
             self.infos = {i.filename: i for i in infos}
             try:
                 self.parts = {i.filename: archive.read(i.filename) for i in infos}
@@ -262,6 +287,26 @@ class Package:
         for name in [n for n in self.parts if n.lower().endswith("vbaproject.bin") or n.lower().startswith("customui")]:
             self.remove_part(name)
 
+    def scrub_properties(self, created_by: str | None) -> None:
+        """Document properties name no one but the configured 'Created by'."""
+        core_ns = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+        dc_ns = "http://purl.org/dc/elements/1.1/"
+        app_ns = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+        if "docProps/core.xml" in self.parts:
+            core = self.tree("docProps/core.xml")
+            for tag in (f"{{{dc_ns}}}creator", f"{{{core_ns}}}lastModifiedBy"):
+                for element in core.findall(tag):
+                    if created_by:
+                        element.text = created_by
+                    else:
+                        core.remove(element)
+            self.touch("docProps/core.xml")
+        if "docProps/app.xml" in self.parts:
+            app = self.tree("docProps/app.xml")
+            for element in app.findall(f"{{{app_ns}}}Manager"):
+                app.remove(element)
+            self.touch("docProps/app.xml")
+
     def drop_external_links(self) -> None:
         dropped = self._drop_related(self.workbook_part, {EXTERNAL_LINK_REL})
         if dropped:
@@ -313,7 +358,8 @@ def write_zip_atomically(target: Path, members: dict, infos: dict | None = None)
     target = Path(target)
     if not target.parent.exists():
         raise CypsError("the output folder does not exist.", file=target, hint="Create the folder or choose another -o.")
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _remove_abandoned_temps(target)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as raw:
             with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -335,6 +381,27 @@ def write_zip_atomically(target: Path, members: dict, infos: dict | None = None)
         except FileNotFoundError:
             pass
         raise
+
+
+def _remove_abandoned_temps(target: Path) -> None:
+    """Temporary files left by a run that was killed (its process is gone) are removed."""
+    for temp in target.parent.glob(f".{target.name}.*.tmp"):
+        parts = temp.name[len(target.name) + 2:].split(".")
+        if parts and parts[0].isdigit() and not _alive(int(parts[0])):
+            try:
+                temp.unlink()
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def _set_inline_string(cell, text: str) -> None:

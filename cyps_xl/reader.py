@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import CypsError, cell_place
 from .layout import Layout
 from .package import ensure_workbook_file
-from .values import Reading, read_cell
+from .values import Reading, is_placeholder, read_cell
 
 PLAN_CODE_RE = re.compile(r"^(TB|CH)\s*\d", re.IGNORECASE)
 REF_RE = re.compile(r"^\d+(\.\d+)*[a-z]?$", re.IGNORECASE)
@@ -90,15 +90,19 @@ def open_workbook(path: Path, *, data_only: bool = True):
 def read_scorecard(path: Path, layout: Layout) -> Scorecard:
     path = Path(path)
     book = open_workbook(path)
-    tables = []
+    tables, looked_at = [], []
     for sheet in book.worksheets:
         table = read_sheet(sheet, layout, path)
         if table is not None:
             tables.append(table)
+        else:
+            empty = (sheet.max_row or 0) <= 1 and (sheet.max_column or 0) <= 1 and sheet.cell(1, 1).value is None
+            looked_at.append(f"'{sheet.title}'" + (" is empty" if empty else " has no such header"))
     if not tables:
         raise CypsError(
-            "no scorecard table found: no sheet has a header row with REF NO. and INDICATOR columns.",
-            file=path, hint=f"Check the column titles, or add yours to {layout.source.name}.",
+            "no scorecard table found: no sheet has a header row with REF NO. and INDICATOR columns "
+            f"(sheet {'; sheet '.join(looked_at)}).",
+            file=path, hint=f"Check you chose the scorecard, and its column titles (or add yours to {layout.source.name}).",
         )
     return Scorecard(path=path, tables=tables, macro_enabled=path.suffix.lower() == ".xlsm")
 
@@ -155,7 +159,11 @@ def read_sheet(sheet, layout: Layout, path: Path) -> ScoreTable | None:
         months.sort(key=lambda m: m.date)
     table = ScoreTable(sheet.title, (header, header + 1 if two_rows else header), columns, months, titles=titles)
     table.title_block = _title_block(sheet, header, layout)
-    _read_rows(sheet, table)
+    _read_rows(sheet, table, layout, path)
+    if not table.rows:
+        raise CypsError(f"the header is on row {header} but there are no indicator rows under it.", file=path,
+                        place=f"sheet '{sheet.title}'", hint="Check the sheet holds the scorecard's rows.")
+    _check_merged_values(sheet, table, path)
     return table
 
 
@@ -206,14 +214,19 @@ def _tolerance_value(cell):
     return value
 
 
-def _read_rows(sheet, table: ScoreTable) -> None:
+def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
     cols = table.columns
     get = lambda r, key: sheet.cell(r, cols[key]).value if key in cols else None  # noqa: E731
     section = None
     block_ref = block_title = None
+    seen_refs: dict = {}
     for r in range(table.header_rows[1] + 1, (sheet.max_row or 0) + 1):
         ref_text = _text(get(r, "ref"))
         title = _text(get(r, "indicator"))
+        if ref_text and title and layout.classify(ref_text) == "ref" and layout.classify(title) == "indicator":
+            raise CypsError(f"a second header row (the first is row {table.header_rows[0]}).", file=path,
+                            place=f"sheet '{sheet.title}', row {r}",
+                            hint="Keep one header row per sheet; put another table on its own sheet.")
         note = _text(get(r, "data_note"))
         month_values = [sheet.cell(r, m.column).value for m in table.months]
         has_data = any(v not in (None, "") for v in month_values) or get(r, "outturn") not in (None, "")
@@ -224,6 +237,11 @@ def _read_rows(sheet, table: ScoreTable) -> None:
             continue
         first = bool(ref_text)
         if ref_text:
+            if ref_text in seen_refs:
+                raise CypsError(f"REF NO. {ref_text} is used again (first on row {seen_refs[ref_text]}).", file=path,
+                                place=place_of(sheet.title, r, cols["ref"]),
+                                hint="Give each indicator its own reference; rows of one indicator leave REF NO. blank.")
+            seen_refs[ref_text] = r
             block_ref, block_title = ref_text, title
         part = _text(get(r, "part"))
         if part and PLAN_CODE_RE.match(part):
@@ -231,15 +249,50 @@ def _read_rows(sheet, table: ScoreTable) -> None:
         if not first and not part:
             part = note  # a sub-row such as the % row under a count: told apart by its DATA NOTE
         latest_cell = sheet.cell(r, table.latest.column) if table.latest else None
+        value_cells = [(m.column, v) for m, v in zip(table.months, month_values)]
+        value_cells += [(cols[k], get(r, k)) for k in ("outturn", "previous_year") if k in cols]
+        readings = {column: _value(raw, sheet.title, r, column, path) for column, raw in value_cells}
         table.rows.append(ScoreRow(
             row=r, section=section, ref=block_ref, title=title or block_title, part=part, data_note=note,
-            months=[read_cell(v) for v in month_values],
-            outturn=read_cell(get(r, "outturn")), previous_year=read_cell(get(r, "previous_year")),
+            months=[readings[m.column] for m in table.months],
+            outturn=readings.get(cols.get("outturn"), Reading(None)),
+            previous_year=readings.get(cols.get("previous_year"), Reading(None)),
             polarity_text=_text(get(r, "polarity")),
             tolerance_text={band: _tolerance_value(sheet.cell(r, cols[band])) for band in ("red", "amber", "green") if band in cols},
             number_format=latest_cell.number_format if latest_cell is not None else None,
             first_in_block=first,
         ))
+
+
+def place_of(sheet: str, row: int, column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return cell_place(sheet, f"{get_column_letter(column)}{row}")
+
+
+def _value(raw, sheet: str, row: int, column: int, path: Path) -> Reading:
+    """A value cell: a number, a known placeholder, or blank; anything else is a mistake to fix."""
+    reading = read_cell(raw)
+    if reading.error:
+        raise CypsError(f"holds the Excel error {reading.error}.", file=path, place=place_of(sheet, row, column),
+                        hint="Fix the formula or the source data, or type '-' if there is no figure this month.")
+    if reading.reason and not is_placeholder(reading.reason):
+        raise CypsError(f"'{reading.reason}' is not a number.", file=path, place=place_of(sheet, row, column),
+                        hint="Type the figure, or '-' / 'n/a' when there is none.")
+    return reading
+
+
+def _check_merged_values(sheet, table: ScoreTable, path: Path) -> None:
+    """Merged cells across value columns would hide months; section bands may be merged."""
+    value_columns = {m.column for m in table.months} | {table.columns[k] for k in ("outturn", "previous_year") if k in table.columns}
+    indicator_rows = {row.row for row in table.rows}
+    for merged in sheet.merged_cells.ranges:
+        rows = set(range(merged.min_row, merged.max_row + 1))
+        columns = set(range(merged.min_col, merged.max_col + 1))
+        if rows & indicator_rows and columns & value_columns and (len(columns) > 1 or len(rows) > 1):
+            raise CypsError(f"the cells {merged.coord} are merged across value columns.", file=path,
+                            place=f"sheet '{sheet.title}'",
+                            hint="Unmerge them so each month has its own cell (Home > Merge & Center > Unmerge Cells).")
 
 
 def place(table: ScoreTable, row: int, key: str) -> str:

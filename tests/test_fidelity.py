@@ -63,7 +63,7 @@ def sparklines(xml: bytes):
     return {line.findtext(f"{XM}sqref"): line.findtext(f"{XM}f") for line in root.iter(f"{X14}sparkline")}
 
 
-def check_kept(source, output, report, dropped=frozenset()):
+def check_kept(source, output, report, dropped=frozenset(), issued=False):
     before, after = parts(source), parts(output)
     assert set(after) == set(before) - dropped
     for name, data in before.items():
@@ -79,8 +79,13 @@ def check_kept(source, output, report, dropped=frozenset()):
                 o, n = old.find(f"{M}{section}"), new.find(f"{M}{section}")
                 if o is not None:
                     assert [c14n(e) for e in o] == [c14n(e) for e in n][: len(o)], section  # only appended
-        elif name in ("_rels/.rels", "[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/workbook.xml") and dropped:
+        elif name in ("_rels/.rels", "[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/workbook.xml") and issued:
             continue  # checked by the caller: they lose exactly the macro entries
+        elif name in ("docProps/core.xml", "docProps/app.xml") and issued:
+            old, new = etree.fromstring(data), etree.fromstring(after[name])
+            people = {"creator", "lastModifiedBy", "Manager"}
+            keep = lambda root: [c14n(e) for e in root if etree.QName(e).localname not in people]  # noqa: E731
+            assert keep(old) == keep(new), name  # only the names of people change
         else:
             assert after[name] == data, name
     # Cells: the only differences are cells cyps-xl means to write.
@@ -108,7 +113,11 @@ def test_issue_drops_only_macros_and_ribbon(fidelity, tmp_path):
     out = tmp_path / "issued.xlsx"
     report = cyps_xl.issue(fidelity, out, benchmarks=DATA / "sample_benchmarks.csv")
     dropped = MACRO_PARTS if fidelity.suffix == ".xlsm" else frozenset()
-    check_kept(fidelity, out, report, dropped=frozenset(dropped))
+    check_kept(fidelity, out, report, dropped=frozenset(dropped), issued=True)
+    core = etree.fromstring(parts(out)["docProps/core.xml"])
+    names = {etree.QName(e).localname: e.text for e in core}
+    assert names.get("creator") == "Performance & Quality Team"
+    assert names.get("lastModifiedBy") in (None, "Performance & Quality Team")
     after = parts(out)
     assert b"vbaProject" not in after["xl/_rels/workbook.xml.rels"]
     assert b"ui/extensibility" not in after["_rels/.rels"]
