@@ -124,7 +124,7 @@ def _find_header(sheet, layout: Layout, path: Path):
                 raise CypsError(
                     f"the header row has no {title} column.", file=path,
                     place=f"sheet '{sheet.title}', row {row[0].row}",
-                    hint=f"Add a '{title}' column title, or add your title to {layout.source.name}.",
+                    hint=f"Add a column titled '{title}', or add your title to {layout.source.name}.",
                 )
     return None
 

@@ -60,7 +60,9 @@ class IndicatorRule:
     tolerances: Tolerances
     number_format: str | None
     note: str | None
-    source: str  # "rules/social_care.yaml line 12"
+    source: str  # "social_care.yaml line 12"
+    file: Path | None = None
+    line: int = 0
 
 
 @dataclass
@@ -233,7 +235,7 @@ def _load_indicator(item, sheet: str, path: Path) -> IndicatorRule:
         title=item.get("title"), part=str(item["part"]) if item.get("part") is not None else None,
         polarity=polarity, tolerances=tolerances,
         number_format=item.get("number_format"), note=item.get("note"),
-        source=f"{path.name} line {item.line}",
+        source=f"{path.name} line {item.line}", file=path, line=item.line,
     )
 
 
@@ -247,8 +249,9 @@ def _check_duplicates(rules: list[IndicatorRule]) -> None:
     for rule in rules:
         key = (normalise(rule.sheet), rule.ref, normalise(rule.part or ""), normalise(rule.title or ""))
         if key in seen:
+            what = f"ref {rule.ref}" + (f" part '{rule.part}'" if rule.part else "") if rule.ref else f"'{rule.title}'"
             raise CypsError(
-                f"ref {rule.ref} {('part ' + rule.part) if rule.part else ''} on sheet '{rule.sheet}' is defined twice "
-                f"(also at {seen[key]}).", place=rule.source, hint="Give each row of a multi-row indicator its own 'part'.",
+                f"{what} on sheet '{rule.sheet}' is defined twice (also at {seen[key]}).", file=rule.file,
+                place=f"line {rule.line}", hint="Keep one; give each row of a multi-row indicator its own 'part'.",
             )
         seen[key] = rule.source

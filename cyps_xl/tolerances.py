@@ -169,7 +169,8 @@ class Tolerances:
             both = [p for p in points if self.green.matches(p, polarity) and self.red.matches(p, polarity)]
             if both:
                 found.append(
-                    f"the Red band '{self.red.text}' and the Green band '{self.green.text}' overlap (both include {both[0]})"
+                    f"the Red band '{self.red.text}' and the Green band '{self.green.text}' overlap "
+                    f"(both include {both[0]}{'%' if self.percent else ''})"
                 )
         for name, band in bands:
             if band.kind in {"lt", "le", "gt", "ge"}:

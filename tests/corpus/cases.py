@@ -1,0 +1,136 @@
+"""The bad-input corpus: each case builds its input files in a folder and gives the command to run.
+
+Used by tests/test_bad_input_corpus.py, which checks the exact message of each.
+"""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "workbook_templates" / "cyps_scorecard_template.xlsx"
+
+RULE = """sheets:
+  Social Care:
+    indicators:
+      - ref: '3.14'
+        title: Stable placements
+        polarity: high
+        tolerances: {red: '<61%', amber: '61%+', green: '69%+'}
+"""
+
+
+def card(folder: Path, edits: dict | None = None, sheet: str = "Social Care", merge: str | None = None) -> str:
+    path = folder / "card.xlsx"
+    if edits is None and merge is None:
+        shutil.copyfile(TEMPLATE, path)
+        return path.name
+    wb = openpyxl.load_workbook(TEMPLATE)
+    for cell, value in (edits or {}).items():
+        wb[sheet][cell] = value
+    if merge:
+        wb[sheet].merge_cells(merge)
+    wb.save(path)
+    return path.name
+
+
+def rules_file(folder: Path, text: str) -> str:
+    (folder / "rules.yaml").write_text(text, encoding="utf-8")
+    return "rules.yaml"
+
+
+def rules_dir(folder: Path, settings: str | None = None) -> str:
+    target = folder / "myrules"
+    target.mkdir()
+    shutil.copy(ROOT / "rules" / "settings.yaml", target)
+    if settings is not None:
+        (target / "settings.yaml").write_text(settings, encoding="utf-8")
+    return "myrules"
+
+
+def small(folder: Path, rows, name: str = "small.xlsx", sheet: str = "Social Care") -> str:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                ws.cell(r, c, value)
+    wb.save(folder / name)
+    return name
+
+
+def issue(*args) -> list:
+    return ["issue", *args, "-o", "out.xlsx"]
+
+
+def _rules_case(text):
+    return lambda f: issue(card(f), "--rules", rules_file(f, text))
+
+
+CASES = {
+    # -- rules files ------------------------------------------------------------------
+    "malformed yaml": _rules_case("sheets:\n  Social Care:\n    indicators:\n      - ref: '1.1'\n     polarity: high\n"),
+    "unknown key": _rules_case(RULE.replace("polarity: high", "polarity: high\n        colour: red")),
+    "unknown polarity": _rules_case(RULE.replace("polarity: high", "polarity: up")),
+    "unparseable tolerance": _rules_case(RULE.replace("'69%+'", "'about 70'")),
+    "gapped bands": _rules_case(RULE.replace("'61%+'", "'62%+'").replace("'<61%'", "'<60%'")),
+    "overlapping bands": _rules_case(RULE.replace("'<61%'", "'<75%'")),
+    "green contradicts low": _rules_case(RULE.replace("polarity: high", "polarity: low")),
+    "duplicate key": _rules_case(RULE.replace("polarity: high", "polarity: high\n        polarity: low")),
+    "not an indicators file": _rules_case(RULE.replace("sheets:", "sheet:")),
+    "info with tolerances": _rules_case(RULE.replace("polarity: high", "polarity: info")),
+    "duplicate rule": _rules_case(RULE + RULE.split("indicators:\n")[1]),
+    "bad colour in settings": lambda f: issue(card(f), "--rules", rules_dir(f, "colours:\n  amber: orange\n")),
+    # -- the scorecard ------------------------------------------------------------------
+    "missing REF NO. header": lambda f: issue(card(f, {"A11": "Number"})),
+    "missing INDICATOR header": lambda f: issue(card(f, {"B11": "Title"})),
+    "header row twice": lambda f: issue(card(f, {"A40": "REF NO.", "B40": "INDICATOR"})),
+    "merged value cells": lambda f: issue(card(f, merge="O20:Q20")),
+    "text in a value cell": lambda f: issue(card(f, {"Q20": "about 80"})),
+    "#N/A in a value cell": lambda f: issue(card(f, {"Q20": "#N/A"})),
+    "#DIV/0! in a value cell": lambda f: issue(card(f, {"P21": "#DIV/0!"})),
+    "#REF! in the outturn": lambda f: issue(card(f, {"R22": "#REF!"})),
+    "duplicate reference": lambda f: issue(card(f, {"A21": "1.2"})),
+    "empty sheet": lambda f: issue(small(f, [])),
+    "sheet with no indicators": lambda f: issue(small(f, [["REF NO.", "INDICATOR", "DATA NOTE", "Good perf is"]])),
+    "period in the future": lambda f: issue(small(f, [["REF NO.", "INDICATOR", "Nov-30", "Dec-30"], ["1.1", "x", 1, 2]])),
+    "tolerance cell unreadable": lambda f: issue(card(f, {"Z23": "Lower than same qtr previous year"}), "--rules", rules_dir(f)),
+    "polarity cell unknown": lambda f: issue(card(f, {"S14": "higher"}), "--rules", rules_dir(f)),
+    # -- files that are not scorecards ----------------------------------------------------
+    "an .xls file": lambda f: issue(_bytes(f, "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)),
+    "an encrypted workbook": lambda f: issue(_bytes(f, "locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)),
+    "not a zip": lambda f: issue(_bytes(f, "notes.xlsx", b"just some text")),
+    "a truncated zip": lambda f: issue(_bytes(f, "cut.xlsx", TEMPLATE.read_bytes()[:5000])),
+    "missing file": lambda f: issue("nowhere.xlsx"),
+    # -- benchmarks ----------------------------------------------------------------------------
+    "benchmark CSV with wrong columns": lambda f: issue(card(f), "--benchmarks", _text(f, "bench.csv", "indicator,value\n3.14,68%\n")),
+    "benchmark text value": lambda f: issue(card(f), "--benchmarks", _text(
+        f, "la.csv", "time_period,time_identifier,geographic_level,country_name,region_name,old_la_code,new_la_code,"
+        "la_name,cla_rate_per_10000\n202122,Financial year,National,England,,,,,seventy\n")),
+    # -- outputs -----------------------------------------------------------------------------------
+    "output over the source": lambda f: ["issue", card(f), "-o", "card.xlsx"],
+    "output not .xlsx": lambda f: ["issue", card(f), "-o", "out.xlsm"],
+    "output folder missing": lambda f: ["issue", card(f), "-o", "no/such/folder/out.xlsx"],
+}
+
+
+def _bytes(folder: Path, name: str, data: bytes) -> str:
+    (folder / name).write_bytes(data)
+    return name
+
+
+def _text(folder: Path, name: str, text: str) -> str:
+    (folder / name).write_text(text, encoding="utf-8")
+    return name
+
+
+def hostile_zip(folder: Path, name: str, part: str, xml: bytes) -> str:
+    """The template with one part replaced by ``xml``."""
+    with zipfile.ZipFile(TEMPLATE) as source, zipfile.ZipFile(folder / name, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, xml if info.filename == part else source.read(info.filename))
+    return name
