@@ -1,0 +1,176 @@
+"""Hostile files are refused quickly with bounded memory; a killed run never leaves a partial output."""
+import hashlib
+import random
+import re
+import resource
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import cyps_xl
+from conftest import ROOT, run_cli
+
+sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+from cases import TEMPLATE, hostile_zip  # noqa: E402
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>"""
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData></worksheet>"""
+
+
+def timed_cli(*args, cwd):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = run_cli(*args, cwd=cwd)
+    elapsed = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return result, elapsed, max(before, peak_kb)
+
+
+@pytest.mark.parametrize("xml, label", [(LAUGHS, "billion laughs"), (XXE, "external entity")])
+def test_xml_bombs_and_external_entities_are_refused(tmp_path, xml, label):
+    name = hostile_zip(tmp_path, "hostile.xlsx", "xl/worksheets/sheet2.xml", xml)
+    result, elapsed, peak_kb = timed_cli("issue", name, "-o", "out.xlsx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("cyps-xl: error: hostile.xlsx: the part xl/worksheets/sheet2.xml declares a DOCTYPE "
+                                     "or entities, which no Excel file does; refusing to read it. The file may be hostile "
+                                     "(an XML bomb or external entity); do not open it.")
+    assert elapsed < 5 and peak_kb < 400_000  # seconds; kilobytes of resident memory
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def forge_sizes(path: Path, size: int) -> None:
+    """Claim (in the zip's directory) that the first member expands to ``size`` bytes."""
+    data = bytearray(path.read_bytes())
+    local = data.index(b"PK\x03\x04")
+    struct.pack_into("<I", data, local + 22, size)
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, central + 24, size)
+    path.write_bytes(bytes(data))
+
+
+def test_a_zip_that_claims_to_expand_past_the_limit_is_refused_before_expanding(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(TEMPLATE.read_bytes())
+    forge_sizes(path, 0xFFFF0000)  # ~4 GB
+    result, elapsed, peak_kb = timed_cli("issue", path.name, "-o", "out.xlsx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "bomb.xlsx: its parts would expand to" in result.stderr and "zip bomb" in result.stderr
+    assert elapsed < 5 and peak_kb < 400_000
+
+
+def test_formula_like_text_is_written_as_text(template, tmp_path):
+    bench = tmp_path / "bench.csv"
+    bench.write_text('sheet,ref,sn_average,sn_best,national,regional,year\n'
+                     'Social Care,3.14,"=HYPERLINK(""http://evil"",""x"")",+44 20,@SUM(A1),-cmd,2021/22\n', encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    cyps_xl.issue(template, out, benchmarks=[bench])
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet2.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml
+    ws = openpyxl.load_workbook(out)["Social Care"]
+    row = next(r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value == "3.14")
+    assert [ws.cell(row, c).value for c in (29, 30, 31, 33)] == ['=HYPERLINK("http://evil","x")', "+44 20", "@SUM(A1)", "-cmd"]
+    assert all(ws.cell(row, c).data_type == "s" for c in (29, 30, 31, 33))
+    from cyps_xl.xlwings_writer import excel_value
+
+    assert excel_value("=1+1") == "'=1+1" and excel_value("-") == "-" and excel_value(3) == 3
+
+
+def test_external_links_are_removed_from_the_issue(tmp_path):
+    with zipfile.ZipFile(TEMPLATE) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/externalLinks/externalLink1.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><externalLink xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><externalBook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships" r:id="rId1"><sheetNames><sheetName val="Data"/></sheetNames></externalBook></externalLink>')
+    parts["xl/externalLinks/_rels/externalLink1.xml.rels"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+        b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/externalLinkPath" Target="file:///S:/Secret/Other.xlsx" TargetMode="External"/></Relationships>')
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", (
+        '<Relationship Id="rIdX1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink"'
+        ' Target="externalLinks/externalLink1.xml"/></Relationships>')).encode()
+    workbook = parts["xl/workbook.xml"].decode()
+    parts["xl/workbook.xml"] = re.sub(r"(</sheets>)", r'\1<externalReferences><externalReference r:id="rIdX1"/></externalReferences>',
+                                      workbook).encode()
+    ct = parts["[Content_Types].xml"].decode()
+    parts["[Content_Types].xml"] = ct.replace("</Types>", '<Override PartName="/xl/externalLinks/externalLink1.xml" '
+                                              'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                                              'externalLink+xml"/></Types>').encode()
+    src = tmp_path / "linked.xlsx"
+    with zipfile.ZipFile(src, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    out = tmp_path / "out.xlsx"
+    cyps_xl.issue(src, out)
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        everything = b"".join(z.read(n) for n in names)
+    assert not any("externalLink" in n for n in names)
+    assert b"externalReference" not in everything and b"Secret" not in everything
+
+
+def test_issuing_twice_gives_identical_workbooks(template, tmp_path):
+    import datetime as dt
+
+    a = cyps_xl.issue(template, tmp_path / "a.xlsx", today=dt.date(2022, 5, 20)).output
+    b = cyps_xl.issue(template, tmp_path / "b.xlsx", today=dt.date(2022, 5, 20)).output
+    assert a.read_bytes() == b.read_bytes()
+    c = cyps_xl.issue(template, tmp_path / "c.xlsx", today=dt.date(2022, 5, 21)).output
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(c) as zc:
+        differing = [n for n in za.namelist() if za.read(n) != zc.read(n)]
+    assert differing == ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]  # only the 'Date created' cells
+    wa, wc = openpyxl.load_workbook(a), openpyxl.load_workbook(c)
+    for sheet in wa.sheetnames:
+        cells = [(cell.coordinate, cell.value, wc[sheet][cell.coordinate].value)
+                 for row in wa[sheet].iter_rows() for cell in row if cell.value != wc[sheet][cell.coordinate].value]
+        assert [coordinate for coordinate, _, _ in cells] == ["A5"]
+
+
+def test_a_killed_run_leaves_the_previous_file_or_none(tmp_path):
+    src = tmp_path / "card.xlsx"
+    src.write_bytes(TEMPLATE.read_bytes())
+    out = tmp_path / "out.xlsx"
+    args = [sys.executable, "-m", "cyps_xl", "issue", str(src), "-o", str(out)]
+    assert subprocess.run(args, capture_output=True).returncode == 0
+    previous = hashlib.sha256(out.read_bytes()).hexdigest()
+    rng = random.Random(7)
+    kills = 0
+    for _ in range(50):
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, 1.1))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == previous  # whole: the previous (identical) issue
+        out.unlink() if rng.random() < 0.3 else None  # sometimes there is no previous file
+        if not out.exists():
+            process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.0, 1.1))
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                kills += 1
+            process.wait()
+            assert not out.exists() or hashlib.sha256(out.read_bytes()).hexdigest() == previous
+            if not out.exists():
+                assert subprocess.run(args, capture_output=True).returncode == 0
+    assert kills >= 50
+    assert subprocess.run(args, capture_output=True).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.xlsx", "out.xlsx"]  # abandoned temp files cleaned
+    assert hashlib.sha256(src.read_bytes()).hexdigest() == hashlib.sha256(TEMPLATE.read_bytes()).hexdigest()
