@@ -8,11 +8,11 @@ __version__ = "0.1.0"
 from .errors import CypsError  # noqa: E402
 
 
-def issue(source, output=None, *, rules=None, benchmarks=None, today=None):
+def issue(source, output=None, *, rules=None, benchmarks=None, today=None, keep_data_quality=False):
     """Produce the issued workbook (see :func:`cyps_xl.api.issue`)."""
     from .api import issue as _issue
 
-    return _issue(source, output, rules=rules, benchmarks=benchmarks, today=today)
+    return _issue(source, output, rules=rules, benchmarks=benchmarks, today=today, keep_data_quality=keep_data_quality)
 
 
 def refresh(source, output=None, *, rules=None, benchmarks=None, backup=True):

@@ -100,7 +100,11 @@ def _check_output(source: Path, output: Path) -> None:
                         hint="Choose another name with -o; the source is never changed by 'issue'.")
 
 
-def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | None = None) -> RunReport:
+DATA_QUALITY_SHEET = "Data quality"
+
+
+def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | None = None,
+          keep_data_quality: bool = False) -> RunReport:
     """Produce the issued workbook: rated, values only, no macros, next issue number.
 
     ``output`` defaults to the source name with the new issue number
@@ -129,6 +133,8 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
             f"this formula has no saved result, so its value cannot be issued{more}.", file=source, place=unsaved[0],
             hint="Open the workbook in Excel, let it calculate, save it, and run again.",
         )
+    if not keep_data_quality and package.remove_sheet(DATA_QUALITY_SHEET):
+        report.notes.append("The 'Data quality' sheet stays in the working copy; it is not in the issue.")
     package.drop_macros()
     package.drop_external_links()
     package.scrub_properties(book.style.created_by)

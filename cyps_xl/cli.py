@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("scorecard", type=Path)
     issue.add_argument("-o", "--output", type=Path, help="issued .xlsx (default: '<name> Issue N.xlsx' beside the source)")
     issue.add_argument("--rules", type=Path, help="rules folder or YAML file (default: the bundled rules/)")
+    issue.add_argument("--keep-data-quality", action="store_true", help="keep the 'Data quality' sheet in the issue")
     issue.add_argument("--benchmarks", type=Path, action="append",
                        help="benchmark source: published figures (CSV/YAML) or DfE local-authority data (CSV); repeatable")
 
@@ -34,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("--rules", type=Path)
     refresh.add_argument("--benchmarks", type=Path, action="append", help="as for issue")
     refresh.add_argument("--no-backup", action="store_true", help="do not keep a backup when writing in place")
+
+    check = sub.add_parser("check", help="data-quality report: printed, and a 'Data quality' sheet in the working copy")
+    check.add_argument("scorecard", type=Path)
+    check.add_argument("--previous", type=Path, help="the previous issue, to list revised months")
+    check.add_argument("--rules", type=Path)
+    check.add_argument("--benchmarks", type=Path, action="append")
+    check.add_argument("--no-write", action="store_true", help="only print; leave the workbook as it is")
 
     demo = sub.add_parser("demo", help="run the whole job on the bundled template, rules and sample benchmarks")
     demo.add_argument("-o", "--output-dir", type=Path, default=Path("cyps-xl-demo"))
@@ -73,7 +81,8 @@ def _run(args) -> int:
     from . import api
 
     if args.command == "issue":
-        report = api.issue(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks)
+        report = api.issue(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
+                           keep_data_quality=args.keep_data_quality)
         print(report.summary())
         print(f"Issued: {report.output} (Issue {report.issue_number})")
         return 0
@@ -82,6 +91,15 @@ def _run(args) -> int:
                              backup=not args.no_backup)
         print(report.summary())
         print(f"Refreshed: {report.output}")
+        return 0
+    if args.command == "check":
+        from .check import check as run_check
+
+        report = run_check(args.scorecard, args.previous, rules=args.rules, benchmarks=args.benchmarks,
+                           write=not args.no_write)
+        print("\n".join(report.lines()))
+        if not args.no_write:
+            print(f"Written to the 'Data quality' sheet of {args.scorecard} (a backup was kept).")
         return 0
     if args.command == "demo":
         from .demo import run_demo

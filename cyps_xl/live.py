@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .errors import CypsError
 
+DATA_QUALITY = "Data quality"
 CONFIG_SHEET = "cyps_xl.conf"  # the add-in's xlwings settings sheet; "xlwings.conf" is read too
 CONFIG_SHEETS = (CONFIG_SHEET, "xlwings.conf")
 
@@ -68,7 +69,7 @@ def _caller(book):
     return xw.Book.caller()
 
 
-def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, output_dir=None, today=None):
+def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, output_dir=None, today=None, previous=None):
     book = _caller(book)
     app = book.app
     status = StatusBar(app)
@@ -81,8 +82,9 @@ def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, outpu
                             hint="Add a row CYPS_BENCHMARKS with the path of the benchmark CSV.")
         status.show("cyps-xl: keeping a backup copy…")
         backup = Path(snapshot) if snapshot else save_backup(book)
+        previous = previous or config.get("CYPS_PREVIOUS_ISSUE")
         result = fill(book, backup, action, rules=rules, benchmarks=benchmarks, output_dir=output_dir,
-                      today=today, status=status)
+                      today=today, status=status, previous=previous)
         result.backup = None if snapshot else backup
         if action == "check":
             app.alert(result.message, title="cyps-xl: Check data", buttons="ok", mode="info")
@@ -97,7 +99,8 @@ def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, outpu
         status.clear()
 
 
-def fill(book, snapshot: Path, action: str, *, rules=None, benchmarks=None, output_dir=None, today=None, status=None):
+def fill(book, snapshot: Path, action: str, *, rules=None, benchmarks=None, output_dir=None, today=None, status=None,
+         previous=None):
     """Run the engine on ``snapshot`` (the open book's state) and write the changes into ``book``."""
     from .api import evaluate, issue, next_issue_path
     from .package import Package
@@ -107,10 +110,11 @@ def fill(book, snapshot: Path, action: str, *, rules=None, benchmarks=None, outp
 
     status = status or StatusBar(book.app)
     book_rules = rules if isinstance(rules, RuleBook) else load_rules(rules)
-    status.show("cyps-xl: rating indicators…")
-    _, report = evaluate(snapshot, book_rules, benchmarks=benchmarks if action != "check" else None)
     if action == "check":
-        return LiveResult(calls={}, notes=report.notes, message=report.summary().replace("\n", " "))
+        status.show("cyps-xl: checking the data…")
+        return write_check(book, snapshot, book_rules, benchmarks, previous)
+    status.show("cyps-xl: rating indicators…")
+    _, report = evaluate(snapshot, book_rules, benchmarks=benchmarks)
     existing = _existing_sparklines(Package(snapshot))
     changes = [c for c in report.changes if not (hasattr(c, "target") and (c.sheet, c.target) in existing)]
     current = open_workbook(snapshot)
@@ -127,6 +131,43 @@ def fill(book, snapshot: Path, action: str, *, rules=None, benchmarks=None, outp
         result.issued = issued.output
         result.message += f" Issued {issued.output.name}."
     return result
+
+
+def write_check(book, snapshot: Path, rules, benchmarks, previous) -> LiveResult:
+    """Check data in Excel: the report in a 'Data quality' sheet (one block) and a note on each revised cell."""
+    from .check import NOTE_PREFIX, run_checks
+    from .xlwings_writer import quiet
+
+    report = run_checks(snapshot, rules, previous, benchmarks, jump_factor=rules.style.jump_factor)
+    rows = [["Check", "Sheet", "Cell", "Indicator", "Finding"]]
+    rows += [[f.check, f.sheet, f.cell, f.indicator, f.message] for f in report.findings] or [["none", "", "", "", "No findings."]]
+    calls = {"values": 0, "notes": 0, "sheet": 0}
+    with quiet(book.app):
+        names = [s.name for s in book.sheets]
+        if DATA_QUALITY in names:
+            sheet = book.sheets[DATA_QUALITY]
+            sheet.clear_contents()
+        else:
+            sheet = book.sheets.add(name=DATA_QUALITY, after=book.sheets[len(names) - 1])
+            calls["sheet"] += 1
+        sheet.range((1, 1), (len(rows), 5)).value = rows
+        calls["values"] += 1
+        for sheet_name, row, column, text in report.revisions:
+            cell = book.sheets[sheet_name].range((row, column))
+            note = cell.note
+            if note is None:
+                cell.add_note(text)
+            else:
+                try:
+                    ours = note.text.startswith(NOTE_PREFIX)
+                except NotImplementedError:  # the engine cannot read it: treat it as a person's
+                    ours = False
+                if not ours:
+                    continue  # a person's note: left alone
+                note.text = text
+            calls["notes"] += 1
+    message = f"{len(report.findings)} finding(s) written to the '{DATA_QUALITY}' sheet."
+    return LiveResult(calls=calls, notes=report.lines(), message=message)
 
 
 def _next_number(snapshot) -> int:

@@ -250,6 +250,163 @@ class Package:
         self.touch(part)
         return SheetEditor(self.tree(part), self)
 
+    # -- adding a sheet and notes (the Data quality report) -----------------------
+    def _new_part_name(self, pattern: str) -> str:
+        n = 1
+        while pattern.format(n) in self.parts:
+            n += 1
+        return pattern.format(n)
+
+    def _add_relationship(self, source: str, rel_type: str, target: str) -> str:
+        rels_name, rels = self.relationships(source)
+        if rels is None:
+            rels = etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
+            self.parts[rels_name] = b""
+            self._trees[rels_name] = rels
+        ids = {r.get("Id") for r in rels}
+        n = 1
+        while f"rIdCyps{n}" in ids:
+            n += 1
+        etree.SubElement(rels, f"{{{NS_PKG_REL}}}Relationship", Id=f"rIdCyps{n}", Type=rel_type, Target=target)
+        self.touch(rels_name)
+        return f"rIdCyps{n}"
+
+    def _content_type(self, part: str | None, content_type: str, extension: str | None = None) -> None:
+        ct = self.tree("[Content_Types].xml")
+        if extension:
+            if not any(d.get("Extension", "").lower() == extension for d in ct.findall(f"{{{NS_CT}}}Default")):
+                ct.insert(0, etree.Element(f"{{{NS_CT}}}Default", Extension=extension, ContentType=content_type))
+        else:
+            etree.SubElement(ct, f"{{{NS_CT}}}Override", PartName="/" + part, ContentType=content_type)
+        self.touch("[Content_Types].xml")
+
+    def put_sheet(self, name: str, rows: list[list]) -> None:
+        """Write ``rows`` (text and numbers) as the whole content of sheet ``name``, adding the sheet if needed."""
+        if name not in self.sheet_parts:
+            part = self._new_part_name("xl/worksheets/sheet{}.xml")
+            root = etree.fromstring(
+                f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><cols><col min="1" max="4" width="16" customWidth="1"/>'
+                f'<col min="5" max="5" width="110" customWidth="1"/></cols><sheetData/></worksheet>'.encode())
+            self.parts[part] = b""
+            self._trees[part] = root
+            rid = self._add_relationship(self.workbook_part, f"{NS_REL}/worksheet",
+                                         posixpath.relpath(part, posixpath.dirname(self.workbook_part)))
+            workbook = self.tree(self.workbook_part)
+            sheets = workbook.find(f"{M}sheets")
+            next_id = max(int(x.get("sheetId")) for x in sheets) + 1
+            sheet = etree.SubElement(sheets, f"{M}sheet", name=name, sheetId=str(next_id))
+            sheet.set(f"{{{NS_REL}}}id", rid)
+            self.touch(self.workbook_part)
+            self._content_type(part, "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
+            self.sheet_parts[name] = part
+        editor = self.sheet(name)
+        for row in list(editor.data):
+            editor.data.remove(row)
+        editor.rows = {}
+        for r, values in enumerate(rows, start=1):
+            for c, value in enumerate(values, start=1):
+                if value not in (None, ""):
+                    editor.set_value(r, c, value)
+
+    def remove_sheet(self, name: str) -> bool:
+        """Take a sheet out (the issue leaves the Data quality report behind). Returns whether it was there."""
+        if name not in self.sheet_parts:
+            return False
+        workbook = self.tree(self.workbook_part)
+        sheets = workbook.find(f"{M}sheets")
+        entries = list(sheets)
+        index = next(i for i, e in enumerate(entries) if e.get("name") == name)
+        rid = entries[index].get(f"{{{NS_REL}}}id")
+        sheets.remove(entries[index])
+        names = workbook.find(f"{M}definedNames")
+        for defined in list(names if names is not None else []):
+            local = defined.get("localSheetId")
+            if local is not None:
+                if int(local) == index:
+                    names.remove(defined)
+                elif int(local) > index:
+                    defined.set("localSheetId", str(int(local) - 1))
+        for view in workbook.iter(f"{M}workbookView"):
+            for attr in ("activeTab", "firstSheet"):
+                value = view.get(attr)
+                if value is not None and int(value) >= index and int(value) > 0:
+                    view.set(attr, str(int(value) - 1))
+        self.touch(self.workbook_part)
+        part = self.sheet_parts.pop(name)
+        rels_name, rels = self.relationships(self.workbook_part)
+        for rel in list(rels):
+            if rel.get("Id") == rid:
+                rels.remove(rel)
+        self.touch(rels_name)
+        _, own = self.relationships(part)
+        for rel in list(own if own is not None else []):
+            if rel.get("TargetMode") != "External":
+                self.remove_part(self.resolve(part, rel.get("Target")))
+        self.remove_part(self.rels_name(part))
+        self.remove_part(part)
+        return True
+
+    def put_notes(self, sheet: str, notes: list[tuple], prefix: str) -> list[str]:
+        """Legacy cell notes (row, col, text) on ``sheet``; a note of ours (text starting with ``prefix``) is
+        replaced, a person's note is left alone. Returns the cells skipped for that reason."""
+        part = self.sheet_parts[sheet]
+        _, rels = self.relationships(part)
+        comments_part = vml_part = None
+        for rel in rels if rels is not None else []:
+            if rel.get("Type", "").endswith("/comments"):
+                comments_part = self.resolve(part, rel.get("Target"))
+            if rel.get("Type", "").endswith("/vmlDrawing"):
+                vml_part = self.resolve(part, rel.get("Target"))
+        root = self.tree(part)
+        if comments_part is None:
+            comments_part = self._new_part_name("xl/comments{}.xml")
+            self.parts[comments_part] = b""
+            self._trees[comments_part] = etree.fromstring(
+                f'<comments xmlns="{NS_MAIN}"><authors><author>cyps-xl</author></authors><commentList/></comments>'.encode())
+            self._add_relationship(part, f"{NS_REL}/comments", posixpath.relpath(comments_part, posixpath.dirname(part)))
+            self._content_type(comments_part, "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml")
+        if vml_part is None:
+            vml_part = self._new_part_name("xl/drawings/vmlDrawing{}.vml")
+            self.parts[vml_part] = VML_HEAD.encode() + b"</xml>"
+            rid = self._add_relationship(part, f"{NS_REL}/vmlDrawing", posixpath.relpath(vml_part, posixpath.dirname(part)))
+            self._content_type(None, "application/vnd.openxmlformats-officedocument.vmlDrawing", extension="vml")
+            legacy = etree.Element(f"{M}legacyDrawing")
+            legacy.set(f"{{{NS_REL}}}id", rid)
+            _insert_in_order(root, legacy)
+            self.touch(part)
+        comments = self.tree(comments_part)
+        authors = comments.find(f"{M}authors")
+        names = [a.text for a in authors]
+        if "cyps-xl" not in names:
+            etree.SubElement(authors, f"{M}author").text = "cyps-xl"
+            names.append("cyps-xl")
+        author = str(names.index("cyps-xl"))
+        listing = comments.find(f"{M}commentList")
+        existing = {c.get("ref"): c for c in listing}
+        vml = self.parts[vml_part].decode("utf-8", errors="replace")
+        shape_id = max([int(x) for x in re.findall(r"_x0000_s(\d+)", vml)] + [1024])
+        skipped, shapes = [], []
+        for row, col, text in notes:
+            ref = f"{column_letter(col)}{row}"
+            old = existing.get(ref)
+            if old is not None:
+                if not "".join(old.itertext()).startswith(prefix):
+                    skipped.append(ref)
+                    continue
+                old.getparent().remove(old)
+            comment = etree.SubElement(listing, f"{M}comment", ref=ref, authorId=author)
+            run = etree.SubElement(etree.SubElement(comment, f"{M}text"), f"{M}r")
+            etree.SubElement(run, f"{M}t").text = text
+            if old is None:
+                shape_id += 1
+                shapes.append(VML_SHAPE.format(id=shape_id, row=row - 1, col=col - 1, c1=col, r1=max(row - 2, 0),
+                                               c2=col + 3, r2=row + 3))
+        self.touch(comments_part)
+        if shapes:
+            at = vml.rindex("</xml>")
+            self.parts[vml_part] = (vml[:at] + "".join(shapes) + vml[at:]).encode("utf-8")
+        return skipped
+
     # -- whole-package changes for the issued copy ---------------------------
     def freeze_formulas(self) -> list[str]:
         """Replace every formula by its saved result. Returns cells that had no saved result."""
@@ -556,6 +713,39 @@ class SheetEditor:
         if groups is None:
             groups = etree.SubElement(ext, f"{X14}sparklineGroups", nsmap={"xm": NS_XM})
         return groups
+
+
+VML_HEAD = (
+    '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/>'
+    '</o:shapelayout><v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+    '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+)
+VML_SHAPE = (
+    '<v:shape id="_x0000_s{id}" type="#_x0000_t202" style="position:absolute;margin-left:0;margin-top:0;width:180pt;'
+    'height:60pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+    '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+    '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+    '<x:Anchor>{c1}, 15, {r1}, 10, {c2}, 15, {r2}, 4</x:Anchor><x:AutoFill>False</x:AutoFill><x:Row>{row}</x:Row>'
+    '<x:Column>{col}</x:Column></x:ClientData></v:shape>'
+)
+# The order of a worksheet's children after sheetData (ECMA-376 CT_Worksheet), for inserting legacyDrawing.
+WORKSHEET_ORDER = ["sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState",
+                   "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
+                   "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter",
+                   "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags",
+                   "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+                   "webPublishItems", "tableParts", "extLst"]
+
+
+def _insert_in_order(root, element) -> None:
+    position = WORKSHEET_ORDER.index(etree.QName(element).localname)
+    for index, child in enumerate(root):
+        name = etree.QName(child).localname
+        if name in WORKSHEET_ORDER and WORKSHEET_ORDER.index(name) > position:
+            root.insert(index, element)
+            return
+    root.append(element)
 
 
 FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name", "family", "charset", "scheme"]

@@ -46,6 +46,7 @@ class ScoreRow:
     tolerance_text: dict  # red/amber/green -> raw cell value
     number_format: str | None  # of the latest month cell, as the team left it
     first_in_block: bool = True
+    existing: dict = field(default_factory=dict)  # dot_month/rag_month/dot_year/rag_year -> text already there
 
 
 @dataclass
@@ -261,6 +262,7 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
             tolerance_text={band: _tolerance_value(sheet.cell(r, cols[band])) for band in ("red", "amber", "green") if band in cols},
             number_format=latest_cell.number_format if latest_cell is not None else None,
             first_in_block=first,
+            existing={k: _text(get(r, k)) for k in ("dot_month", "rag_month", "dot_year", "rag_year") if k in cols},
         ))
 
 

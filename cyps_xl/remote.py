@@ -22,9 +22,10 @@ def payload_from_file(path: Path) -> dict:
         values = []
         for row in ws.iter_rows(min_row=1, max_row=max(ws.max_row, 1), max_col=max(ws.max_column, 1)):
             values.append([_json_value(cell.value) for cell in row])
-        sheets.append({"name": ws.title, "values": values, "pictures": [], "tables": [], "charts": [], "shapes": []})
+        sheets.append({"name": ws.title, "values": values, "pictures": [], "tables": [], "charts": [], "shapes": [],
+                       "notes": [{"address": cell.coordinate} for row in ws.iter_rows() for cell in row if cell.comment]})
     return {
-        "client": "Microsoft Office Scripts",
+        "client": "Office.js",  # the client whose payload carries notes
         "version": xw.__version__,
         "book": {"name": Path(path).name, "active_sheet_index": 0, "selection": "A1"},
         "names": [],

@@ -26,7 +26,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_RULES = PACKAGE_ROOT / "rules"
 
 NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml"}
-SETTINGS_KEYS = {"labels", "colours", "dot_symbols", "number_formats", "default_number_format", "created_by", "contact"}
+SETTINGS_KEYS = {"labels", "colours", "dot_symbols", "number_formats", "default_number_format", "created_by", "contact",
+                 "jump_factor"}
 INDICATOR_FILE_KEYS = {"sheets", "description"}
 SHEET_KEYS = {"indicators", "title"}
 INDICATOR_KEYS = {"ref", "title", "part", "polarity", "tolerances", "number_format", "note"}
@@ -41,6 +42,7 @@ class Style:
     default_number_format: str
     created_by: str | None = None
     contact: str | None = None
+    jump_factor: float = 3.0  # the data-quality check flags a month more than this many times the one before
 
     def number_format_for(self, data_note: str | None) -> str:
         key = normalise(data_note or "")
@@ -171,6 +173,7 @@ def _load_style(path: Path) -> Style:
         number_formats=dict(data.get("number_formats") or {}),
         default_number_format=str(data.get("default_number_format", "General")),
         created_by=data.get("created_by"), contact=data.get("contact"),
+        jump_factor=float(data.get("jump_factor", 3.0)),
     )
 
 
