@@ -104,11 +104,12 @@ DATA_QUALITY_SHEET = "Data quality"
 
 
 def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | None = None,
-          keep_data_quality: bool = False) -> RunReport:
+          keep_data_quality: bool = False, output_dir=None) -> RunReport:
     """Produce the issued workbook: rated, values only, no macros, next issue number.
 
     ``output`` defaults to the source name with the new issue number
-    (``Scorecard Issue 2.xlsx``) beside it, never overwriting an existing file.
+    (``Scorecard Issue 2.xlsx``) beside it (or in ``output_dir``), never
+    overwriting an existing file.
     """
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
@@ -117,7 +118,8 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     _, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today)
     number = report.issue_number
     if output is None:
-        output = next_issue_path(source, number)
+        beside = Path(output_dir) / source.name if output_dir is not None else source
+        output = next_issue_path(beside, number)
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
         raise CypsError("the issued workbook must be an .xlsx file (it carries no macros).", file=output,

@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--benchmarks", type=Path, action="append")
     check.add_argument("--no-write", action="store_true", help="only print; leave the workbook as it is")
 
+    batch = sub.add_parser("batch", help="issue every scorecard in a folder, using all cores")
+    batch.add_argument("folder", type=Path)
+    batch.add_argument("-o", "--output-dir", type=Path, help="where the issues go (default: beside each scorecard)")
+    batch.add_argument("-j", "--jobs", type=int, help="processes (default: all cores)")
+    batch.add_argument("--rules", type=Path)
+    batch.add_argument("--benchmarks", type=Path, action="append")
+
     demo = sub.add_parser("demo", help="run the whole job on the bundled template, rules and sample benchmarks")
     demo.add_argument("-o", "--output-dir", type=Path, default=Path("cyps-xl-demo"))
 
@@ -101,6 +108,14 @@ def _run(args) -> int:
         if not args.no_write:
             print(f"Written to the 'Data quality' sheet of {args.scorecard} (a backup was kept).")
         return 0
+    if args.command == "batch":
+        from .batch import run_batch
+
+        report = run_batch(args.folder, args.output_dir, jobs=args.jobs, rules=args.rules, benchmarks=args.benchmarks)
+        print(f"Issued {len(report.issued)} scorecard(s) in {report.seconds:.1f} s.")
+        for source, message in report.failed:
+            print(f"cyps-xl: error: {message}", file=sys.stderr)
+        return EXIT_USER_ERROR if report.failed else 0
     if args.command == "demo":
         from .demo import run_demo
 

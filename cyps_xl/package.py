@@ -82,6 +82,17 @@ def parse_xml(data: bytes, name: str, source: Path):
                         hint="The file is damaged; save it again from Excel.") from None
 
 
+def same_range(a: str, b: str) -> bool:
+    """'Education'!F14:Q14 is Education!$F$14:$Q$14: quotes a name does not need, and $ signs, do not matter."""
+    def plain(ref: str) -> str:
+        sheet, _, cells = ref.rpartition("!")
+        if sheet.startswith("'") and sheet.endswith("'"):
+            inner = sheet[1:-1].replace("''", "'")
+            sheet = inner if inner.replace("_", "").isalnum() else sheet
+        return f"{sheet}!{cells.replace('$', '')}".lower()
+    return plain(a) == plain(b)
+
+
 def column_letter(index: int) -> str:
     letters = ""
     while index:
@@ -581,6 +592,8 @@ class SheetEditor:
         self.package = package
         self.data = root.find(f"{M}sheetData")
         self.rows = {int(row.get("r")): row for row in self.data.findall(f"{M}row") if row.get("r")}
+        self._cells: dict = {}  # row number -> {column: cell}, built when a row is first touched
+        self._sparklines: dict | None = None  # target cell -> x14:sparkline, built on first use
 
     def _row(self, number: int):
         row = self.rows.get(number)
@@ -595,19 +608,29 @@ class SheetEditor:
         self.rows[number] = row
         return row
 
+    def _row_cells(self, number: int, row) -> dict:
+        cells = self._cells.get(number)
+        if cells is None:
+            cells = {}
+            for position, cell in enumerate(row.findall(f"{M}c")):
+                ref = cell.get("r")
+                cells[split_ref(ref)[1] if ref else position + 1] = cell
+            self._cells[number] = cells
+        return cells
+
     def cell(self, number: int, column: int):
         row = self._row(number)
-        ref = f"{column_letter(column)}{number}"
-        for cell in row.findall(f"{M}c"):
-            existing = cell.get("r")
-            if existing == ref:
-                return cell
-            if existing and split_ref(existing)[1] > column:
-                new = etree.Element(f"{M}c", r=ref)
-                cell.addprevious(new)
-                self._inherit_style(new, row, column)
-                return new
-        new = etree.SubElement(row, f"{M}c", r=ref)
+        cells = self._row_cells(number, row)
+        found = cells.get(column)
+        if found is not None:
+            return found
+        new = etree.Element(f"{M}c", r=f"{column_letter(column)}{number}")
+        later = [c for c in cells if c > column]
+        if later:
+            cells[min(later)].addprevious(new)
+        else:
+            row.append(new)
+        cells[column] = new
         self._inherit_style(new, row, column)
         return new
 
@@ -639,20 +662,6 @@ class SheetEditor:
         else:
             _set_inline_string(cell, str(value))
 
-    def get_text(self, number: int, column: int) -> str | None:
-        row = self.rows.get(number)
-        if row is None:
-            return None
-        ref = f"{column_letter(column)}{number}"
-        for cell in row.findall(f"{M}c"):
-            if cell.get("r") == ref:
-                inline = cell.find(f"{M}is")
-                if inline is not None:
-                    return "".join(inline.itertext())
-                value = cell.find(f"{M}v")
-                return value.text if value is not None else None
-        return None
-
     def set_style(self, number: int, column: int, style: CellStyle) -> None:
         cell = self.cell(number, column)
         base = int(cell.get("s", "0"))
@@ -677,13 +686,15 @@ class SheetEditor:
         Returns "kept", "updated" or "created".  New sparklines join the sheet's
         first column sparkline group, so they look like the team's own.
         """
-        for line in self.root.iter(f"{X14}sparkline"):
-            if line.findtext(f"{XM}sqref") == target:
-                formula = line.find(f"{XM}f")
-                if formula.text == source:
-                    return "kept"
-                formula.text = source
-                return "updated"
+        if self._sparklines is None:
+            self._sparklines = {line.findtext(f"{XM}sqref"): line for line in self.root.iter(f"{X14}sparkline")}
+        line = self._sparklines.get(target)
+        if line is not None:
+            formula = line.find(f"{XM}f")
+            if same_range(formula.text or "", source):
+                return "kept"
+            formula.text = source
+            return "updated"
         groups = self._sparkline_groups()
         group = next((g for g in groups.findall(f"{X14}sparklineGroup") if g.get("type") == "column"), None)
         if group is None:
@@ -698,6 +709,7 @@ class SheetEditor:
         line = etree.SubElement(lines, f"{X14}sparkline")
         etree.SubElement(line, f"{XM}f").text = source
         etree.SubElement(line, f"{XM}sqref").text = target
+        self._sparklines[target] = line
         return "created"
 
     def _sparkline_groups(self):

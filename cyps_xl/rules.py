@@ -14,6 +14,7 @@ file and line.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,22 +76,34 @@ class RuleBook:
     layout_file: Path | None = None
     benchmark_config: Path | None = None  # benchmarks.yaml: our authority, neighbour sets, DfE column mapping
 
+    def _indexes(self):
+        """Rules by sheet, by (sheet, ref) and by title, built once: matching runs for every row."""
+        if getattr(self, "_index_of", None) is None or self._index_of[0] != len(self.rules):
+            by_sheet, by_ref, by_title = {}, {}, {}
+            for rule in self.rules:
+                sheet = normalise(rule.sheet)
+                by_sheet.setdefault(sheet, []).append(rule)
+                by_ref.setdefault((sheet, rule.ref), []).append(rule)
+                if rule.title:
+                    by_title.setdefault((sheet, normalise(rule.title)), []).append(rule)
+                    by_title.setdefault((None, normalise(rule.title)), []).append(rule)
+            self._index_of = (len(self.rules), by_sheet, by_ref, by_title)
+        return self._index_of[1:]
+
     def for_sheet(self, sheet: str) -> list[IndicatorRule]:
-        key = normalise(sheet)
-        return [rule for rule in self.rules if normalise(rule.sheet) == key]
+        return self._indexes()[0].get(normalise(sheet), [])
 
     def match(self, sheet: str, ref: str | None, part: str | None, title: str | None) -> IndicatorRule | None:
         """The rule for one scorecard row, or None when the library has none."""
-        local = self.for_sheet(sheet)
+        by_sheet, by_ref, by_title = self._indexes()
+        key = normalise(sheet)
         if ref:
-            same_ref = [r for r in local if r.ref == ref]
-            found = _pick(same_ref, part, title)
+            found = _pick(by_ref.get((key, ref), []), part, title)
             if found:
                 return found
         if title:
-            wanted = normalise(title)
-            by_title = [r for r in (local or self.rules) if r.title and normalise(r.title) == wanted]
-            found = _pick(by_title, part, title)
+            scope = key if key in by_sheet else None  # a sheet the rules do not know: any sheet's titles
+            found = _pick(by_title.get((scope, normalise(title)), []), part, title)
             if found:
                 return found
         return None
@@ -113,11 +126,14 @@ def _pick(candidates: list[IndicatorRule], part: str | None, title: str | None) 
     return None
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9%<>+]+")
+
+
+@functools.lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Lower case, punctuation and runs of spaces removed: for matching titles."""
     text = str(text).lower().replace("&", " and ")
-    text = re.sub(r"[^a-z0-9%<>+]+", " ", text)
-    return " ".join(text.split())
+    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 def load_rules(path: Path | None = None) -> RuleBook:

@@ -15,6 +15,7 @@ Answers that are not a rating start with ``#CYPS!`` and say why, for example
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import xlwings as xw
@@ -25,7 +26,8 @@ from .tolerances import POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
 from .values import read_cell
 
 ERROR = "#CYPS!"
-_cache: dict = {"key": None, "book": None, "bench_key": None, "bench": None}
+RECHECK_SECONDS = 2.0  # how often the rules files' modification times are looked at
+_cache: dict = {"key": None, "book": None, "bench_key": None, "bench": None, "checked": 0.0, "measures": {}}
 
 
 # -- rules, loaded once and reloaded when a file changes ----------------------
@@ -48,11 +50,18 @@ def rulebook():
 
     if _cache.get("override") is not None:
         return _cache["override"]
+    now = time.monotonic()
+    setting = os.environ.get("CYPS_XL_RULES")
+    if _cache["book"] is not None and _cache.get("setting", ...) == setting and now - _cache["checked"] < RECHECK_SECONDS:
+        return _cache["book"]  # a whole column recalculates in one go: look at the files once
+    _cache["setting"] = setting
     path = _rules_path()
     key = (str(path), _stamp(path))
     if _cache["key"] != key:
         _cache["book"] = load_rules(path)
         _cache["key"] = key
+        _cache["measures"] = {}
+    _cache["checked"] = now
     return _cache["book"]
 
 
@@ -63,11 +72,11 @@ class using_rules:
         self.book = book
 
     def __enter__(self):
-        self.saved = _cache.get("override")
-        _cache["override"] = self.book
+        self.saved = (_cache.get("override"), _cache["measures"])
+        _cache["override"], _cache["measures"] = self.book, {}  # measures belong to the rules they came from
 
     def __exit__(self, *exc):
-        _cache["override"] = self.saved
+        _cache["override"], _cache["measures"] = self.saved
 
 
 # -- helpers --------------------------------------------------------------------
@@ -137,6 +146,15 @@ def _tolerances_from(spec):
 
 
 def _measure(spec, polarity, number_format) -> Measure:
+    """The measure for a spec, cached until the rules change (a column asks for the same one many times)."""
+    key = (tuple(spec) if isinstance(spec, (list, tuple)) else spec, polarity, number_format)
+    cache = _cache["measures"]  # emptied whenever rulebook() loads new rules
+    if key not in cache:
+        cache[key] = _build_measure(spec, polarity, number_format)
+    return cache[key]
+
+
+def _build_measure(spec, polarity, number_format) -> Measure:
     polarity = str(polarity).strip().lower() if polarity not in (None, "") else None
     if isinstance(spec, str) and "|" not in spec or isinstance(spec, float):
         rule = _find_rule(spec)
@@ -166,8 +184,8 @@ def _spec_lookup(spec, rows: int, cols: int):
     return _broadcast(spec, rows, cols)  # an indicator per cell or per row
 
 
-def _label(band):
-    return rulebook().style.labels[band] if band else ""
+def _label(band, labels=None):
+    return (labels or rulebook().style.labels)[band] if band else ""
 
 
 # -- the functions ----------------------------------------------------------------
@@ -184,13 +202,14 @@ def CYPS_RAG(value, indicator_or_tolerances, polarity=None, number_format=None):
     spec_at = _spec_lookup(indicator_or_tolerances, rows, cols)
     polarity_at = _broadcast(polarity, rows, cols)
     format_at = _broadcast(number_format, rows, cols)
+    labels = rulebook().style.labels
     out = []
     for r in range(rows):
         line = []
         for c in range(cols):
             try:
                 measure = _measure(spec_at(r, c), polarity_at(r, c), format_at(r, c))
-                line.append(_label(rag_rating(read_cell(values[r][c]), measure).band))
+                line.append(_label(rag_rating(read_cell(values[r][c]), measure).band, labels))
             except (LookupError, ToleranceSyntaxError, CypsError) as exc:
                 line.append(f"{ERROR} {exc}")
         out.append(line)

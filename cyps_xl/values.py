@@ -11,6 +11,7 @@ format's decimals), so 0.76999999 shown as 77.0% counts as 77.0%.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -76,6 +77,7 @@ def as_displayed(number: float, decimals: int, percent: bool) -> Decimal:
 _DECIMALS_RE = re.compile(r"0\.(0+)")
 
 
+@functools.lru_cache(maxsize=1024)
 def format_precision(number_format: str | None) -> tuple[int, bool]:
     """Decimals and percent-ness of an Excel number format such as '0.0%'."""
     if not number_format or number_format == "General":

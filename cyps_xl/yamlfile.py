@@ -27,8 +27,8 @@ class LineList(list):
     line: int = 0
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loading (LibYAML's C parser when present: the rules are read on every run)."""
 
 
 def _construct_mapping(loader, node):

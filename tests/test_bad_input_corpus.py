@@ -10,7 +10,7 @@ from cases import CASES  # noqa: E402
 from conftest import run_cli  # noqa: E402
 
 EXPECTED = {
-    "malformed yaml": "rules.yaml, line 5: YAML syntax error: expected <block end>, but found '<block mapping start>'. Check indentation and quoting on that line (quote texts such as '<87%').",
+    "malformed yaml": "rules.yaml, line 5: YAML syntax error: did not find expected key. Check indentation and quoting on that line (quote texts such as '<87%').",
     "unknown key": "rules.yaml, line 7: unknown key 'colour' in an indicator. Allowed keys are: note, number_format, part, polarity, ref, title, tolerances.",
     "unknown polarity": "rules.yaml, line 6: unknown polarity 'up'. Use high, low or info (what good performance is).",
     "unparseable tolerance": "rules.yaml, line 7: green tolerance: 'about 70' is not a tolerance cyps-xl can read; write it like '<87%', '87%+', '95.2+', '50-70%' or '-'.",

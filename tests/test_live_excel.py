@@ -172,3 +172,31 @@ def test_produce_issue_writes_the_next_issue_beside_the_source(template, tmp_pat
     assert result.issued.name == "CYPS Scorecard March 2022 Issue 3.xlsx"
     assert (tmp_path / "CYPS Scorecard March 2022 Issue 2.xlsx").read_bytes() == b"kept"
     assert openpyxl.load_workbook(result.issued)["Social Care"]["A4"].value == "Status: Issue 2"
+
+
+def test_full_size_scorecard_stays_under_sixty_desktop_write_calls(tmp_path):
+    """The deterministic count behind benchmarks/run.py: 320 indicators over 5 sheets."""
+    import shutil
+    import sys
+
+    from cyps_xl.api import evaluate
+    from cyps_xl.blocks import address_chunks
+    from cyps_xl.rules import load_rules
+    from cyps_xl.rules_import import import_rules
+    from cyps_xl.xlwings_writer import XlwingsWriter
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scorecard_generator import generate
+
+    full = generate(tmp_path / "full.xlsx", indicators=320)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(ROOT / "rules" / "settings.yaml", rules)
+    import_rules(full, rules / "indicators.yaml")
+    _, report = evaluate(full, load_rules(rules))
+    writer = XlwingsWriter(remote_book(full), current=open_workbook(full), multi_area=True)
+    blocks, groups, _ = writer.plan(report.changes)
+    calls = len(blocks) + sum(len(address_chunks(g.areas)) for g in groups) + 4
+    assert len(report.results) == 5 and sum(len(r) for r in report.results.values()) == 320
+    assert calls < 60

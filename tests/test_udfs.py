@@ -84,6 +84,7 @@ def test_rules_are_loaded_once_and_reloaded_when_a_file_changes(tmp_path, monkey
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     monkeypatch.setenv("CYPS_XL_RULES", str(rules))
+    monkeypatch.setattr(udfs, "RECHECK_SECONDS", 3600.0)  # a recalculation burst looks at the files once
     loads = []
     real = cyps_xl.rules.load_rules
     monkeypatch.setattr(cyps_xl.rules, "load_rules", lambda p=None: loads.append(p) or real(p))
@@ -94,6 +95,8 @@ def test_rules_are_loaded_once_and_reloaded_when_a_file_changes(tmp_path, monkey
     import os
     (rules / "social_care.yaml").write_text(text.replace("green: 95%+\n    - ref: '3.5'", "green: 90%+\n    - ref: '3.5'", 1), encoding="utf-8")
     os.utime(rules / "social_care.yaml", ns=(1, 1))  # a different modification time, whatever the clock
+    assert udfs.CYPS_RAG(0.9, "Social Care!3.4") == "Amber"  # not looked at again within the burst
+    monkeypatch.setattr(udfs, "RECHECK_SECONDS", 0.0)
     assert udfs.CYPS_RAG(0.9, "Social Care!3.4") == "Green"
     assert len(loads) == 2
 

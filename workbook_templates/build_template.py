@@ -135,6 +135,7 @@ def _formats(workbook):
         "ref": make(bold=True, align="center"),
         "cell": make(text_wrap=True),
         "centre": make(align="center"),
+        "arrow": make(align="center", bold=True, font_color="#000000"),
     }
 
 
@@ -185,7 +186,9 @@ def _write_sheet(workbook, f, name: str, rows: list[dict]) -> None:
             ws.write(r, col, value, fmt)
         ws.write(r, after["outturn"], parse(row["outturn"]), fmt)
         ws.write(r, after["polarity"], row["polarity"], f["centre"])
-        for key in ("dot_month", "rag_month", "dot_year", "rag_year"):
+        for key in ("dot_month", "dot_year"):
+            ws.write_blank(r, after[key], None, f["arrow"])  # arrows are bold; their colour is set by cyps-xl
+        for key in ("rag_month", "rag_year"):
             ws.write_blank(r, after[key], None, f["centre"])
         for key in ("red", "amber", "green"):
             ws.write(r, after[key], row[key] or None, f["centre"])

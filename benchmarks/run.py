@@ -1,0 +1,162 @@
+"""cyps-xl performance, measured in one run:  python benchmarks/run.py [--quick]
+
+Builds its own inputs (a full-size scorecard: ~320 indicators over 5 sheets) in
+a temporary folder and prints one table:
+
+* headless issue against the floor (a bare openpyxl load and save of the same
+  file), medians of alternating runs, and their ratio (target <= 1.5x);
+* Excel write calls of the live path on that scorecard: desktop Excel (multi-area
+  ranges) and xlwings' remote engine, next to the cells changed (target < 60);
+* UDF cost: microseconds per CYPS_RAG / CYPS_DOT call after the first, single
+  cell and whole column, and the first call (rules loading) (target <= 20 us);
+* batch: 20 scorecards on all cores against one process (target >= 1.7x on 2 cores).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # xlwings' remote engine, for counting calls only
+warnings.simplefilter("ignore")
+
+from scorecard_generator import generate  # noqa: E402
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def issue_vs_floor(path: Path, folder: Path, runs: int):
+    import openpyxl
+
+    from cyps_xl.api import issue
+
+    issue(path, folder / "warm.xlsx")  # imports and caches, as a running add-in would have
+    ours, floor = [], []
+    for _ in range(runs):  # alternate, so both see the same machine conditions
+        start = time.perf_counter()
+        issue(path, folder / "issued.xlsx")
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        openpyxl.load_workbook(path).save(folder / "floor.xlsx")
+        floor.append(time.perf_counter() - start)
+    return statistics.median(ours), statistics.median(floor)
+
+
+def rules_for(path: Path, folder: Path) -> Path:
+    """Rules imported from the scorecard itself, as the team keeps rules for every indicator."""
+    import shutil
+
+    from cyps_xl.rules_import import import_rules
+
+    target = folder / f"rules-{path.stem}"
+    target.mkdir()
+    shutil.copy(ROOT / "rules" / "settings.yaml", target)
+    import_rules(path, target / "indicators.yaml")
+    return target
+
+
+def write_calls(path: Path, rules: Path):
+    import xlwings as xw
+
+    from cyps_xl.api import evaluate
+    from cyps_xl.blocks import address_chunks
+    from cyps_xl.changes import CellChange
+    from cyps_xl.live import refresh_ratings
+    from cyps_xl.reader import open_workbook
+    from cyps_xl.remote import payload_from_file
+    from cyps_xl.rules import load_rules
+    from cyps_xl.xlwings_writer import XlwingsWriter
+
+    book = xw.Book(json=payload_from_file(path))
+    refresh_ratings(book, snapshot=path, rules=rules)
+    remote = len(book.json()["actions"])
+    _, report = evaluate(path, load_rules(rules))
+    writer = XlwingsWriter(book, current=open_workbook(path), multi_area=True)
+    blocks, groups, _ = writer.plan(report.changes)
+    desktop = len(blocks) + sum(len(address_chunks(g.areas)) for g in groups) + 4
+    cells = len({(c.sheet, c.row, c.column) for c in report.changes if isinstance(c, CellChange)})
+    return desktop, remote, cells
+
+
+def udf_costs(calls: int):
+    from cyps_xl import udfs
+
+    udfs._cache.update(book=None, key=None, measures={})
+    start = time.perf_counter()
+    udfs.CYPS_RAG(0.9, "Social Care!3.4")
+    first = time.perf_counter() - start
+    rag = median_time(lambda: [udfs.CYPS_RAG(0.9, "Social Care!3.4") for _ in range(calls)], 5) / calls
+    dot = median_time(lambda: [udfs.CYPS_DOT(0.9, 0.8, "high", "0.0%") for _ in range(calls)], 5) / calls
+    column = [[0.5 + i / 1000] for i in range(300)]
+    rag_col = median_time(lambda: udfs.CYPS_RAG(column, "Social Care!3.4"), 5) / 300
+    dot_col = median_time(lambda: udfs.CYPS_DOT(column, column[::-1], "high", "0.0%"), 5) / 300
+    return first, rag, dot, rag_col, dot_col
+
+
+def batch_speedup(folder: Path, count: int):
+    from cyps_xl.batch import run_batch
+
+    cards = folder / "authorities"
+    cards.mkdir()
+    for i in range(count):
+        generate(cards / f"authority {i + 1:02d}.xlsx", seed=i + 1)
+    one = run_batch(cards, folder / "one", jobs=1, progress=None).seconds
+    cores = os.cpu_count() or 1
+    many = run_batch(cards, folder / "many", jobs=cores, progress=None).seconds
+    return one, many, cores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="cyps-xl benchmarks")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and scorecards (for a smoke run)")
+    args = parser.parse_args()
+    runs, calls, count = (3, 500, 6) if args.quick else (9, 5000, 20)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        full = generate(folder / "full.xlsx", indicators=320)
+        double = generate(folder / "double.xlsx", indicators=640)
+        ours, floor = issue_vs_floor(full, folder, runs)
+        desktop, remote, cells = write_calls(full, rules_for(full, folder))
+        desktop2, remote2, cells2 = write_calls(double, rules_for(double, folder))
+        first, rag, dot, rag_col, dot_col = udf_costs(calls)
+        one, many, cores = batch_speedup(folder, count)
+    rows = [
+        ("headless issue, 320 indicators (median)", f"{ours * 1000:.0f} ms", ""),
+        ("openpyxl load + save of the same file (floor)", f"{floor * 1000:.0f} ms", ""),
+        ("issue / floor", f"{ours / floor:.2f} x", "<= 1.5 x (aim 1.2 x)"),
+        ("Excel desktop write calls, 320 indicators", f"{desktop} for {cells} cells", "< 60"),
+        ("Excel desktop write calls, 640 indicators", f"{desktop2} for {cells2} cells", "independent of rows"),
+        ("xlwings remote-engine actions, 320 / 640", f"{remote} / {remote2}", "(no multi-area ranges)"),
+        ("CYPS_RAG first call (loads the rules)", f"{first * 1000:.1f} ms", ""),
+        ("CYPS_RAG per call, single cell", f"{rag * 1e6:.1f} us", "<= 20 us"),
+        ("CYPS_DOT per call, single cell", f"{dot * 1e6:.1f} us", "<= 20 us"),
+        ("CYPS_RAG per cell, a 300-row column in one call", f"{rag_col * 1e6:.1f} us", ""),
+        ("CYPS_DOT per cell, a 300-row column in one call", f"{dot_col * 1e6:.1f} us", ""),
+        (f"batch of {count} scorecards, 1 process", f"{one:.1f} s", ""),
+        (f"batch of {count} scorecards, {cores} processes", f"{many:.1f} s", ""),
+        ("batch speed-up", f"{one / many:.2f} x", ">= 1.7 x on 2 cores"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'result':>22}  target")
+    print("-" * (width + 40))
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>22}  {target}")
+
+
+if __name__ == "__main__":
+    main()

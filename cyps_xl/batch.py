@@ -1,0 +1,85 @@
+"""``cyps-xl batch``: issue a folder of scorecards (one per authority) on all cores, with a progress bar."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CypsError
+
+SKIP = re.compile(r"(issue\s*\d+|\.backup-\d)", re.IGNORECASE)
+
+
+@dataclass
+class BatchReport:
+    issued: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # (file, message)
+    seconds: float = 0.0
+
+
+def scorecards(folder: Path) -> list[Path]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CypsError("is not a folder.", file=folder, hint="Give the folder that holds the scorecards.")
+    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm")
+                   and not p.name.startswith(("~$", ".")) and not SKIP.search(p.stem))
+    if not found:
+        raise CypsError("holds no scorecards (.xlsx or .xlsm).", file=folder)
+    return found
+
+
+def _one(source: str, output_dir: str | None, rules, benchmarks):
+    """One scorecard, in a worker process; a user error is reported, not raised."""
+    from .api import issue
+
+    try:
+        report = issue(source, rules=rules, benchmarks=benchmarks, output_dir=output_dir)
+        return source, str(report.output), None
+    except CypsError as exc:
+        return source, None, str(exc)
+
+
+def run_batch(folder: Path, output_dir: Path | None = None, *, jobs: int | None = None, rules=None, benchmarks=None,
+              progress=sys.stderr) -> BatchReport:
+    files = scorecards(folder)
+    if output_dir is not None:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+    jobs = jobs or os.cpu_count() or 1
+    report = BatchReport()
+    start = time.perf_counter()
+    out = None if output_dir is None else str(output_dir)
+    rules = None if rules is None else str(rules)
+    benchmarks = None if benchmarks is None else [str(b) for b in benchmarks]
+    done = 0
+    if jobs == 1:
+        results = (_one(str(f), out, rules, benchmarks) for f in files)
+        for result in results:
+            done += 1
+            _record(report, result, done, len(files), progress)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_one, str(f), out, rules, benchmarks) for f in files]
+            for future in as_completed(futures):
+                done += 1
+                _record(report, future.result(), done, len(files), progress)
+    if progress is not None:
+        progress.write("\n")
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _record(report: BatchReport, result, done: int, total: int, progress) -> None:
+    source, output, error = result
+    if error:
+        report.failed.append((source, error))
+    else:
+        report.issued.append(output)
+    if progress is not None:
+        width = 30
+        filled = int(width * done / total)
+        progress.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {Path(source).name[:40]:<40}")
+        progress.flush()
