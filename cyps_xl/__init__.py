@@ -8,11 +8,11 @@ __version__ = "0.1.0"
 from .errors import CypsError  # noqa: E402
 
 
-def issue(source, output=None, *, rules=None, benchmarks=None, today=None, keep_data_quality=False):
-    """Produce the issued workbook (see :func:`cyps_xl.api.issue`)."""
+def issue(source, output=None, **options):
+    """Produce the issued workbook (see :func:`cyps_xl.api.issue` for the options)."""
     from .api import issue as _issue
 
-    return _issue(source, output, rules=rules, benchmarks=benchmarks, today=today, keep_data_quality=keep_data_quality)
+    return _issue(source, output, **options)
 
 
 def refresh(source, output=None, *, rules=None, benchmarks=None, backup=True):

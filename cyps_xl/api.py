@@ -10,7 +10,7 @@ from .benchmarks import benchmark_changes, load_benchmarks
 from .changes import current_issue_number, rating_changes, sparkline_changes, title_block_changes
 from .engine import RowResult, rate_table
 from .errors import CypsError
-from .layout import load_layout
+from .layout import BENCHMARK_KEYS, load_layout
 from .package import Package
 from .reader import Scorecard, read_scorecard
 from .rules import RuleBook, load_rules
@@ -29,6 +29,9 @@ class RunReport:
     unmatched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     udf_cells: int = 0  # CYPS_* formula cells evaluated headlessly
+    bench_values: dict = field(default_factory=dict)  # sheet -> row -> {benchmark key: value}
+    tables: list = field(default_factory=list)
+    pdf: Path | None = None
     sparklines: dict = field(default_factory=dict)  # kept / updated / created -> count
 
     def summary(self) -> str:
@@ -62,11 +65,16 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         report.results[table.sheet] = results
         report.unmatched += [f"{table.sheet}!{r.row.row}" for r in results if r.measure.rule is None]
         report.changes += rating_changes(table, results, rules.style)
+        report.tables.append(table)
         if sources:
             formats = {r.row.row: r.measure.number_format for r in results}
             changes, notes = benchmark_changes(table, sources, formats, max_age)
             report.changes += changes
             report.notes += notes
+            keys = {column: key for key, column in table.columns.items() if key in BENCHMARK_KEYS}
+            for change in changes:
+                if change.column in keys and change.row > table.header_rows[1]:
+                    report.bench_values.setdefault(table.sheet, {}).setdefault(change.row, {})[keys[change.column]] = change.value
         report.changes += title_block_changes(table, issue_number=issue_number, today=today)
         trend, why = sparkline_changes(table)
         report.changes += trend
@@ -104,7 +112,8 @@ DATA_QUALITY_SHEET = "Data quality"
 
 
 def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | None = None,
-          keep_data_quality: bool = False, output_dir=None) -> RunReport:
+          keep_data_quality: bool = False, output_dir=None, presentation: bool = True, report: str | None = None,
+          pdf: bool = False) -> RunReport:
     """Produce the issued workbook: rated, values only, no macros, next issue number.
 
     ``output`` defaults to the source name with the new issue number
@@ -115,6 +124,20 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
     today = today or dt.date.today()
     probe = Package(source)  # refuses bombs and broken archives before openpyxl sees the file
+    report_name = report
+    if report_name is not None or pdf:
+        presentation = True
+    from .views import build_view, view_rules
+
+    config = None
+    if presentation:
+        from .report import report_config
+
+        config = report_config(book, report_name)
+        if config.get("indicators"):  # a view of the library: its own rows, references and titles
+            view = build_view(source, book, config, output_dir or (Path(output).parent if output else source.parent))
+            book = view_rules(book, config)
+            source, probe = view, Package(view)
     _, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today)
     number = report.issue_number
     if output is None:
@@ -128,6 +151,14 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     package = probe
     report.sparklines = dict(apply_changes(package, report.changes))
     report.udf_cells = evaluate_udf_cells(package, source, book)
+    if presentation:
+        from .changes import as_at_text
+        from .report import add_commentary, add_summary, print_settings
+
+        report.notes += add_summary(package, config, report.tables, report.results, book.style, number,
+                                    next((as_at_text(t) for t in report.tables if as_at_text(t)), None))
+        add_commentary(package, report.tables, report.results, report.bench_values, book.style, book)
+        print_settings(package, report.tables, config.get("title", ""), number)
     unsaved = package.freeze_formulas()
     if unsaved:
         more = f" (and {len(unsaved) - 1} more cell(s) like it)" if len(unsaved) > 1 else ""
@@ -142,6 +173,10 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     package.scrub_properties(book.style.created_by)
     package.save(output)
     report.output = output
+    if pdf:
+        from .report import to_pdf
+
+        report.pdf = to_pdf(output)
     return report
 
 

@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("-o", "--output", type=Path, help="issued .xlsx (default: '<name> Issue N.xlsx' beside the source)")
     issue.add_argument("--rules", type=Path, help="rules folder or YAML file (default: the bundled rules/)")
     issue.add_argument("--keep-data-quality", action="store_true", help="keep the 'Data quality' sheet in the issue")
+    issue.add_argument("--pdf", action="store_true", help="also write the PDF (LibreOffice headless)")
+    issue.add_argument("--report", help="a report of rules/reports.yaml, e.g. corporate_parenting (default: monthly)")
+    issue.add_argument("--plain", action="store_true", help="no summary page, commentary or print settings")
     issue.add_argument("--benchmarks", type=Path, action="append",
                        help="benchmark source: published figures (CSV/YAML) or DfE local-authority data (CSV); repeatable")
 
@@ -89,9 +92,12 @@ def _run(args) -> int:
 
     if args.command == "issue":
         report = api.issue(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
-                           keep_data_quality=args.keep_data_quality)
+                           keep_data_quality=args.keep_data_quality, pdf=args.pdf, report=args.report,
+                           presentation=not args.plain)
         print(report.summary())
         print(f"Issued: {report.output} (Issue {report.issue_number})")
+        if report.pdf:
+            print(f"PDF: {report.pdf}")
         return 0
     if args.command == "refresh":
         report = api.refresh(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
@@ -122,6 +128,8 @@ def _run(args) -> int:
         report = run_demo(args.output_dir)
         print(report.summary())
         print(f"Issued workbook: {report.output.resolve()}")
+        if report.pdf:
+            print(f"PDF: {report.pdf.resolve()}")
         return 0
     if args.command == "rules":
         return _rules(args)

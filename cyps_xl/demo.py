@@ -20,4 +20,14 @@ def run_demo(output_dir: Path) -> RunReport:
     working = output_dir / "CYPS Scorecard March 2022.xlsx"
     shutil.copyfile(TEMPLATE, working)  # the demo works on a copy; the bundled template stays pristine
     target = output_dir / "CYPS Scorecard March 2022 Issue 2.xlsx"
-    return issue(working, target, benchmarks=[SAMPLE_BENCHMARKS, SAMPLE_LA_DATA])
+    from .report import find_soffice
+
+    try:
+        find_soffice()
+        pdf = True
+    except Exception:  # noqa: BLE001 - without LibreOffice the demo still issues the workbook
+        pdf = False
+    report = issue(working, target, benchmarks=[SAMPLE_BENCHMARKS, SAMPLE_LA_DATA], pdf=pdf)
+    if not pdf:
+        report.notes.append("No PDF: LibreOffice (soffice) was not found; apt-get install libreoffice-calc-nogui.")
+    return report

@@ -68,6 +68,8 @@ class CellStyle:
     number_format: str | None = None
     bold: bool | None = None
     italic: bool | None = None
+    size: float | None = None  # font size in points (the summary tiles)
+    wrap: bool | None = None  # wrap text (the commentary)
 
 
 def parse_xml(data: bytes, name: str, source: Path):
@@ -291,13 +293,15 @@ class Package:
             etree.SubElement(ct, f"{{{NS_CT}}}Override", PartName="/" + part, ContentType=content_type)
         self.touch("[Content_Types].xml")
 
-    def put_sheet(self, name: str, rows: list[list]) -> None:
-        """Write ``rows`` (text and numbers) as the whole content of sheet ``name``, adding the sheet if needed."""
+    def put_sheet(self, name: str, rows: list[list], *, widths: list | None = None, first: bool = False) -> None:
+        """Write ``rows`` (text and numbers) as the whole content of sheet ``name``, adding the sheet if needed
+        (as the first sheet when ``first``); ``widths`` are column widths in characters."""
         if name not in self.sheet_parts:
             part = self._new_part_name("xl/worksheets/sheet{}.xml")
+            widths = widths or [16, 16, 16, 16, 110]
+            cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
             root = etree.fromstring(
-                f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><cols><col min="1" max="4" width="16" customWidth="1"/>'
-                f'<col min="5" max="5" width="110" customWidth="1"/></cols><sheetData/></worksheet>'.encode())
+                f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><cols>{cols}</cols><sheetData/></worksheet>'.encode())
             self.parts[part] = b""
             self._trees[part] = root
             rid = self._add_relationship(self.workbook_part, f"{NS_REL}/worksheet",
@@ -305,8 +309,13 @@ class Package:
             workbook = self.tree(self.workbook_part)
             sheets = workbook.find(f"{M}sheets")
             next_id = max(int(x.get("sheetId")) for x in sheets) + 1
-            sheet = etree.SubElement(sheets, f"{M}sheet", name=name, sheetId=str(next_id))
+            sheet = etree.Element(f"{M}sheet", name=name, sheetId=str(next_id))
             sheet.set(f"{{{NS_REL}}}id", rid)
+            if first:
+                sheets.insert(0, sheet)
+                self._shift_sheet_indexes(workbook, 0, +1)
+            else:
+                sheets.append(sheet)
             self.touch(self.workbook_part)
             self._content_type(part, "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
             self.sheet_parts[name] = part
@@ -318,6 +327,88 @@ class Package:
             for c, value in enumerate(values, start=1):
                 if value not in (None, ""):
                     editor.set_value(r, c, value)
+
+    def _shift_sheet_indexes(self, workbook, start: int, delta: int) -> None:
+        """Sheet positions held by defined names (localSheetId) follow an inserted sheet."""
+        names = workbook.find(f"{M}definedNames")
+        for defined in names if names is not None else []:
+            local = defined.get("localSheetId")
+            if local is not None and int(local) >= start:
+                defined.set("localSheetId", str(int(local) + delta))
+
+    def merge(self, sheet: str, ref: str) -> None:
+        root = self.tree(self.sheet_parts[sheet])
+        merges = root.find(f"{M}mergeCells")
+        if merges is None:
+            merges = etree.Element(f"{M}mergeCells")
+            _insert_in_order(root, merges)
+        etree.SubElement(merges, f"{M}mergeCell", ref=ref)
+        merges.set("count", str(len(merges)))
+        self.touch(self.sheet_parts[sheet])
+
+    def add_column_chart(self, sheet: str, anchor: tuple, title: str, categories: str, values: str) -> None:
+        """A small column chart on ``sheet`` at anchor (col, row, col2, row2), 0-based, over two ranges."""
+        part = self.sheet_parts[sheet]
+        chart = self._new_part_name("xl/charts/chart{}.xml")
+        drawing = self._new_part_name("xl/drawings/drawing{}.xml")
+        self.parts[chart] = CHART_XML.format(title=_xml_text(title), categories=_xml_text(categories),
+                                             values=_xml_text(values)).encode()
+        chart_rid = self._add_relationship(drawing, f"{NS_REL}/chart", posixpath.relpath(chart, posixpath.dirname(drawing)))
+        c1, r1, c2, r2 = anchor
+        self.parts[drawing] = DRAWING_XML.format(c1=c1, r1=r1, c2=c2, r2=r2, rid=chart_rid).encode()
+        rid = self._add_relationship(part, f"{NS_REL}/drawing", posixpath.relpath(drawing, posixpath.dirname(part)))
+        self._content_type(chart, "application/vnd.openxmlformats-officedocument.drawingml.chart+xml")
+        self._content_type(drawing, "application/vnd.openxmlformats-officedocument.drawing+xml")
+        element = etree.Element(f"{M}drawing")
+        element.set(f"{{{NS_REL}}}id", rid)
+        _insert_in_order(self.tree(part), element)
+        self.touch(part)
+
+    def set_print(self, sheet: str, title_rows: tuple | None, footer: str) -> None:
+        """Landscape, fit to one page wide, header rows repeated on every page, a footer."""
+        root = self.tree(self.sheet_parts[sheet])
+        pr = root.find(f"{M}sheetPr")
+        if pr is None:
+            pr = etree.Element(f"{M}sheetPr")
+            root.insert(0, pr)
+        fit = pr.find(f"{M}pageSetUpPr")
+        if fit is None:
+            fit = etree.SubElement(pr, f"{M}pageSetUpPr")
+        fit.set("fitToPage", "1")
+        setup = root.find(f"{M}pageSetup")
+        if setup is None:
+            setup = etree.Element(f"{M}pageSetup")
+            _insert_in_order(root, setup)
+        for key, value in (("orientation", "landscape"), ("fitToWidth", "1"), ("fitToHeight", "0"), ("paperSize", "9")):
+            setup.set(key, value)
+        if root.find(f"{M}pageMargins") is None:
+            _insert_in_order(root, etree.Element(f"{M}pageMargins", left="0.4", right="0.4", top="0.5", bottom="0.6",
+                                                 header="0.3", footer="0.3"))
+        header_footer = root.find(f"{M}headerFooter")
+        if header_footer is None:
+            header_footer = etree.Element(f"{M}headerFooter")
+            _insert_in_order(root, header_footer)
+        for child in list(header_footer):
+            if etree.QName(child).localname == "oddFooter":
+                header_footer.remove(child)
+        etree.SubElement(header_footer, f"{M}oddFooter").text = footer
+        self.touch(self.sheet_parts[sheet])
+        if title_rows:
+            workbook = self.tree(self.workbook_part)
+            index = [e.get("name") for e in workbook.find(f"{M}sheets")].index(sheet)
+            names = workbook.find(f"{M}definedNames")
+            if names is None:
+                names = etree.Element(f"{M}definedNames")
+                anchor = workbook.find(f"{M}externalReferences")
+                anchor = anchor if anchor is not None else workbook.find(f"{M}sheets")
+                anchor.addnext(names)
+            for defined in list(names):
+                if defined.get("name") == "_xlnm.Print_Titles" and defined.get("localSheetId") == str(index):
+                    names.remove(defined)
+            quoted = "'" + sheet.replace("'", "''") + "'"
+            defined = etree.SubElement(names, f"{M}definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
+            defined.text = f"{quoted}!${title_rows[0]}:${title_rows[1]}"
+            self.touch(self.workbook_part)
 
     def remove_sheet(self, name: str) -> bool:
         """Take a sheet out (the issue leaves the Data quality report behind). Returns whether it was there."""
@@ -662,6 +753,11 @@ class SheetEditor:
         else:
             _set_inline_string(cell, str(value))
 
+    def row_height(self, number: int, points: float) -> None:
+        row = self._row(number)
+        row.set("ht", f"{points:g}")
+        row.set("customHeight", "1")
+
     def set_style(self, number: int, column: int, style: CellStyle) -> None:
         cell = self.cell(number, column)
         base = int(cell.get("s", "0"))
@@ -726,6 +822,44 @@ class SheetEditor:
             groups = etree.SubElement(ext, f"{X14}sparklineGroups", nsmap={"xm": NS_XM})
         return groups
 
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+CHART_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><c:chart>'
+    '<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:pPr><a:defRPr sz="1100" b="1"/></a:pPr><a:r><a:rPr lang="en-GB" sz="1100" b="1"/>'
+    '<a:t>{title}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
+    '<c:plotArea><c:layout/><c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+    '<c:ser><c:idx val="0"/><c:order val="0"/><c:spPr><a:solidFill><a:srgbClr val="2E75B6"/></a:solidFill></c:spPr>'
+    '<c:invertIfNegative val="0"/><c:cat><c:numRef><c:f>{categories}</c:f></c:numRef></c:cat>'
+    '<c:val><c:numRef><c:f>{values}</c:f></c:numRef></c:val></c:ser><c:gapWidth val="60"/>'
+    '<c:axId val="50010001"/><c:axId val="50010002"/></c:barChart>'
+    '<c:catAx><c:axId val="50010001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+    '<c:axPos val="b"/><c:numFmt formatCode="mmm-yy" sourceLinked="0"/><c:tickLblPos val="nextTo"/>'
+    '<c:crossAx val="50010002"/><c:crosses val="autoZero"/><c:auto val="0"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/>'
+    '</c:catAx><c:valAx><c:axId val="50010002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+    '<c:axPos val="l"/><c:majorGridlines/><c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/>'
+    '<c:crossAx val="50010001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx></c:plotArea>'
+    '<c:plotVisOnly val="0"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
+)
+DRAWING_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><xdr:twoCellAnchor>'
+    '<xdr:from><xdr:col>{c1}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{r1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
+    '<xdr:to><xdr:col>{c2}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{r2}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>'
+    '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Trend chart"/><xdr:cNvGraphicFramePr/>'
+    '</xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic>'
+    '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+    '<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}"/>'
+    '</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>'
+)
 
 VML_HEAD = (
     '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
@@ -817,10 +951,12 @@ class Styles:
         if style.number_format is not None:
             xf.set("numFmtId", str(self.number_format_id(style.number_format)))
             xf.set("applyNumberFormat", "1")
-        if style.font_color is not None or style.bold is not None or style.italic is not None:
+        if style.font_color is not None or style.bold is not None or style.italic is not None or style.size is not None:
             font = copy.deepcopy(self.fonts[int(xf.get("fontId", "0"))])
             if style.font_color is not None:
                 _set_font_child(font, "color", rgb="FF" + style.font_color)
+            if style.size is not None:
+                _set_font_child(font, "sz", val=f"{style.size:g}")
             for tag, wanted in (("b", style.bold), ("i", style.italic)):
                 if wanted is None:
                     continue
@@ -841,6 +977,13 @@ class Styles:
                 etree.SubElement(pattern, f"{M}bgColor", indexed="64")
                 xf.set("fillId", str(self._add("fill", self.fills, fill)))
             xf.set("applyFill", "1")
+        if style.wrap is not None:
+            alignment = xf.find(f"{M}alignment")
+            if alignment is None:
+                alignment = etree.SubElement(xf, f"{M}alignment")
+            alignment.set("wrapText", "1" if style.wrap else "0")
+            alignment.set("vertical", "top")
+            xf.set("applyAlignment", "1")
         index = self._add("xf", self.xfs, xf)
         self._cache[key] = index
         return index

@@ -26,7 +26,7 @@ from .yamlfile import LineDict, check_keys, load_yaml
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_RULES = PACKAGE_ROOT / "rules"
 
-NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml"}
+NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml", "commentary.yaml", "reports.yaml"}
 SETTINGS_KEYS = {"labels", "colours", "dot_symbols", "number_formats", "default_number_format", "created_by", "contact",
                  "jump_factor"}
 INDICATOR_FILE_KEYS = {"sheets", "description"}

@@ -14,7 +14,7 @@ def test_demo_writes_the_issued_workbook(tmp_path):
     out = tmp_path / "demo" / "CYPS Scorecard March 2022 Issue 2.xlsx"
     assert f"Issued workbook: {out}" in result.stdout
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Early Help", "Social Care"]
+    assert wb.sheetnames == ["Summary", "Early Help", "Social Care", "Commentary"]
     assert wb["Early Help"]["A4"].value == "Status: Issue 2"
 
 

@@ -136,7 +136,7 @@ def test_issuing_twice_gives_identical_workbooks(template, tmp_path):
         differing = [n for n in za.namelist() if za.read(n) != zc.read(n)]
     assert differing == ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]  # only the 'Date created' cells
     wa, wc = openpyxl.load_workbook(a), openpyxl.load_workbook(c)
-    for sheet in wa.sheetnames:
+    for sheet in ("Early Help", "Social Care"):
         cells = [(cell.coordinate, cell.value, wc[sheet][cell.coordinate].value)
                  for row in wa[sheet].iter_rows() for cell in row if cell.value != wc[sheet][cell.coordinate].value]
         assert [coordinate for coordinate, _, _ in cells] == ["A5"]
