@@ -114,8 +114,8 @@ def commentary_rows(table, results, benchmark_values: dict, labels: dict, wordin
     rows = []
     for result in results:
         row = result.row
-        if not any(m.present for m in row.months):
-            continue
+        if not any(m.present or m.reason for m in row.months):
+            continue  # an empty row: nothing to say
         bench = benchmark_values.get(row.row, {})
         rows.append([row.ref if row.first_in_block else "", row.title or "", sentence(result, table.months, bench, labels, wording)])
     return rows

@@ -33,6 +33,7 @@ class LiveResult:
     notes: list
     issued: Path | None = None
     backup: Path | None = None
+    pdf: Path | None = None
     message: str = ""
 
 
@@ -130,6 +131,7 @@ def fill(book, snapshot: Path, action: str, *, rules=None, benchmarks=None, outp
         issued = issue(snapshot, target, rules=book_rules, benchmarks=benchmarks, today=today)
         result.issued = issued.output
         result.message += f" Issued {issued.output.name}."
+        result.pdf = _pdf(book, issued.output, result.notes)
     return result
 
 
@@ -168,6 +170,26 @@ def write_check(book, snapshot: Path, rules, benchmarks, previous) -> LiveResult
             calls["notes"] += 1
     message = f"{len(report.findings)} finding(s) written to the '{DATA_QUALITY}' sheet."
     return LiveResult(calls=calls, notes=report.lines(), message=message)
+
+
+def _pdf(book, issued: Path, notes: list) -> Path | None:
+    """The PDF of the issue: Excel's own export where Excel runs it, else LibreOffice, else a note."""
+    engine = getattr(getattr(book.app, "engine", None), "name", "")
+    if engine == "excel":
+        opened = book.app.books.open(str(issued))
+        try:
+            target = issued.with_suffix(".pdf")
+            opened.to_pdf(str(target))
+            return target
+        finally:
+            opened.close()
+    from .report import to_pdf
+
+    try:
+        return to_pdf(issued)
+    except CypsError as exc:
+        notes.append(f"No PDF: {exc}")
+        return None
 
 
 def _next_number(snapshot) -> int:

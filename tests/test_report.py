@@ -1,0 +1,125 @@
+"""The report people read: commentary sentences, summary page, report views and the PDF."""
+import os
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+import cyps_xl
+from conftest import DATA, ROOT
+
+
+@pytest.fixture(scope="module")
+def plain_issue(template, tmp_path_factory):
+    """An issue without benchmarks: sentences then have no benchmark clause."""
+    out = tmp_path_factory.mktemp("commentary") / "issued.xlsx"
+    cyps_xl.issue(template, out)
+    return openpyxl.load_workbook(out)
+
+
+def sentences(book):
+    ws = book["Commentary"]
+    return {(row[0], row[1] or None, row[2]): row[3] for row in ws.iter_rows(min_row=4, values_only=True) if row[3]}
+
+
+def by_ref(book, sheet, ref):
+    return next(text for (s, r, _), text in sentences(book).items() if s == sheet and r == ref)
+
+
+@pytest.mark.parametrize("sheet, ref, expected", [
+    # rated, with a target, on target
+    ("Social Care", "2.10", "Children with a CP plan per 10,000 population aged 0-17 fell to 82.7 in March from 85.8 in "
+                            "February (110.4 last year), on target (Green, <85)."),
+    # close to target; February was on target, so no run of months off target; the year's 94.3% is not March's
+    ("Social Care", "3.6", "Looked after children care plans reviewed within timescales fell to 93.3% in March from 95.9% "
+                           "in February (94.3% in the year, against 96.2% last year), close to target (Amber; target 95%+)."),
+    # off target all year (a green-only target of under 121 days)
+    ("Social Care", "3.22", "Days between a placement order and being matched with an adoptive family (A2) rose to 292.2 in "
+                            "March from 239.7 in February (210.6 last year), off target (Red; target <121). It has been "
+                            "off target for 12 months in a row."),
+    # an info measure, and a count through the year
+    ("Social Care", "3.1", "Looked after children fell to 562 in March from 572 in February (597 last year); this is for "
+                           "information and has no target."),
+    ("Social Care", "2.8", "Initial CP conferences (children) rose to 57 in March from 56 in February (625 in the year, "
+                           "against 635 last year); this is for information and has no target."),
+    ("Social Care", "3.3", "Admissions of looked after children was unchanged at 18 in March (175 in the year, against 186 "
+                           "last year); this is for information and has no target."),
+    # a missing value
+    ("Early Help", "3.1", "Families engaged in the supporting families project (formerly 'Families For Change'): no figure "
+                          "for March (Temporarily suspended)."),
+])
+def test_commentary_sentences(plain_issue, sheet, ref, expected):
+    assert by_ref(plain_issue, sheet, ref) == expected
+
+
+def test_commentary_with_benchmarks_matches_the_published_style(issued):
+    book = openpyxl.load_workbook(issued)
+    assert by_ref(book, "Social Care", "3.25") == (
+        "Care leavers in suitable accommodation rose to 96.6% in March from 94.6% in February (98.4% last year), on "
+        "target (Green, 94%+) and above the statistical neighbour average of 88.4%.")
+    assert book["Commentary"]["A1"].value.startswith("DRAFT commentary for the service to edit")
+
+
+def test_commentary_wording_comes_from_yaml(template, tmp_path):
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    text = (rules / "commentary.yaml").read_text(encoding="utf-8").replace('"{subject} fell to', '"{subject} went down to')
+    (rules / "commentary.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "o.xlsx"
+    cyps_xl.issue(template, out, rules=rules)
+    assert by_ref(openpyxl.load_workbook(out), "Social Care", "3.1").startswith("Looked after children went down to 562")
+
+
+def test_summary_page_tiles_and_counts(issued):
+    book = openpyxl.load_workbook(issued)
+    assert book.sheetnames[0] == "Summary"
+    ws = book["Summary"]
+    assert [ws.cell(5, c).value for c in (1, 4, 7)] == [562, 175, pytest.approx(0.968)]
+    assert [ws.cell(6, c).value for c in (1, 4, 7)] == ["LAC as at period end", "admissions (ytd)", "of LAC visits up to date"]
+    assert ws.cell(5, 7).fill.fgColor.rgb == "FF00B050"  # 96.8% against 95%+: Green
+    assert ws.cell(7, 7).value == "↓ since last month" and ws.cell(7, 7).font.color.rgb == "FFFF0000"
+    reds = sum(1 for s in ("Early Help", "Social Care") for row in book[s].iter_rows(min_row=13) if row[20].value == "Red")
+    assert ws.cell(10, 2).value == reds  # the count of Red (month) equals the Red cells of the scorecard
+    import zipfile
+
+    lac = next(r for r in range(13, book["Social Care"].max_row + 1) if book["Social Care"].cell(r, 1).value == "3.1")
+    with zipfile.ZipFile(issued) as z:
+        chart = z.read("xl/charts/chart1.xml").decode()  # openpyxl does not read charts back
+    assert "<c:f>'Social Care'!$F$12:$Q$12</c:f>" in chart  # the twelve months, hidden ones included
+    assert f"<c:f>'Social Care'!$F${lac}:$Q${lac}</c:f>" in chart and '<c:plotVisOnly val="0"/>' in chart
+
+
+def test_two_report_views_give_the_same_dot_and_rag(template, tmp_path):
+    def view(name):
+        report = cyps_xl.issue(template, tmp_path / f"{name}.xlsx", report=name)
+        book = openpyxl.load_workbook(report.output)
+        sheet = next(s for s in book.sheetnames if s not in ("Summary", "Commentary"))
+        ws = book[sheet]
+        header = next(r for r in range(1, 20) if ws.cell(r, 1).value == "REF NO.")
+        titles = [c.value for c in ws[header]]
+        col = {t: i + 1 for i, t in enumerate(titles) if t}
+        return {ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, col["DOT* (month)"]).value,
+                                      ws.cell(r, col["RAG (month)"]).value, ws.cell(r, col["RAG (Yr End)"]).value)
+                for r in range(header + 1, ws.max_row + 1) if ws.cell(r, 1).value}
+
+    corporate, members = view("corporate_parenting"), view("members")
+    assert corporate["CP5"][0] == "LAC visits up to date and within timescale"
+    assert members["M5"][0] == "Looked after children seen on time"
+    assert corporate["CP5"][1:] == members["M5"][1:] == ("↓", "Green", "Green")  # 3.5 in both, rated alike
+    assert corporate["CP10"][1:] == members["M6"][1:] == ("↑", "Green", "Green")  # 3.25
+    monthly = openpyxl.load_workbook(cyps_xl.issue(template, tmp_path / "monthly.xlsx").output)["Social Care"]
+    row = next(r for r in range(13, monthly.max_row + 1) if monthly.cell(r, 1).value == "3.5")
+    assert (monthly.cell(row, 20).value, monthly.cell(row, 21).value, monthly.cell(row, 23).value) == corporate["CP5"][1:]
+
+
+def test_pdf_needs_libreoffice_and_says_so(template, tmp_path):
+    env = {**os.environ, "PATH": "/nonexistent", "CYPS_XL_SOFFICE": "/nonexistent/soffice"}
+    result = subprocess.run([sys.executable, "-m", "cyps_xl", "issue", str(template), "-o", str(tmp_path / "o.xlsx"),
+                             "--pdf"], capture_output=True, text=True, env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("cyps-xl: error: LibreOffice (soffice) is needed to write the PDF headlessly and was "
+                                     "not found. Install it (apt-get install libreoffice-calc-nogui) or set "
+                                     "CYPS_XL_SOFFICE to soffice's path; in Excel, Produce issue writes the PDF itself.")
