@@ -256,21 +256,28 @@ def _polarity_and_format(polarity, number_format):
 @xw.arg("band", doc="red, amber or green.")
 def CYPS_TOLERANCE(indicator, band):  # noqa: N802
     """The tolerance text of an indicator's band, as the rules give it (blank if the band is absent)."""
-    scalar = not _is_range(indicator)
+    def text(item):
+        name = str(band).strip().lower()
+        if name not in ("red", "amber", "green"):
+            raise LookupError("band should be red, amber or green")
+        found = getattr(_find_rule(item).tolerances, name)
+        return found.text if found else ""
+
+    return _per_indicator(indicator, text)
+
+
+def _per_indicator(indicator, answer):
+    """``answer`` for one indicator or each of a range of them; a problem is an answer too (#CYPS! ...)."""
     out = []
     for row in _grid(indicator):
         line = []
         for item in row:
             try:
-                name = str(band).strip().lower()
-                if name not in ("red", "amber", "green"):
-                    raise LookupError("band should be red, amber or green")
-                found = getattr(_find_rule(item).tolerances, name)
-                line.append(found.text if found else "")
-            except LookupError as exc:
+                line.append(answer(item))
+            except (LookupError, CypsError) as exc:
                 line.append(f"{ERROR} {exc}")
         out.append(line)
-    return _shape_out(out, scalar)
+    return _shape_out(out, not _is_range(indicator))
 
 
 MEASURES = {"sn_average": "sn_average", "stat neigh av.": "sn_average", "sn": "sn_average",
@@ -285,17 +292,7 @@ MEASURES = {"sn_average": "sn_average", "stat neigh av.": "sn_average", "sn": "s
 @xw.arg("measure", doc="sn_average, sn_best, national, top_quartile or regional.")
 def CYPS_BENCH(indicator, measure):  # noqa: N802
     """A benchmark figure for an indicator from the configured benchmark file (CYPS_XL_BENCHMARKS)."""
-    scalar = not _is_range(indicator)
-    out = []
-    for row in _grid(indicator):
-        line = []
-        for item in row:
-            try:
-                line.append(_bench(item, measure))
-            except (LookupError, CypsError) as exc:
-                line.append(f"{ERROR} {exc}")
-        out.append(line)
-    return _shape_out(out, scalar)
+    return _per_indicator(indicator, lambda item: _bench(item, measure))
 
 
 def _bench(indicator, measure):
