@@ -410,6 +410,39 @@ class Package:
             defined.text = f"{quoted}!${title_rows[0]}:${title_rows[1]}"
             self.touch(self.workbook_part)
 
+    def print_geometry(self, sheet: str) -> tuple[float, dict]:
+        """(printed width in points of the visible columns, {row: height in points}) of a sheet, from its XML."""
+        root = self.tree(self.sheet_parts[sheet])
+        widths, hidden = {}, set()
+        cols = root.find(f"{M}cols")
+        for col in cols if cols is not None else []:
+            for c in range(int(col.get("min")), int(col.get("max")) + 1):
+                widths[c] = float(col.get("width", 8.43))
+                if col.get("hidden") in ("1", "true"):
+                    hidden.add(c)
+        last = max([split_ref(c.get("r"))[1] for c in root.iter(f"{M}c") if c.get("r")] + [1])
+        width = sum(widths.get(c, 8.43) * 5.6 for c in range(1, last + 1) if c not in hidden)  # ~5.6 pt a character
+        fmt = root.find(f"{M}sheetFormatPr")
+        default = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
+        heights = {}
+        for row in root.iter(f"{M}row"):
+            heights[int(row.get("r"))] = float(row.get("ht")) if row.get("ht") else default
+        return width, heights
+
+    def set_row_breaks(self, sheet: str, before_rows: list[int]) -> None:
+        """Manual page breaks before the given rows (replacing cyps-xl's own and the team's)."""
+        root = self.tree(self.sheet_parts[sheet])
+        existing = root.find(f"{M}rowBreaks")
+        if existing is not None:
+            root.remove(existing)
+        if not before_rows:
+            return
+        breaks = etree.Element(f"{M}rowBreaks", count=str(len(before_rows)), manualBreakCount=str(len(before_rows)))
+        for row in before_rows:
+            etree.SubElement(breaks, f"{M}brk", id=str(row - 1), max="16383", man="1")
+        _insert_in_order(root, breaks)
+        self.touch(self.sheet_parts[sheet])
+
     def remove_sheet(self, name: str) -> bool:
         """Take a sheet out (the issue leaves the Data quality report behind). Returns whether it was there."""
         if name not in self.sheet_parts:

@@ -123,3 +123,20 @@ def test_pdf_needs_libreoffice_and_says_so(template, tmp_path):
     assert result.stderr.strip() == ("cyps-xl: error: LibreOffice (soffice) is needed to write the PDF headlessly and was "
                                      "not found. Install it (apt-get install libreoffice-calc-nogui) or set "
                                      "CYPS_XL_SOFFICE to soffice's path; in Excel, Produce issue writes the PDF itself.")
+
+
+def test_a_section_band_is_never_printed_apart_from_its_rows():
+    from types import SimpleNamespace
+
+    from cyps_xl.report import section_breaks
+
+    class Geometry:  # a sheet 700 points wide (no scaling), every row 15 points high
+        def print_geometry(self, sheet):
+            return 700.0, {}
+
+    # Page: (595 - 79.2) / 1.0 = 515.8 points = 34 rows of 15. Title block and header: rows 1-12.
+    # Bands at rows 30 and 33: the band at 33 would sit at the foot of page one with only one of its rows.
+    rows = [SimpleNamespace(row=r, section="A" if r < 33 else "B") for r in range(14, 33)]
+    rows += [SimpleNamespace(row=r, section="B") for r in range(34, 60)]
+    table = SimpleNamespace(sheet="S", header_rows=(11, 12), rows=rows)
+    assert section_breaks(Geometry(), table) == [33]
