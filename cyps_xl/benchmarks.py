@@ -189,7 +189,7 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
     this_year = _year_start_of(table)
     years: dict = {}
     stale_rows = set()
-    for (r, key), (value, year, computed, source) in sorted(filled.items()):
+    for (r, key), (value, year, computed, _source) in sorted(filled.items(), key=lambda item: item[0]):
         if key not in table.columns:
             continue
         stale = _is_stale(year, this_year, max_age_years)

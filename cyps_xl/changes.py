@@ -86,9 +86,9 @@ def rating_changes(table: ScoreTable, results: list[RowResult], style: Style) ->
         r = result.row.row
         measure = result.measure
 
-        def put(key, value=NO_VALUE, cell_style=None):
+        def put(key, value=NO_VALUE, cell_style=None, row=r):
             if key in cols:
-                changes.append(CellChange(table.sheet, r, cols[key], value, cell_style))
+                changes.append(CellChange(table.sheet, row, cols[key], value, cell_style))
 
         for key, dot in (("dot_month", result.dot_month), ("dot_year", result.dot_year)):
             put(key, *dot_cell(dot, style))

@@ -119,7 +119,7 @@ def _run(args) -> int:
 
         report = run_batch(args.folder, args.output_dir, jobs=args.jobs, rules=args.rules, benchmarks=args.benchmarks)
         print(f"Issued {len(report.issued)} scorecard(s) in {report.seconds:.1f} s.")
-        for source, message in report.failed:
+        for _, message in report.failed:
             print(f"cyps-xl: error: {message}", file=sys.stderr)
         return EXIT_USER_ERROR if report.failed else 0
     if args.command == "demo":

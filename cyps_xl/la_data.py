@@ -114,7 +114,7 @@ def load_config(path: Path, authorities: list[Authority] | None = None) -> Bench
         if owner is None:
             raise CypsError(f"unknown authority '{item.get('authority')}'.", file=path, place=f"line {item.line_of('authority')}")
         members = []
-        for position, name in enumerate(item.get("members") or []):
+        for name in item.get("members") or []:
             found = index.find(name)
             if found is None:
                 raise CypsError(f"unknown authority '{name}' in the neighbour set '{item.get('name')}'.", file=path,

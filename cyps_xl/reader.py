@@ -360,9 +360,9 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
 
 
 def place_of(sheet: str, row: int, column: int) -> str:
-    from openpyxl.utils import get_column_letter
+    from .package import column_letter
 
-    return cell_place(sheet, f"{get_column_letter(column)}{row}")
+    return cell_place(sheet, f"{column_letter(column)}{row}")
 
 
 def _value(raw, sheet: str, row: int, column: int, path: Path) -> Reading:
@@ -391,6 +391,4 @@ def _check_merged_values(sheet, table: ScoreTable, path: Path) -> None:
 
 
 def place(table: ScoreTable, row: int, key: str) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return cell_place(table.sheet, f"{get_column_letter(table.columns[key])}{row}")
+    return place_of(table.sheet, row, table.columns[key])

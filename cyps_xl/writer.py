@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .changes import NO_VALUE, CellChange, SparklineChange
+from .changes import NO_VALUE, SparklineChange
 from .package import Package
 
 

@@ -8,7 +8,7 @@ import pytest
 import cyps_xl
 from cyps_xl import la_data
 from cyps_xl.rules import load_rules
-from conftest import DATA, ROOT, run_cli
+from conftest import ROOT, run_cli
 
 HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
           "old_la_code,new_la_code,la_name,cla_three_placements_pct,care_leavers_eet_pct\n")

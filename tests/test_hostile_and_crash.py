@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 import cyps_xl
-from conftest import ROOT, run_cli
+from conftest import run_cli
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 from cases import TEMPLATE, hostile_zip  # noqa: E402

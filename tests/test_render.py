@@ -1,7 +1,6 @@
 """What people see: the issued workbook rendered by LibreOffice shows fills, arrows and sparklines."""
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 import cyps_xl
-from conftest import DATA, ROOT
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")

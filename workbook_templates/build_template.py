@@ -27,7 +27,7 @@ import zlib
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
