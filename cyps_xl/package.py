@@ -917,11 +917,12 @@ WORKSHEET_ORDER = ["sheetCalcPr", "sheetProtection", "protectedRanges", "scenari
                    "webPublishItems", "tableParts", "extLst"]
 
 
-def _insert_in_order(root, element) -> None:
-    position = WORKSHEET_ORDER.index(etree.QName(element).localname)
+def _insert_in_order(root, element, order: list = WORKSHEET_ORDER) -> None:
+    """Insert ``element`` before the first child the schema's ``order`` puts after it."""
+    position = order.index(etree.QName(element).localname)
     for index, child in enumerate(root):
         name = etree.QName(child).localname
-        if name in WORKSHEET_ORDER and WORKSHEET_ORDER.index(name) > position:
+        if name in order and order.index(name) > position:
             root.insert(index, element)
             return
     root.append(element)
@@ -1026,11 +1027,4 @@ def _set_font_child(font, tag: str, **attrs) -> None:
     existing = font.find(f"{M}{tag}")
     if existing is not None:
         font.remove(existing)
-    element = etree.Element(f"{M}{tag}", **attrs)
-    position = FONT_ORDER.index(tag)
-    for index, child in enumerate(font):
-        local = etree.QName(child).localname
-        if local in FONT_ORDER and FONT_ORDER.index(local) > position:
-            font.insert(index, element)
-            return
-    font.append(element)
+    _insert_in_order(font, etree.Element(f"{M}{tag}", **attrs), FONT_ORDER)
