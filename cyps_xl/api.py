@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,33 +123,36 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     """
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
-    today = today or dt.date.today()
     probe = Package(source)  # refuses bombs and broken archives before openpyxl sees the file
-    report_name = report
-    if report_name is not None or pdf:
-        presentation = True
-    from .views import build_view, view_rules
-
     config = None
-    if presentation:
+    if presentation or report is not None or pdf:
         from .report import report_config
 
-        config = report_config(book, report_name)
-        if config.get("indicators"):  # a view of the library: its own rows, references and titles
-            view = build_view(source, book, config, output_dir or (Path(output).parent if output else source.parent))
-            book = view_rules(book, config)
-            source, probe = view, Package(view)
+        presentation = True
+        config = report_config(book, report)
+    with tempfile.TemporaryDirectory(prefix="cyps-xl-") as work:
+        name = source
+        if config and config.get("indicators"):  # a view of the library: its own rows, references and titles
+            from .views import build_view, view_rules
+
+            view = build_view(source, book, config, Path(work))
+            name = source.with_name(view.name)  # 'Corporate Parenting Issue N.xlsx' beside the scorecard
+            book, source, probe = view_rules(book, config), view, Package(view)
+        return _issue(source, probe, name, output, book, benchmarks, today or dt.date.today(), keep_data_quality,
+                      output_dir, presentation, config, pdf)
+
+
+def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, benchmarks, today: dt.date,
+           keep_data_quality: bool, output_dir, presentation: bool, config, pdf: bool) -> RunReport:
     _, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today)
     number = report.issue_number
     if output is None:
-        beside = Path(output_dir) / source.name if output_dir is not None else source
-        output = next_issue_path(beside, number)
+        output = next_issue_path(Path(output_dir) / name.name if output_dir is not None else name, number)
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
         raise CypsError("the issued workbook must be an .xlsx file (it carries no macros).", file=output,
                         hint="Give -o a name ending in .xlsx.")
     _check_output(source, output)
-    package = probe
     report.sparklines = dict(apply_changes(package, report.changes))
     report.udf_cells = evaluate_udf_cells(package, source, book)
     if presentation:

@@ -43,6 +43,14 @@ def report_config(rules: RuleBook | None, name: str | None) -> dict:
     return {"name": name, **reports[name]}
 
 
+def _in_report(config: dict, item: dict) -> tuple[str, str]:
+    """Where a library row (sheet, ref) is in this report: a view shows it under its own sheet and reference."""
+    for entry in config.get("indicators") or []:
+        if normalise(str(entry["sheet"])) == normalise(str(item["sheet"])) and str(entry["ref"]) == str(item["ref"]):
+            return config.get("sheet", config["name"])[:31], str(entry.get("as", entry["ref"]))
+    return item["sheet"], str(item["ref"])
+
+
 def _find(results: dict, sheet: str, ref: str):
     for result in results.get(sheet, []):
         if result.row.ref == str(ref) and result.row.first_in_block:
@@ -61,7 +69,7 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
     package.put_sheet(name, rows, widths=[16, 16, 3] * 4 + [16], first=True)
     editor = package.sheet(name)
     editor.set_style(1, 1, CellStyle(bold=True, size=16, font_color="1F3864"))
-    tiles = [(t, _find(results, t["sheet"], t["ref"])) for t in config.get("tiles") or []]
+    tiles = [(t, _find(results, *_in_report(config, t))) for t in config.get("tiles") or []]
     missing = [t for t, found in tiles if found is None]
     tiles = [(t, found) for t, found in tiles if found is not None]
     for i, (tile, result) in enumerate(tiles[:4]):
@@ -107,8 +115,9 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
         editor.set_style(r, 1, CellStyle(bold=True))
     chart = config.get("chart")
     if chart:
-        table = next((t for t in tables if normalise(t.sheet) == normalise(chart["sheet"])), None)
-        result = _find(results, chart["sheet"], chart["ref"])
+        sheet, ref = _in_report(config, chart)
+        table = next((t for t in tables if normalise(t.sheet) == normalise(sheet)), None)
+        result = _find(results, sheet, ref)
         if table is not None and result is not None and table.months:
             quoted = "'" + table.sheet.replace("'", "''") + "'"
             first, last = column_letter(table.months[0].column), column_letter(table.months[-1].column)

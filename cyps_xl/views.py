@@ -10,7 +10,6 @@ row it came from, under the view's reference and title.
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from pathlib import Path
 
 from .errors import CypsError
@@ -37,7 +36,7 @@ def _source_rows(card, entry):
 
 
 def build_view(source: Path, rules: RuleBook, config: dict, folder: Path) -> Path:
-    """Write the view's scorecard (a plain workbook) and return its path."""
+    """Write the view's scorecard (a plain workbook, in ``folder``) and return its path."""
     import openpyxl
 
     from .reader import open_workbook
@@ -81,7 +80,7 @@ def build_view(source: Path, rules: RuleBook, config: dict, folder: Path) -> Pat
     for i in range(len(months) - 3):
         ws.column_dimensions[openpyxl.utils.get_column_letter(len(HEADINGS) + 1 + i)].hidden = True
     ws.column_dimensions["B"].width = 50
-    target = Path(tempfile.mkdtemp(prefix="cyps-view-", dir=folder)) / f"{ws.title}.xlsx"
+    target = Path(folder) / f"{ws.title}.xlsx"
     wb.save(target)
     return target
 
