@@ -140,3 +140,15 @@ def test_a_section_band_is_never_printed_apart_from_its_rows():
     rows += [SimpleNamespace(row=r, section="B") for r in range(34, 60)]
     table = SimpleNamespace(sheet="S", header_rows=(11, 12), rows=rows)
     assert section_breaks(Geometry(), table) == [33]
+
+
+def test_a_view_is_issued_beside_the_scorecard_under_its_own_name(template, tmp_path):
+    src = tmp_path / "card.xlsx"
+    src.write_bytes(template.read_bytes())
+    report = cyps_xl.issue(src, report="members")
+    assert report.output == tmp_path / "Members Issue 2.xlsx"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Members Issue 2.xlsx", "card.xlsx"]  # nothing left behind
+    summary = openpyxl.load_workbook(report.output)["Summary"]
+    assert [summary.cell(6, c).value for c in (1, 4, 7)] == [
+        "of assessments within 45 working days", "of LAC seen on time", "of care leavers in suitable accommodation"]
+    assert summary.cell(5, 1).value == pytest.approx(0.945)  # 1.13 in March, found under the view's M1
