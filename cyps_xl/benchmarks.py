@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .changes import NO_VALUE, CellChange
+from .changes import CellChange
 from .errors import CypsError
 from .layout import BENCHMARK_KEYS
 from .package import CellStyle, split_ref
@@ -38,7 +38,6 @@ from .values import read_cell
 from .yamlfile import load_yaml
 
 REQUIRED = {"sheet", "ref"}
-EXTRA_KEYS = ("quartile_band", "national_rank")
 YEAR_SUFFIX = re.compile(r"\s*\(?(\d{4}\s*[/-]\s*\d{2}|\d{4})\)?\s*$")
 
 
@@ -264,4 +263,4 @@ def _note_cell(table: ScoreTable):
     return (table.header_rows[0] - 1, 1) if table.header_rows[0] > 1 else None
 
 
-__all__ = ["load_benchmarks", "benchmark_changes", "BenchmarkSource", "BenchmarkRow", "NO_VALUE", "EXTRA_KEYS"]
+__all__ = ["load_benchmarks", "benchmark_changes", "BenchmarkSource", "BenchmarkRow"]

@@ -90,9 +90,6 @@ class RuleBook:
             self._index_of = (len(self.rules), by_sheet, by_ref, by_title)
         return self._index_of[1:]
 
-    def for_sheet(self, sheet: str) -> list[IndicatorRule]:
-        return self._indexes()[0].get(normalise(sheet), [])
-
     def match(self, sheet: str, ref: str | None, part: str | None, title: str | None) -> IndicatorRule | None:
         """The rule for one scorecard row, or None when the library has none."""
         by_sheet, by_ref, by_title = self._indexes()
