@@ -148,7 +148,7 @@ def add_commentary(package: Package, tables: list, results: dict, bench: dict, s
         for ref, title, text in commentary_rows(table, results[table.sheet], bench.get(table.sheet, {}), style.labels, wording):
             rows.append([table.sheet, ref, title, text])
     name = free_name(package, COMMENTARY_SHEET, "Draft commentary")
-    package.put_sheet(name, rows, widths=[14, 8, 50, 110])
+    package.put_sheet(name, rows, widths=[14, 12, 50, 110])
     editor = package.sheet(name)
     editor.set_style(1, 1, CellStyle(bold=True, font_color="C00000", size=12))
     for c in range(1, 5):
