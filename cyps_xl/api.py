@@ -60,6 +60,7 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
     report = RunReport(source=Path(source), output=None, issue_number=issue_number)
     when = next((t.latest.date for t in scorecard.tables if t.latest and t.latest.date), None)
     sources = load_benchmarks(benchmarks, rules, when) if benchmarks else []
+    report.notes += [note for source in sources for note in source.notes]
     max_age = _max_age(rules) if sources else None
     for table in scorecard.tables:
         results: list[RowResult] = rate_table(table, rules, source)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .changes import CellChange
+from .dfe_files import is_ees_header, read_header
 from .errors import CypsError
 from .layout import BENCHMARK_KEYS
 from .package import CellStyle, split_ref
@@ -58,28 +59,43 @@ class BenchmarkSource:
     path: Path
     rows: list = field(default_factory=list)
     neighbour_set: str | None = None
+    notes: list = field(default_factory=list)  # for the run report: files no measure reads, newer data left out
 
 
 def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None = None) -> list[BenchmarkSource]:
+    """Every source given with ``--benchmarks``: files, or folders (every CSV in them), in the order given.
+
+    DfE open-data files (EES's tidy CSVs) are read together, each by the
+    measures of ``benchmarks.yaml`` that name it; published-figure CSV/YAML
+    files are read as they are.
+    """
     if paths is None:
         return []
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return [_load_one(Path(p), rules, when) for p in paths]
+    files = []
+    for given in map(Path, paths):
+        if given.is_dir():
+            found = sorted(p for p in given.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+            if not found:
+                raise CypsError("this folder has no CSV file.", file=given, hint="Put DfE's CSV downloads in it.")
+            files += found
+        elif not given.exists():
+            raise CypsError("file not found.", file=given, hint="Check the --benchmarks path.")
+        else:
+            files.append(given)
+    ees = [f for f in files if f.suffix.lower() == ".csv" and is_ees_header(read_header(f))]
+    sources = {f: None for f in files}
+    if ees:
+        for source in _from_la_data(ees, rules, when):
+            sources[source.path] = source
+    return [sources[f] if f in ees else _load_one(f) for f in files if f not in ees or sources[f] is not None]
 
 
-def _load_one(path: Path, rules, when) -> BenchmarkSource:
-    if not path.exists():
-        raise CypsError("file not found.", file=path, hint="Check the --benchmarks path.")
+def _load_one(path: Path) -> BenchmarkSource:
     if path.suffix.lower() in (".yaml", ".yml"):
         return _published_yaml(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), [])
-    except UnicodeDecodeError:
-        raise CypsError("is not UTF-8 text.", file=path, hint="Save the CSV as UTF-8.") from None
-    if "geographic_level" in {h.strip().lower() for h in header}:
-        return _from_la_data(path, rules, when)
+    read_header(path)  # one clear message for a file that is not UTF-8 text
     return _published_csv(path)
 
 
@@ -136,30 +152,37 @@ def _check_duplicate_rows(rows, path: Path) -> None:
         seen[key] = row.line
 
 
-def _from_la_data(path: Path, rules: RuleBook | None, when) -> BenchmarkSource:
+def _from_la_data(paths: list, rules: RuleBook | None, when) -> list[BenchmarkSource]:
     from . import la_data
     from .rules import load_rules
 
     rules = rules or load_rules()
-    authorities = la_data.load_authorities()
-    config = la_data.load_config(rules.benchmark_config, authorities)
-    table = la_data.read_la_data(path, authorities)
-    chosen, computed = la_data.compute(table, config, rules, when)
-    rows = []
-    for item in computed:
-        scale = 100.0 if item.unit == "percent" else 1.0
-        c = item.comparators
-        values = {key: (value / scale if value is not None else None)
-                  for key, value in (("sn_average", c.sn_average), ("sn_best", c.sn_best), ("national", c.national),
-                                     ("top_quartile", c.top_quartile), ("regional", c.regional))}
-        values = {k: v for k, v in values.items() if v is not None}
-        if c.quartile_band:
-            values["quartile_band"] = c.quartile_band
-        if c.national_rank:
-            values["national_rank"] = c.national_rank
-        flags = tuple(k for k, f in (("national", c.national_computed), ("regional", c.regional_computed)) if f)
-        rows.append(BenchmarkRow(item.sheet, item.ref or "", item.part or "", item.title or "", values, item.year, 0, flags))
-    return BenchmarkSource(path, rows, neighbour_set=chosen.name)
+    config = la_data.load_config(rules.benchmark_config)
+    computed = la_data.compute_files(paths, config, rules, when)
+    sources = []
+    for path in paths:
+        rows = [_computed_row(item) for item in computed.by_file.get(path, [])]
+        sources.append(BenchmarkSource(path, rows, neighbour_set=computed.chosen.name if rows else None))
+    if sources:
+        sources[0].notes += computed.notes
+    return sources
+
+
+def _computed_row(item) -> BenchmarkRow:
+    scale = 100.0 if item.unit == "percent" else 1.0
+    c = item.comparators
+    # rounded to 12 places: 22.58 / 100 is stored 0.2258, not 0.22580000000000006
+    values = {key: (round(value / scale, 12) if value is not None else None)
+              for key, value in (("sn_average", c.sn_average), ("sn_best", c.sn_best), ("national", c.national),
+                                 ("top_quartile", c.top_quartile), ("regional", c.regional))}
+    values = {k: v for k, v in values.items() if v is not None}
+    if c.quartile_band:
+        values["quartile_band"] = c.quartile_band
+    if c.national_rank:
+        values["national_rank"] = c.national_rank
+    flags = tuple(k for k, f in (("national", c.national_computed), ("regional", c.regional_computed)) if f)
+    return BenchmarkRow(item.sheet, item.ref or "", item.part or "", item.title or "", values, item.year,
+                        item.measure.line, flags)
 
 
 # -- filling -----------------------------------------------------------------------

@@ -9,6 +9,10 @@
   (75th percentile) when high is good, the lower quartile (25th) when low is
   good, with linear interpolation between order statistics (numpy's default,
   R's type 7); none for info measures.
+  Councils print the threshold either as that boundary (``boundary``, the
+  default) or as the first displayed value beyond it (``beyond``: at one
+  decimal a boundary of 74.0 is printed 74.1 when high is good, 73.9 when low
+  is good), see :func:`beyond`.
 * Quartile band, A best to D, as DfE's Local Authority Interactive Tool (LAIT)
   does: the quartiles of all authorities cut the values into four bands; a
   value exactly on a boundary goes to the band of lower values (so for
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import numpy as np
 
@@ -52,6 +57,19 @@ def top_quartile_threshold(values: list, polarity: str) -> float | None:
         return None
     q1, _, q3 = quartiles(present)
     return q3 if polarity == "high" else q1
+
+
+def beyond(boundary: float | None, decimals: int, polarity: str) -> float | None:
+    """The first value shown at ``decimals`` places that is strictly better than ``boundary``."""
+    if boundary is None or polarity not in ("high", "low"):
+        return boundary
+    step = Decimal(1).scaleb(-decimals)
+    exact = Decimal(repr(boundary))
+    if polarity == "high":
+        shown = exact.quantize(step, rounding=ROUND_FLOOR) + step
+    else:
+        shown = exact.quantize(step, rounding=ROUND_CEILING) - step
+    return float(shown)
 
 
 def quartile_band(value: float | None, values: list, polarity: str) -> str | None:

@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("--report", help="a report of rules/reports.yaml, e.g. corporate_parenting (default: monthly)")
     issue.add_argument("--plain", action="store_true", help="no summary page, commentary or print settings")
     issue.add_argument("--benchmarks", type=Path, action="append",
-                       help="benchmark source: published figures (CSV/YAML) or DfE local-authority data (CSV); repeatable")
+                       help="benchmark source: DfE open-data CSV files (or a folder of them) read by the measures of "
+                            "benchmarks.yaml, or published figures (CSV/YAML); repeatable")
 
     refresh = sub.add_parser("refresh", help="fill ratings, tolerances and formats in the working copy, keeping everything")
     refresh.add_argument("scorecard", type=Path)
@@ -62,6 +63,21 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", type=Path, default=Path("cyps_xl.xlam"))
     install = addin_sub.add_parser("install", help="copy the add-in to Excel's add-in folder (Windows)")
     install.add_argument("addin", type=Path, nargs="?", default=Path("cyps_xl.xlam"))
+
+    bench = sub.add_parser("benchmarks", help="set up benchmarking from DfE's own files")
+    bench_sub = bench.add_subparsers(dest="benchmarks_command", required=True, metavar="ACTION")
+    neighbours = bench_sub.add_parser("neighbours", help="a neighbour set from DfE's statistical-neighbour groupings CSV")
+    neighbours.add_argument("groupings", type=Path, help="DfE's groupings file, e.g. sn_model_2025_wide.csv")
+    neighbours.add_argument("--authority", required=True, help="your authority: name, old or new code")
+    neighbours.add_argument("--name", help="the set's name (default: 'DfE statistical neighbours (<file>)')")
+    neighbours.add_argument("--adopted", help="date the team adopts the set, YYYY-MM-DD (default: today)")
+    neighbours.add_argument("--write", type=Path, metavar="BENCHMARKS_YAML", help="add the set to this benchmarks.yaml")
+    inspect = bench_sub.add_parser("inspect", help="list a DfE file's filters, indicators and years; print a measure")
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--filter", action="append", default=None, metavar="COLUMN=VALUE", help="repeatable")
+    inspect.add_argument("--column", help="the indicator column of the measure")
+    inspect.add_argument("--sheet", help="the scorecard sheet of the measure")
+    inspect.add_argument("--ref", help="the scorecard REF NO. of the measure")
 
     rules = sub.add_parser("rules", help="work with the YAML rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
@@ -133,6 +149,8 @@ def _run(args) -> int:
         return 0
     if args.command == "rules":
         return _rules(args)
+    if args.command == "benchmarks":
+        return _benchmarks(args)
     if args.command == "addin":
         from .addin import build_addin, install_addin
 
@@ -142,6 +160,32 @@ def _run(args) -> int:
             print(install_addin(args.addin))
         return 0
     raise AssertionError(args.command)
+
+
+def _benchmarks(args) -> int:
+    if args.benchmarks_command == "inspect":
+        from .dfe_inspect import inspect
+
+        print(inspect(args.file, args.filter, args.column, args.sheet, args.ref))
+        return 0
+    import datetime as dt
+
+    from .neighbours import add_to_config, neighbour_set_yaml, read_grouping
+
+    try:
+        adopted = dt.date.fromisoformat(args.adopted) if args.adopted else None
+    except ValueError:
+        raise CypsError(f"--adopted '{args.adopted}' is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2025-05-01.") from None
+    grouping = read_grouping(args.groupings, args.authority)
+    if args.write:
+        name = add_to_config(args.write, grouping, args.name, adopted)
+        print(f"Added the neighbour set '{name}' ({len(grouping.members)} authorities) to {args.write}.")
+    else:
+        print(f"# {grouping.authority.name}'s statistical neighbours from {grouping.file.name}; paste under neighbour_sets:")
+        print(neighbour_set_yaml(grouping, args.name, adopted), end="")
+    if grouping.unknown:
+        print(f"Note: {', '.join(grouping.unknown)} are not current authorities and were left out.", file=sys.stderr)
+    return 0
 
 
 def _rules(args) -> int:

@@ -41,7 +41,7 @@ measures:
 """
 
 
-def la_file(path, rows=ROWS, header=HEADER, period="202122"):
+def la_file(path, rows=ROWS, header=HEADER, period="202021"):
     lines = [header.strip()]
     for level, region, old, name, a, b in rows:
         lines.append(f"{period},Financial year,{level},E92000001,England,,{region},{old},,{name},{a},{b}")
@@ -58,11 +58,11 @@ def rules_dir(tmp_path):
 
 
 def computed(tmp_path, rules_dir):
-    authorities = la_data.load_authorities()
-    table = la_data.read_la_data(la_file(tmp_path / "la.csv"), authorities)
-    config = la_data.load_config(rules_dir / "benchmarks.yaml", authorities)
-    chosen, results = la_data.compute(table, config, load_rules(rules_dir), dt.date(2022, 3, 31))
-    return chosen, {r.ref: r for r in results}
+    """The older layout: one value column per measure, no filter columns, measures without file:."""
+    path = la_file(tmp_path / "la.csv")
+    config = la_data.load_config(rules_dir / "benchmarks.yaml")
+    result = la_data.compute_files([path], config, load_rules(rules_dir), dt.date(2022, 3, 31))
+    return result.chosen, {r.ref: r for r in result.by_file[path]}
 
 
 def test_low_is_good_figures_by_hand(tmp_path, rules_dir):
@@ -116,14 +116,14 @@ def test_issue_fills_columns_in_the_row_format_with_the_year_in_the_heading(temp
     values = [ws.cell(row, c).value for c in range(29, 34)]
     assert values == pytest.approx([28 / 300, 0.08, 0.097, 0.085, 0.105])
     assert ws.cell(row, 29).number_format == "0.0%"
-    assert ws.cell(12, 31).value == "Nat av. 2021/22"
-    assert ws.cell(12, 29).value == "Stat neigh av. 2021/22"
+    assert ws.cell(12, 31).value == "Nat av. 2020/21"
+    assert ws.cell(12, 29).value == "Stat neigh av. 2020/21"
     eet = next(r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value == "3.26")
     assert ws.cell(eet, 31).value == pytest.approx(415 / 700)
     assert ws.cell(eet, 31).number_format == '0.0%"*"'  # computed, not published: shown with an asterisk
     assert ws.cell(row, 31).number_format == "0.0%"
     assert "* = computed from the authorities' figures" in ws["A10"].value
-    assert ws["A10"].value.startswith("Benchmarking: statistical neighbours: Test set; data 2021/22")
+    assert ws["A10"].value.startswith("Benchmarking: statistical neighbours: Test set; data 2020/21")
     assert any("computed from authorities" in n for n in report.notes)
 
 
@@ -143,14 +143,16 @@ def test_demo_fills_benchmarks_and_says_which_set_and_year(tmp_path):
     assert result.returncode == 0, result.stderr
     ws = openpyxl.load_workbook(tmp_path / "CYPS Scorecard March 2022 Issue 2.xlsx")["Social Care"]
     assert ws["A10"].value.startswith("Benchmarking: statistical neighbours: DfE statistical neighbours (2021)")
-    assert "2021/22" in ws["A10"].value and "synthetic_la_benchmarks.csv" in ws["A10"].value
+    # the council's printed comparators (2020/21) and DfE's own files (reporting year 2021) for the rows they feed
+    assert "data 2020/21, 2021" in ws["A10"].value
+    assert "sample_benchmarks.csv" in ws["A10"].value and "cla_number_and_rate_per_10k_children.csv" in ws["A10"].value
     rows = {ws.cell(r, 1).value: r for r in range(13, ws.max_row + 1)}
     for ref in ("1.13", "2.3", "2.9", "3.2", "3.14", "3.15", "3.25", "3.26"):
         assert all(ws.cell(rows[ref], c).value is not None for c in range(29, 33)), ref
 
 
 @pytest.mark.parametrize("case, expected", [
-    ("wrong columns", "la.csv, line 1: has no time_identifier, country_name"),
+    ("wrong columns", "la.csv, line 1: has no time_period column."),
     ("text value", "la.csv, line 4: the value 'n.a.' in column cla_three_placements_pct is neither a number"),
     ("duplicate", "la.csv, line 5: repeats the row of line 4"),
     ("unknown neighbour", "benchmarks.yaml, line 9: unknown authority 'Gotham' in the neighbour set 'Test set'."),
@@ -160,7 +162,7 @@ def test_demo_fills_benchmarks_and_says_which_set_and_year(tmp_path):
 def test_bad_benchmark_files(template, tmp_path, rules_dir, case, expected):
     path = tmp_path / "la.csv"
     if case == "wrong columns":  # DfE-like (geographic_level) but missing required columns
-        path.write_text("time_period,geographic_level,region_name,old_la_code,new_la_code,la_name,x\n"
+        path.write_text("year,geographic_level,region_name,old_la_code,new_la_code,la_name,x\n"
                         "202122,National,,,,,1\n", encoding="utf-8")
     elif case == "text value":
         la_file(path, rows=ROWS[:2] + [("Local authority", "Yorkshire and The Humber", "372", "Rotherham", "n.a.", "60")])

@@ -63,6 +63,37 @@ def small(folder: Path, rows, name: str = "small.xlsx", sheet: str = "Social Car
     return name
 
 
+C1 = "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+MEASURE = """  - sheet: Social Care
+    ref: "1.9"
+    file: c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv
+    filters: {category: Referrals and Re-referrals}
+    column: rereferral_percent
+    unit: percent
+"""
+
+
+def _dfe_file(folder: Path, find: bytes = b"", replace: bytes = b"", extra: bool = False) -> str:
+    """The bundled (real, trimmed) DfE file, with one edit; ``extra`` adds a second category of rows."""
+    data = (ROOT / "workbook_templates" / "data" / "dfe" / C1).read_bytes()
+    if find:
+        assert find in data
+        data = data.replace(find, replace, 1)
+    if extra:
+        data += b"".join(line.replace(b"Referrals and Re-referrals", b"Referrals from schools") + b"\n"
+                         for line in data.splitlines()[1:3])
+    (folder / C1).write_bytes(data)
+    return C1
+
+
+def _bench_rules(folder: Path, measures: str) -> str:
+    target = folder / "myrules"
+    shutil.copytree(ROOT / "rules", target)
+    text = (target / "benchmarks.yaml").read_text(encoding="utf-8")
+    (target / "benchmarks.yaml").write_text(text[:text.index("measures:")] + "measures:\n" + measures, encoding="utf-8")
+    return "myrules"
+
+
 def issue(*args) -> list:
     return ["issue", *args, "-o", "out.xlsx"]
 
@@ -108,9 +139,12 @@ CASES = {
     "missing file": lambda f: issue("nowhere.xlsx"),
     # -- benchmarks ----------------------------------------------------------------------------
     "benchmark CSV with wrong columns": lambda f: issue(card(f), "--benchmarks", _text(f, "bench.csv", "indicator,value\n3.14,68%\n")),
-    "benchmark text value": lambda f: issue(card(f), "--benchmarks", _text(
-        f, "la.csv", "time_period,time_identifier,geographic_level,country_name,region_name,old_la_code,new_la_code,"
-        "la_name,cla_rate_per_10000\n202122,Financial year,National,England,,,,,seventy\n")),
+    "benchmark text value": lambda f: issue(card(f), "--benchmarks", _dfe_file(
+        f, b",Rotherham,Referrals and Re-referrals,3269,580,17.7,", b",Rotherham,Referrals and Re-referrals,3269,580,seventy,")),
+    "benchmark filter without Total": lambda f: issue(card(f), "--rules", _bench_rules(f, MEASURE.replace(
+        "    filters: {category: Referrals and Re-referrals}\n", "")), "--benchmarks", _dfe_file(f, extra=True)),
+    "benchmark unquoted ref": lambda f: issue(card(f), "--rules", _bench_rules(f, MEASURE.replace('"1.9"', "3.10")),
+                                              "--benchmarks", _dfe_file(f)),
     # -- outputs -----------------------------------------------------------------------------------
     "output over the source": lambda f: ["issue", card(f), "-o", "card.xlsx"],
     "output not .xlsx": lambda f: ["issue", card(f), "-o", "out.xlsm"],
