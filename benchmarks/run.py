@@ -131,7 +131,7 @@ DFE_MEASURE = """  - sheet: Social Care
     column: rate_per_10000
 """
 DFE_RUN = """
-import datetime as dt, resource, sys, time
+import datetime as dt, sys, time
 from pathlib import Path
 start = time.perf_counter()
 from cyps_xl import la_data
@@ -140,7 +140,14 @@ rules = load_rules(Path(sys.argv[2]))
 config = la_data.load_config(rules.benchmark_config)
 result = la_data.compute_files([Path(sys.argv[1])], config, rules, dt.date(2024, 4, 1))
 assert sum(len(v) for v in result.by_file.values()) == 10
-print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+print(time.perf_counter() - start, peak())
+"""
+# VmHWM is this process's own peak: ru_maxrss would carry over the parent's peak across fork and exec
+PEAK = """
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
 """
 
 
@@ -162,11 +169,10 @@ def dfe_read(folder: Path, size: int = 30 * 1024 * 1024):
     text = (rules / "benchmarks.yaml").read_text(encoding="utf-8")
     measures = "".join(DFE_MEASURE.format(k=k, name=name) for k in range(1, 11))
     (rules / "benchmarks.yaml").write_text(text[:text.index("measures:")] + "measures:\n" + measures, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-c", DFE_RUN, str(path), str(rules)], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", PEAK + DFE_RUN, str(path), str(rules)], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.split()
     # the same process that only imports what it needs (Python, pandas, numpy): the part no file size changes
-    base = subprocess.run([sys.executable, "-c", "import resource, pandas, cyps_xl.la_data; "
-                           "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)"],
+    base = subprocess.run([sys.executable, "-c", PEAK + "import pandas, cyps_xl.la_data\nprint(peak())"],
                           capture_output=True, text=True, check=True, cwd=ROOT).stdout
     return float(out[0]), int(out[1]), int(base), path.stat().st_size
 

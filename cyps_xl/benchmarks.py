@@ -84,12 +84,19 @@ def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None =
             raise CypsError("file not found.", file=given, hint="Check the --benchmarks path.")
         else:
             files.append(given)
-    ees = [f for f in files if f.suffix.lower() == ".csv" and is_ees_header(read_header(f))]
+    ees = [f for f in files if f.suffix.lower() == ".csv" and is_ees_header(_header(f))]
     sources = {f: None for f in files}
     if ees:
         for source in _from_la_data(ees, rules, when):
             sources[source.path] = source
     return [sources[f] if f in ees else _load_one(f) for f in files if f not in ees or sources[f] is not None]
+
+
+def _header(path: Path) -> list:
+    header = read_header(path)
+    if not header:
+        raise CypsError("is empty.", file=path, hint="Download the file again, or remove it from the benchmarks folder.")
+    return header
 
 
 def _load_one(path: Path) -> BenchmarkSource:

@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--rules", type=Path)
     batch.add_argument("--benchmarks", type=Path, action="append")
 
-    demo = sub.add_parser("demo", help="run the whole job on the bundled template, rules and sample benchmarks")
+    demo = sub.add_parser("demo", help="run the whole job on the bundled template, rules and real DfE benchmark files")
     demo.add_argument("-o", "--output-dir", type=Path, default=Path("cyps-xl-demo"))
 
     addin = sub.add_parser("addin", help="build or install the Excel add-in (the CYPS ribbon tab)")
@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", type=Path, nargs="?")
     schema = rules_sub.add_parser("schema", help="print the JSON Schema for indicator rules files")
     schema.add_argument("-o", "--output", type=Path)
+    schema.add_argument("--benchmarks", action="store_true", help="the schema of benchmarks.yaml instead")
     return parser
 
 
@@ -208,9 +209,9 @@ def _rules(args) -> int:
         print(f"OK: {len(book.rules)} indicator rules in {len(book.files)} file(s).")
         return 0
     if args.rules_command == "schema":
-        from .schema import rules_schema
+        from .schema import benchmarks_schema, rules_schema
 
-        text = json.dumps(rules_schema(), indent=2, ensure_ascii=False)
+        text = json.dumps(benchmarks_schema() if args.benchmarks else rules_schema(), indent=2, ensure_ascii=False)
         if args.output:
             args.output.write_text(text + "\n", encoding="utf-8")
         else:

@@ -100,7 +100,9 @@ def open_file(path: Path) -> DfeFile:
         twice = sorted({h for h in lowered if lowered.count(h) > 1})
         raise CypsError(f"the header names {', '.join(twice)} more than once.", file=path, place="line 1")
     other = [h for h in header if h.lower() not in TIME_GEOGRAPHY]
-    sample = _read(path, other, nrows=SAMPLE_ROWS) if other else None
+    sample = _read(path, header, nrows=SAMPLE_ROWS)
+    if not len(sample):
+        raise CypsError("has a header but no rows.", file=path, hint="Download the file again from DfE's statistics service.")
     filters, indicators = [], []
     for name in other:
         values = sample[name].str.strip()
@@ -234,6 +236,7 @@ class Selection:
     # label -> {"national": v, "regions": {key: v}, "las": {Authority: v}, "decimals": the most any figure shows}
     periods: dict = field(default_factory=dict)
     identifiers: dict = field(default_factory=dict)  # label -> time_identifier ("Reporting year", "Academic year")
+    lines: list = field(default_factory=list)  # the file's lines the figures came from
 
     def with_data(self) -> list:
         """Periods in which any authority or England has a figure, oldest first."""
@@ -302,6 +305,7 @@ def select(dfe: DfeFile, frame, *, column: str, filters: dict, index, where) -> 
             if value is None:
                 continue
         seen[ident] = (line, value)
+        selection.lines.append(line)
         cell = selection.periods.setdefault(period, {"national": None, "regions": {}, "las": {}, "decimals": 0})
         cell["decimals"] = max(cell["decimals"], decimals)
         selection.identifiers.setdefault(period, get["time_identifier"][i].strip())
@@ -314,6 +318,28 @@ def select(dfe: DfeFile, frame, *, column: str, filters: dict, index, where) -> 
     if not seen:
         raise where("selects no row of the file.")
     return selection
+
+
+def check_field_counts(dfe: DfeFile, lines) -> None:
+    """A selected row with fewer or more fields than the header is refused, never read as 'no figure'.
+
+    pandas pads a short row with empty cells (which would read as suppressed)
+    and, with ``usecols``, ignores extra ones; so the lines figures came from are
+    counted again here, in one pass over the file's bytes.
+    """
+    wanted = set(lines)
+    if not wanted:
+        return
+    last = max(wanted)
+    with dfe.path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number in wanted:
+                fields = next(csv.reader([raw.decode("utf-8-sig", "replace")]), [])
+                if len(fields) != len(dfe.header):
+                    raise CypsError(f"has {len(fields)} fields where the header has {len(dfe.header)}.", file=dfe.path,
+                                    place=f"line {number}", hint="Download the file again from DfE's statistics service.")
+            if number >= last:
+                return
 
 
 def _authority(index, new_code: str, old_code: str, name: str):

@@ -374,14 +374,16 @@ def compute_files(paths, config: BenchmarkConfig, rules: RuleBook, when: dt.date
             pairs = {dfe.column(k, m.aliases_of(k)): v for k, v in m.filters.items()}
             wanted.append({k: v for k, v in pairs.items() if k in dfe.filters})
         rows = dfe_files.read_columns(dfe, needed, wanted)
-        results = []
+        results, lines = [], set()
         for measure in measures:
             selection = selection_for(dfe, rows, measure, index, config.path)
+            lines.update(selection.lines)
             result, note = _compute(selection, measure, config, chosen, rules, when)
             if note and note not in notes:
                 notes.append(note)
             if result:
                 results.append(result)
+        dfe_files.check_field_counts(dfe, lines)
         by_file[path] = results
     return Computed(chosen, by_file, notes)
 

@@ -43,3 +43,27 @@ def test_schema_rejects_an_unknown_polarity():
     bad = {"sheets": {"Social Care": {"indicators": [{"ref": "1.1", "polarity": "up"}]}}}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def _dates_as_text(value):
+    """YAML reads 2021-04-01 as a date; JSON (and so the schema) has only text for it."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def test_bundled_benchmarks_follow_their_schema_and_the_file_is_current(tmp_path):
+    schema = json.loads((ROOT / "rules" / "benchmarks.schema.json").read_text(encoding="utf-8"))
+    bundled = _dates_as_text(yaml.safe_load((ROOT / "rules" / "benchmarks.yaml").read_text(encoding="utf-8")))
+    jsonschema.validate(bundled, schema)
+    assert len(bundled["measures"]) >= 3 and all("file" in m for m in bundled["measures"])
+    assert run_cli("rules", "schema", "--benchmarks", "-o", tmp_path / "b.json").returncode == 0
+    assert (tmp_path / "b.json").read_text() == (ROOT / "rules" / "benchmarks.schema.json").read_text()
+    for bad in ({"unit": "percentage"}, {"colour": "red"}, {"ref": 3.1}, {"top_quartile": "above"}):
+        measure = dict(bundled["measures"][0], **bad)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(dict(bundled, measures=[measure]), schema)
