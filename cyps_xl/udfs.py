@@ -15,6 +15,7 @@ Answers that are not a rating start with ``#CYPS!`` and say why, for example
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -80,8 +81,11 @@ class using_rules:
 
 
 # -- helpers --------------------------------------------------------------------
+# Every argument is declared ndim=2, so xlwings hands each function a list of rows
+# whatever Excel passes (a literal, a cell, a row, a column or a block), and the
+# answer is a block of the values' shape (one cell shows as a single value).
 def _grid(value):
-    """Any argument as a 2D list (xlwings gives scalars, 1D or 2D lists)."""
+    """Any argument as a 2D list (a scalar when a function is called from Python)."""
     if isinstance(value, (list, tuple)):
         if value and isinstance(value[0], (list, tuple)):
             return [list(row) for row in value]
@@ -97,18 +101,28 @@ def _is_range(value) -> bool:
     return isinstance(value, (list, tuple))
 
 
-def _broadcast(arg, rows: int, cols: int):
-    """An argument aligned with the values: one per cell, one per row, or one for all."""
-    if not _is_range(arg):
-        return lambda r, c: arg
+class ShapeError(LookupError):
+    pass
+
+
+def _broadcast(arg, rows: int, cols: int, name: str):
+    """An argument aligned with the values: one for all, one per row, one per column, or one per cell."""
     grid = _grid(arg)
-    if len(grid) == rows and len(grid[0]) == cols:
+    height, width = len(grid), len(grid[0]) if grid else 0
+    if (height, width) == (1, 1):
+        return lambda r, c: grid[0][0]
+    if (height, width) == (rows, cols):
         return lambda r, c: grid[r][c]
-    if len(grid) == rows and len(grid[0]) == 1:
+    if height == rows and width == 1:
         return lambda r, c: grid[r][0]
-    if len(grid) == 1 and len(grid[0]) == cols:
+    if height == 1 and width == cols:
         return lambda r, c: grid[0][c]
-    return lambda r, c: arg
+    raise ShapeError(f"{name} has {height}x{width} cells for {rows}x{cols} values; give one, one per row, "
+                     "one per column or one per value")
+
+
+def _error_cells(rows: int, cols: int, text: str):
+    return [[f"{ERROR} {text}"] * cols for _ in range(rows)]
 
 
 def _find_rule(indicator):
@@ -154,7 +168,31 @@ def _measure(spec, polarity, number_format) -> Measure:
     return cache[key]
 
 
+_CELL_FORMAT = re.compile(r"^([FP,CS])([0-9])-?(\(\))?$")
+
+
+def excel_format(text) -> str | None:
+    """A number format as a cell function may be given it: an Excel format ("0.0%"), the row's
+    DATA NOTE ("%", "Count": the format settings.yaml gives it, as the scorecard uses), or the code
+    of Excel's =CELL("format", ...) ("P1", "F0", ",0", "G")."""
+    if text is None or str(text).strip() == "":
+        return None
+    text = str(text).strip()
+    for note, fmt in rulebook().style.number_formats.items():
+        if note.strip().lower() == text.lower():
+            return fmt
+    if text == "G":
+        return "General"
+    code = _CELL_FORMAT.match(text)
+    if code:
+        kind, decimals = code.group(1), int(code.group(2))
+        digits = "0" + ("." + "0" * decimals if decimals else "")
+        return {"F": digits, "C": digits, "S": digits + "E+00", ",": "#,##" + digits, "P": digits + "%"}[kind]
+    return text
+
+
 def _build_measure(spec, polarity, number_format) -> Measure:
+    number_format = excel_format(number_format)
     polarity = str(polarity).strip().lower() if polarity not in (None, "") else None
     if isinstance(spec, str) and "|" not in spec or isinstance(spec, float):
         rule = _find_rule(spec)
@@ -173,15 +211,18 @@ def _default_format(tolerances: Tolerances) -> str:
 
 
 def _spec_lookup(spec, rows: int, cols: int):
-    """Tolerances or indicators for each value cell."""
-    if not _is_range(spec):
-        return lambda r, c: spec
+    """Tolerances or indicators for each value cell.
+
+    Three cells red, amber, green - one row of them for all values, or one row
+    beside each value - are tolerances; anything else is an indicator (or a
+    "red | amber | green" text) for all, per row, per column or per cell.
+    """
     grid = _grid(spec)
-    if len(grid) == 1 and len(grid[0]) == 3:
-        return lambda r, c: grid[0]  # one set of red, amber, green cells for every value
-    if len(grid) == rows and rows > 1 and len(grid[0]) == 3:
-        return lambda r, c: grid[r]  # a red, amber, green row beside each value
-    return _broadcast(spec, rows, cols)  # an indicator per cell or per row
+    if len(grid[0]) == 3 and cols != 3 and len(grid) in (1, rows):
+        if len(grid) == 1:
+            return lambda r, c: tuple(grid[0])
+        return lambda r, c: tuple(grid[r])
+    return _broadcast(spec, rows, cols, "indicator_or_tolerances")
 
 
 def _label(band, labels=None):
@@ -189,116 +230,139 @@ def _label(band, labels=None):
 
 
 # -- the functions ----------------------------------------------------------------
+VALUE_OPTIONS = {"ndim": 2, "err_to_str": True}  # Excel errors arrive as "#N/A", not as blanks
+
+
+def _reading(raw):
+    reading = read_cell(raw)
+    if reading.error:
+        raise LookupError(f"the value is the Excel error {reading.error}")
+    return reading
+
+
+def _answers(rows: int, cols: int, answer):
+    out = []
+    for r in range(rows):
+        line = []
+        for c in range(cols):
+            try:
+                line.append(answer(r, c))
+            except (LookupError, ToleranceSyntaxError, CypsError) as exc:
+                line.append(f"{ERROR} {exc}")
+        out.append(line)
+    return out
+
+
 @xw.func(category="cyps-xl")
-@xw.arg("value", ndim=2, doc="The value to rate, or a whole column of values (fractions for % cells: 0.904 is 90.4%).")
-@xw.arg("indicator_or_tolerances", ndim=2, doc="An indicator reference such as \"Social Care!3.14\", or three cells red, amber, green, or text \"<87% | 87%+ | 95%+\".")
-@xw.arg("polarity", doc="Optional with an indicator; required with tolerances: high, low or info.")
+@xw.arg("value", **VALUE_OPTIONS, doc="The value to rate, or a whole column of values (fractions for % cells: 0.904 is 90.4%).")
+@xw.arg("indicator_or_tolerances", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them), or three cells red, amber, green (one row for all, or one beside each value), or text \"<87% | 87%+ | 95%+\".")
+@xw.arg("polarity", ndim=2, doc="Optional with an indicator; required with tolerances: high, low or info (or a column of them).")
 @xw.arg("number_format", ndim=2, doc="Optional: the format the value is shown in, or a column of them (default: the indicator's, or 0.0% for % tolerances). Values are compared as shown.")
 def CYPS_RAG(value, indicator_or_tolerances, polarity=None, number_format=None):  # noqa: N802 - Excel's naming
     """RAG rating (Red / Amber / Green) of a value against an indicator's tolerances."""
     scalar = not _is_range(value)
     values = _grid(value)
     rows, cols = len(values), len(values[0])
-    spec_at = _spec_lookup(indicator_or_tolerances, rows, cols)
-    polarity_at = _broadcast(polarity, rows, cols)
-    format_at = _broadcast(number_format, rows, cols)
+    try:
+        spec_at = _spec_lookup(indicator_or_tolerances, rows, cols)
+        polarity_at = _broadcast(polarity, rows, cols, "polarity")
+        format_at = _broadcast(number_format, rows, cols, "number_format")
+    except ShapeError as exc:
+        return _shape_out(_error_cells(rows, cols, str(exc)), scalar)
     labels = rulebook().style.labels
-    out = []
-    for r in range(rows):
-        line = []
-        for c in range(cols):
-            try:
-                measure = _measure(spec_at(r, c), polarity_at(r, c), format_at(r, c))
-                line.append(_label(rag_rating(read_cell(values[r][c]), measure).band, labels))
-            except (LookupError, ToleranceSyntaxError, CypsError) as exc:
-                line.append(f"{ERROR} {exc}")
-        out.append(line)
-    return _shape_out(out, scalar)
+
+    def answer(r, c):
+        measure = _measure(spec_at(r, c), polarity_at(r, c), format_at(r, c))
+        return _label(rag_rating(_reading(values[r][c]), measure).band, labels)
+
+    return _shape_out(_answers(rows, cols, answer), scalar)
 
 
 @xw.func(category="cyps-xl")
-@xw.arg("current", ndim=2, doc="The latest value, or a whole column of them.")
-@xw.arg("previous", ndim=2, doc="The value to compare with (last month or last year), same shape as current.")
-@xw.arg("polarity", ndim=2, doc="high, low or info, or an indicator reference such as \"Social Care!3.14\".")
-@xw.arg("number_format", doc="Optional: the format the values are shown in; values that show the same count as no change.")
+@xw.arg("current", **VALUE_OPTIONS, doc="The latest value, or a whole column of them.")
+@xw.arg("previous", **VALUE_OPTIONS, doc="The value to compare with (last month or last year), same shape as current.")
+@xw.arg("polarity", ndim=2, doc="high, low or info, or an indicator reference such as \"Social Care!3.14\" (or a column of them).")
+@xw.arg("number_format", ndim=2, doc="Optional: the format the values are shown in (or a column of them); values that show the same count as no change. Default: the indicator's, or General.")
 def CYPS_DOT(current, previous, polarity, number_format=None):  # noqa: N802
     """Direction of travel arrow: ↑ up, ↓ down, → same, blank when a value is missing."""
     scalar = not _is_range(current)
     now = _grid(current)
     rows, cols = len(now), len(now[0])
-    before_at = _broadcast(previous, rows, cols)
-    polarity_at = _broadcast(polarity, rows, cols)
+    try:
+        before_at = _broadcast(previous, rows, cols, "previous")
+        polarity_at = _broadcast(polarity, rows, cols, "polarity")
+        format_at = _broadcast(number_format, rows, cols, "number_format")
+    except ShapeError as exc:
+        return _shape_out(_error_cells(rows, cols, str(exc)), scalar)
     symbols = rulebook().style.dot_symbols
-    out = []
-    for r in range(rows):
-        line = []
-        for c in range(cols):
-            try:
-                pol, fmt = _polarity_and_format(polarity_at(r, c), number_format)
-                dot = direction_of_travel(read_cell(now[r][c]), read_cell(before_at(r, c)), pol, fmt)
-                line.append(symbols[dot.direction] if dot.direction else "")
-            except LookupError as exc:
-                line.append(f"{ERROR} {exc}")
-        out.append(line)
-    return _shape_out(out, scalar)
+
+    def answer(r, c):
+        pol, fmt = _polarity_and_format(polarity_at(r, c), format_at(r, c))
+        dot = direction_of_travel(_reading(now[r][c]), _reading(before_at(r, c)), pol, fmt)
+        return symbols[dot.direction] if dot.direction else ""
+
+    return _shape_out(_answers(rows, cols, answer), scalar)
 
 
 def _polarity_and_format(polarity, number_format):
+    number_format = excel_format(number_format)
     text = str(polarity or "").strip().lower()
+    if not text:
+        raise LookupError("give the polarity: high, low or info, or an indicator such as \"Social Care!3.14\"")
     if text in POLARITIES:
-        return text, number_format or "General"
+        return text, number_format or "General"  # Excel's General, as a cell shows it (up to 11 characters)
     rule = _find_rule(polarity)
     return rule.polarity, number_format or rule.number_format or _default_format(rule.tolerances)
 
 
 @xw.func(category="cyps-xl")
 @xw.arg("indicator", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
-@xw.arg("band", doc="red, amber or green.")
+@xw.arg("band", ndim=2, doc="red, amber or green (or a row of them, e.g. the Red/Amber/Green headings).")
 def CYPS_TOLERANCE(indicator, band):  # noqa: N802
     """The tolerance text of an indicator's band, as the rules give it (blank if the band is absent)."""
-    def text(item):
-        name = str(band).strip().lower()
+    def text(item, which):
+        name = str(which or "").strip().lower()
         if name not in ("red", "amber", "green"):
             raise LookupError("band should be red, amber or green")
         found = getattr(_find_rule(item).tolerances, name)
         return found.text if found else ""
 
-    return _per_indicator(indicator, text)
+    return _per_indicator(indicator, band, "band", text)
 
 
-def _per_indicator(indicator, answer):
-    """``answer`` for one indicator or each of a range of them; a problem is an answer too (#CYPS! ...)."""
-    out = []
-    for row in _grid(indicator):
-        line = []
-        for item in row:
-            try:
-                line.append(answer(item))
-            except (LookupError, CypsError) as exc:
-                line.append(f"{ERROR} {exc}")
-        out.append(line)
-    return _shape_out(out, not _is_range(indicator))
+def _per_indicator(indicator, other, name, answer):
+    """``answer(indicator, other)`` for each cell of the larger of the two; a problem is an answer too (#CYPS! ...)."""
+    items, others = _grid(indicator), _grid(other)
+    rows, cols = max(len(items), len(others)), max(len(items[0]), len(others[0]))
+    scalar = not _is_range(indicator) and not _is_range(other)
+    try:
+        item_at = _broadcast(indicator, rows, cols, "indicator")
+        other_at = _broadcast(other, rows, cols, name)
+    except ShapeError as exc:
+        return _shape_out(_error_cells(rows, cols, str(exc)), scalar)
+    return _shape_out(_answers(rows, cols, lambda r, c: answer(item_at(r, c), other_at(r, c))), scalar)
 
 
 MEASURES = {"sn_average": "sn_average", "stat neigh av.": "sn_average", "sn": "sn_average",
             "sn_best": "sn_best", "best stat neigh": "sn_best", "best": "sn_best",
             "national": "national", "nat av.": "national", "nat": "national",
             "top_quartile": "top_quartile", "top qtile threshold": "top_quartile",
-            "regional": "regional", "region": "regional"}
+            "regional": "regional", "region": "regional", "ria": "regional"}
+_HEADING_YEAR = re.compile(r"\s*\(?\d{4}(\s*[/-]\s*\d{2,4})?\)?\s*$")  # "Nat av. 2020/21": the heading's year
 
 
 @xw.func(category="cyps-xl")
 @xw.arg("indicator", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
-@xw.arg("measure", doc="sn_average, sn_best, national, top_quartile or regional.")
+@xw.arg("measure", ndim=2, doc="sn_average, sn_best, national, top_quartile or regional (or a row of them, e.g. the benchmark headings).")
 def CYPS_BENCH(indicator, measure):  # noqa: N802
     """A benchmark figure for an indicator from the configured benchmark file (CYPS_XL_BENCHMARKS)."""
-    return _per_indicator(indicator, lambda item: _bench(item, measure))
+    return _per_indicator(indicator, measure, "measure", _bench)
 
 
 def _bench(indicator, measure):
     from .benchmarks import load_benchmarks
 
-    key = MEASURES.get(str(measure).strip().lower())
+    key = MEASURES.get(_HEADING_YEAR.sub("", str(measure or "")).strip().lower())
     if key is None:
         raise LookupError(f"unknown measure '{measure}'; use sn_average, sn_best, national, top_quartile or regional")
     path = os.environ.get("CYPS_XL_BENCHMARKS")

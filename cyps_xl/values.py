@@ -66,22 +66,43 @@ def is_placeholder(text: str) -> bool:
     return lowered in PLACEHOLDERS or lowered.startswith(PLACEHOLDER_PREFIXES)
 
 
-def as_displayed(number: float, decimals: int, percent: bool) -> Decimal:
+GENERAL = None  # format_precision's "decimals" for Excel's General format: see as_general
+GENERAL_WIDTH = 11  # characters General fills in a standard-width column (sign, digits and point)
+
+
+def as_displayed(number: float, decimals: int | None, percent: bool) -> Decimal:
     """The number as the cell shows it, in display units (percent points for % cells)."""
     exact = Decimal(format(number, ".15g"))
+    if decimals is GENERAL:
+        return as_general(exact)
     if percent:
         exact = exact.scaleb(2)
     return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def as_general(exact: Decimal) -> Decimal:
+    """Excel's General format in a standard-width column: as many decimals as fit in 11 characters
+    (0.886 stays 0.886; 0.123456789012 shows 0.123456789), and 6 significant digits in scientific
+    notation outside 1E-9..1E+11 (1.23457E+11)."""
+    if exact == 0:
+        return Decimal(0)
+    magnitude = abs(exact)
+    if magnitude >= Decimal("1E11") or magnitude < Decimal("1E-9"):
+        return Decimal(format(float(exact), ".6g"))
+    whole = len(str(int(magnitude)))
+    decimals = max(0, GENERAL_WIDTH - whole - 1 - (1 if exact < 0 else 0))
+    text = format(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP), "f")
+    return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)  # 100, not 1E+2
 
 
 _DECIMALS_RE = re.compile(r"0\.(0+)")
 
 
 @functools.lru_cache(maxsize=1024)
-def format_precision(number_format: str | None) -> tuple[int, bool]:
+def format_precision(number_format: str | None) -> tuple[int | None, bool]:
     """Decimals and percent-ness of an Excel number format such as '0.0%'."""
-    if not number_format or number_format == "General":
-        return 2, False  # General shows up to ~10 digits; 2 keeps comparisons sane
+    if not number_format or number_format.strip().lower() == "general":
+        return GENERAL, False  # up to 11 characters: see as_general
     section = number_format.split(";")[0]
     section = re.sub(r'"[^"]*"|\[[^\]]*\]', "", section)  # drop literals and colours
     percent = "%" in section

@@ -10,6 +10,9 @@ import pytest
 # xlwings' remote and calamine engines run without Excel under the PolyForm Noncommercial
 # licence (government use). Set for the tests only, before xlwings is first imported.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+# On Linux xw.func/xw.arg are no-op decorators; on "server" they record their options as on
+# Windows, so the cell functions' tests can call them through xlwings' own conversion stage.
+os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "workbook_templates" / "data"

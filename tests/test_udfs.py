@@ -1,4 +1,10 @@
-"""The CYPS_* cell functions give the engine's answers, for single cells and whole columns."""
+"""The CYPS_* cell functions give the engine's answers, called as Excel calls them.
+
+Every call goes through xlwings' own conversion stage (``conversion.read`` with
+the options each function declares, on the remote engine), with the arguments
+shaped as Excel hands them over: literals, or ranges as tuples of row tuples
+with None for empty cells and error text for error values.
+"""
 import datetime as dt
 import shutil
 import zipfile
@@ -7,77 +13,198 @@ import openpyxl
 import pytest
 import xlsxwriter
 
+from xlwings import conversion
+
 import cyps_xl
 from cyps_xl import udfs
-from cyps_xl.engine import rate_table
-from cyps_xl.layout import load_layout
-from cyps_xl.reader import read_scorecard
+from cyps_xl.engine import Measure, direction_of_travel, rag_rating
 from cyps_xl.rules import load_rules
+from cyps_xl.tolerances import Tolerances, parse_band
+from cyps_xl.values import read_cell
 from conftest import ROOT
 
 
+def excel_call(function, *given):
+    """Call a CYPS_ function the way Excel does: each argument as Excel hands it over (a literal, or a
+    range as a tuple of row tuples, None for empty cells, "#N/A" for an error), through xlwings' own
+    conversion stage with the options the function declares."""
+    declared = function.__xlfunc__["args"]
+    args = [conversion.read(None, value, spec["options"], engine_name="remote") for spec, value in zip(declared, given)]
+    return function(*args)
+
+
+def cells(ws, ref):
+    """A range as Excel hands it to a function: a tuple of row tuples of values."""
+    block = ws[ref]
+    if not isinstance(block, tuple):
+        return block.value
+    return tuple(tuple(c.value for c in row) for row in block)
+
+
+def test_every_argument_is_declared_two_dimensional():
+    for function in (udfs.CYPS_RAG, udfs.CYPS_DOT, udfs.CYPS_TOLERANCE, udfs.CYPS_BENCH):
+        assert all(spec["options"].get("ndim") == 2 for spec in function.__xlfunc__["args"]), function.__name__
+
+
 @pytest.fixture(scope="module")
-def rated(template):
-    book = load_rules()
-    card = read_scorecard(template, load_layout())
-    return [(table, rate_table(table, book, template)) for table in card.tables]
+def sheets(issued, template):
+    """The published-layout scorecard (what the functions read) and its headless issue (the engine's answers)."""
+    return openpyxl.load_workbook(template)["Social Care"], openpyxl.load_workbook(issued)["Social Care"]
 
 
-def bands(measure):
-    t = measure.tolerances
-    return [b.text if b else "-" for b in (t.red, t.amber, t.green)]
+def test_the_readme_column_calls_give_the_engines_answers_on_every_row(sheets):
+    source, issued = sheets
+    style = load_rules().style
+    rag = excel_call(udfs.CYPS_RAG, cells(source, "Q14:Q93"), cells(source, "X14:Z93"), cells(source, "S14:S93"),
+                     cells(source, "E14:E93"))
+    dot = excel_call(udfs.CYPS_DOT, cells(source, "Q14:Q93"), cells(source, "P14:P93"), cells(source, "S14:S93"),
+                     cells(source, "E14:E93"))
+    assert len(rag) == len(dot) == 80 and all(len(row) == 1 for row in rag + dot)
+    compared = 0
+    for i, row in enumerate(range(14, 94)):
+        value, polarity, note = source.cell(row, 17).value, source.cell(row, 19).value, source.cell(row, 5).value
+        if polarity is None:  # a section band
+            assert rag[i] == [""] or rag[i][0].startswith("#CYPS!"), row
+            continue
+        fmt = style.number_format_for(note)
+        bands = [source.cell(row, c).value for c in (24, 25, 26)]
+        measure = Measure(polarity, Tolerances(*(parse_band(b) for b in bands)), fmt, None)
+        want = rag_rating(read_cell(value), measure).band
+        assert rag[i] == [style.labels[want] if want else ""], row
+        arrow = direction_of_travel(read_cell(value), read_cell(source.cell(row, 16).value), polarity, fmt).direction
+        assert dot[i] == [style.dot_symbols[arrow] if arrow else ""], row
+        # and the headless issue wrote the same, where the rules keep the sheet's own tolerances
+        if [issued.cell(row, c).value for c in (24, 25, 26)] == bands:
+            assert (issued.cell(row, 21).value or "") == rag[i][0], row
+            assert (issued.cell(row, 20).value or "") == dot[i][0], row
+            compared += 1
+    assert compared >= 60
 
 
-def test_cyps_rag_matches_the_engine_cell_by_cell_and_by_column(rated):
-    labels = load_rules().style.labels
-    checked = 0
-    for table, results in rated:
-        values, tolerances, polarities, formats, expected = [], [], [], [], []
-        for result in results:
-            m = result.measure
-            if m.tolerances.empty or m.polarity == "info":
-                continue
-            latest = result.row.months[-1]
-            raw = latest.number if latest.present else latest.reason
-            want = labels[result.rag_month.band] if result.rag_month.band else ""
-            assert udfs.CYPS_RAG(raw, " | ".join(bands(m)), m.polarity, m.number_format) == want  # one cell
-            values.append([raw])
-            tolerances.append(bands(m))
-            polarities.append([m.polarity])
-            formats.append([m.number_format])
-            expected.append([want])
-            checked += 1
-        if len(expected) > 1:  # the whole column in one call, a red/amber/green row beside each value
-            assert udfs.CYPS_RAG(values, tolerances, polarities, formats) == expected
-    assert checked >= 30
+def test_the_readme_single_cell_call(sheets):
+    source, issued = sheets
+    row = next(r for r in range(14, 94) if source.cell(r, 1).value == "3.14")
+    assert excel_call(udfs.CYPS_RAG, cells(source, f"Q{row}"), "Social Care!3.14") == [[issued.cell(row, 21).value]]
 
 
-def test_cyps_rag_by_indicator_reference():
-    assert udfs.CYPS_RAG(0.969, "Social Care!3.4") == "Green"
-    assert udfs.CYPS_RAG([[0.969], [0.80], [0.90]], "Social Care!3.4") == [["Green"], ["Red"], ["Amber"]]
-    assert udfs.CYPS_RAG(97.8, "Social Care!3.2") == "Green"  # low is good, rate per 10,000
-    assert udfs.CYPS_RAG(0.5, "Social Care!1.1") == ""  # info measure: not rated
-    assert udfs.CYPS_RAG(1, "Social Care!9.99").startswith("#CYPS! no rule")
-    assert "several sheets" in udfs.CYPS_RAG(1, "1.1")
+def test_dot_of_0_886_against_0_888_is_down_as_the_council_prints_it():
+    assert excel_call(udfs.CYPS_DOT, 0.886, 0.888, "high") == [["↓"]]
+    assert excel_call(udfs.CYPS_DOT, ((0.886,),), ((0.888,),), (("high",),)) == [["↓"]]
+    assert udfs.CYPS_DOT(0.886, 0.888, "high") == "↓"  # called from Python with plain values
+    # Excel's General in a standard-width column shows 11 characters: 0.123456789 for both
+    assert excel_call(udfs.CYPS_DOT, 0.12345678912, 0.12345678943, "high") == [["→"]]
+    assert excel_call(udfs.CYPS_DOT, 0.886, 0.888, "high", "0.0%") == [["↓"]]
+    assert excel_call(udfs.CYPS_DOT, 0.886, 0.888, "high", "0.0") == [["→"]]  # both show 0.9
 
 
-def test_cyps_dot_matches_the_engine(rated):
-    symbols = load_rules().style.dot_symbols
-    for table, results in rated:
-        current = [[r.row.months[-1].number if r.row.months[-1].present else r.row.months[-1].reason] for r in results]
-        previous = [[r.row.months[-2].number if r.row.months[-2].present else r.row.months[-2].reason] for r in results]
-        polarity = [[r.measure.polarity] for r in results]
-        for r, cur, prev, pol in zip(results, current, previous, polarity):
-            want = symbols[r.dot_month.direction] if r.dot_month.direction else ""
-            assert udfs.CYPS_DOT(cur[0], prev[0], pol[0], r.measure.number_format) == want
+FORMATS = ["General", "0", "0.0", "0.00", "0.000", "0.0%", "0%", "0.00%", "#,##0", "#,##0.0"]
+PAIRS = [(0.886, 0.888), (0.76999999, 0.77), (12.345, 12.3449), (1234.5678, 1234.5679), (0.0996, 0.1004),
+         (97.8, 99.6), (2.5, 3.5), (-0.04, 0.04)]  # LibreOffice's General is not width-limited: no 11+ digit pairs
 
 
-def test_cyps_tolerance_and_bench(monkeypatch):
-    assert udfs.CYPS_TOLERANCE("Social Care!3.2", "amber") == "98.7+"
-    assert udfs.CYPS_TOLERANCE([["Social Care!3.4"], ["Social Care!2.10"]], "green") == [["95%+"], ["<85"]]
+def rendered_by_libreoffice(tmp_path):
+    """Each pair in each format, as LibreOffice shows the cells ('save cell contents as shown')."""
+    import subprocess
+
+    from cyps_xl.report import find_soffice
+
+    soffice = find_soffice()
+    path = tmp_path / "shown.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for c, fmt in enumerate(FORMATS):
+        style = None if fmt == "General" else wb.add_format({"num_format": fmt})
+        for r, (now, before) in enumerate(PAIRS):
+            ws.write_number(2 * r, c, now, style)
+            ws.write_number(2 * r + 1, c, before, style)
+    wb.close()
+    subprocess.run([soffice, "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,true,true",
+                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=120)
+    import csv as csvmodule
+    return list(csvmodule.reader((tmp_path / "shown.csv").open(encoding="utf-8")))
+
+
+def test_dot_follows_what_the_cells_display_in_every_supported_format(tmp_path):
+    try:
+        shown = rendered_by_libreoffice(tmp_path)
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"LibreOffice could not render the formats: {exc}")
+    for c, fmt in enumerate(FORMATS):
+        currents = tuple((now,) for now, _ in PAIRS)
+        befores = tuple((before,) for _, before in PAIRS)
+        got = excel_call(udfs.CYPS_DOT, currents, befores, "high", fmt)  # a whole column, one format
+        per_row = excel_call(udfs.CYPS_DOT, currents, befores, "high", tuple((fmt,) for _ in PAIRS))  # a format column
+        assert got == per_row
+        for r in range(len(PAIRS)):
+            now_text, before_text = shown[2 * r][c], shown[2 * r + 1][c]
+            as_number = lambda text: float(text.replace(",", "").rstrip("%"))  # noqa: E731
+            want = "→" if now_text == before_text else ("↑" if as_number(now_text) > as_number(before_text) else "↓")
+            assert got[r] == [want], (fmt, PAIRS[r], now_text, before_text)
+
+
+def test_values_and_answers_in_every_shape():
+    # a row of values, one polarity
+    assert excel_call(udfs.CYPS_RAG, ((0.97, 0.9, 0.5),), "Social Care!3.4") == [["Green", "Amber", "Red"]]
+    # a block of values, a format per cell, a polarity per row
+    block = ((0.969, 0.8), (0.12, 0.0996))
+    bands = (("<87%", "87%+", "95%+"), ("18%+", "10%+", "<10%"))
+    got = excel_call(udfs.CYPS_RAG, block, bands, (("high",), ("low",)), (("0.0%", "0%"), ("0.0%", "0%")))
+    assert got == [["Green", "Red"], ["Amber", "Amber"]]  # 9.96% shows as 10% in 0%: it meets 10%+
+    # one red/amber/green row beside each value, a column of polarities, one format for all
+    got = excel_call(udfs.CYPS_RAG, ((0.9,), (0.9,)), (("<87%", "87%+", "95%+"), ("95%+", "87%+", "<87%")),
+                     (("high",), ("low",)), "0.0%")
+    assert got == [["Amber"], ["Amber"]]
+    # a DOT row against a row, a polarity per column
+    assert excel_call(udfs.CYPS_DOT, ((1.0, 2.0, 3.0),), ((2.0, 2.0, 1.0),), (("high", "low", "info"),)) == [["↓", "→", "↑"]]
+    # tolerance text of a column of indicators for a row of bands: a block
+    got = excel_call(udfs.CYPS_TOLERANCE, (("Social Care!3.4",), ("Social Care!2.10",)), (("Red", "Amber", "Green"),))
+    assert got == [["<87%", "87%+", "95%+"], ["", "", "<85"]]  # 2.10 has a green target only
+    # a shape that cannot be lined up is said in every cell, not a traceback
+    got = excel_call(udfs.CYPS_RAG, ((0.9,), (0.8,), (0.7,)), "Social Care!3.4", (("high",), ("low",)))
+    assert len(got) == 3 and all(row[0].startswith("#CYPS! polarity has 2x1 cells for 3x1 values") for row in got)
+
+
+def test_empty_cells_placeholders_and_error_values_as_excel_hands_them():
+    column = ((0.97,), (None,), ("-",), ("Temporarily suspended",), ("#N/A",), ("#DIV/0!",))
+    got = excel_call(udfs.CYPS_RAG, column, "Social Care!3.4")
+    assert got[:4] == [["Green"], [""], [""], [""]]
+    assert got[4] == ["#CYPS! the value is the Excel error #N/A"] and got[5] == ["#CYPS! the value is the Excel error #DIV/0!"]
+    got = excel_call(udfs.CYPS_DOT, column, ((0.9,),) * 6, "high", "0.0%")
+    assert got[:4] == [["↑"], [""], [""], [""]] and got[4][0].startswith("#CYPS! the value is the Excel error")
+    assert excel_call(udfs.CYPS_DOT, 0.9, 0.8, None) == [["#CYPS! give the polarity: high, low or info, or an indicator such as \"Social Care!3.14\""]]
+
+
+def test_rag_by_indicator_reference_through_conversion():
+    assert excel_call(udfs.CYPS_RAG, 0.969, "Social Care!3.4") == [["Green"]]
+    assert excel_call(udfs.CYPS_RAG, ((0.969,), (0.80,), (0.90,)), "Social Care!3.4") == [["Green"], ["Red"], ["Amber"]]
+    assert excel_call(udfs.CYPS_RAG, 97.8, "Social Care!3.2") == [["Green"]]  # low is good, rate per 10,000
+    assert excel_call(udfs.CYPS_RAG, 0.5, "Social Care!1.1") == [[""]]  # info measure: not rated
+    assert excel_call(udfs.CYPS_RAG, 1, "Social Care!9.99")[0][0].startswith("#CYPS! no rule")
+    assert "several sheets" in excel_call(udfs.CYPS_RAG, 1, "1.1")[0][0]
+    # a column of indicators beside a column of values
+    got = excel_call(udfs.CYPS_RAG, ((0.969,), (97.8,)), (("Social Care!3.4",), ("Social Care!3.2",)))
+    assert got == [["Green"], ["Green"]]
+
+
+def test_number_formats_as_data_notes_and_cell_codes():
+    assert udfs.excel_format("%") == "0.0%" and udfs.excel_format("Count") == "0"
+    assert udfs.excel_format("P1") == "0.0%" and udfs.excel_format("F0") == "0" and udfs.excel_format(",1") == "#,##0.0"
+    assert udfs.excel_format("G") == "General" and udfs.excel_format("0.00") == "0.00" and udfs.excel_format(None) is None
+    # the format of =CELL("format", Q14) filled down beside the values
+    got = excel_call(udfs.CYPS_DOT, ((0.886,), (0.886,)), ((0.888,), (0.888,)), "high", (("P0",), ("P1",)))
+    assert got == [["→"], ["↓"]]
+
+
+def test_tolerance_and_bench_through_conversion(monkeypatch):
+    assert excel_call(udfs.CYPS_TOLERANCE, "Social Care!3.2", "amber") == [["98.7+"]]
+    assert excel_call(udfs.CYPS_TOLERANCE, (("Social Care!3.4",), ("Social Care!2.10",)), "green") == [["95%+"], ["<85"]]
+    assert excel_call(udfs.CYPS_TOLERANCE, "Social Care!3.4", "blue") == [["#CYPS! band should be red, amber or green"]]
     monkeypatch.setenv("CYPS_XL_BENCHMARKS", str(ROOT / "workbook_templates" / "data" / "sample_benchmarks.csv"))
-    assert udfs.CYPS_BENCH("Social Care!1.13", "national") == pytest.approx(0.838)
-    assert udfs.CYPS_BENCH("Social Care!2.3", "top_quartile") == "-"
+    assert excel_call(udfs.CYPS_BENCH, "Social Care!1.13", "national") == [[pytest.approx(0.838)]]
+    assert excel_call(udfs.CYPS_BENCH, "Social Care!2.3", "top_quartile") == [["-"]]
+    got = excel_call(udfs.CYPS_BENCH, (("Social Care!1.13",),), (("Stat neigh av.", "Nat av.", "RIA"),))
+    assert got == [[pytest.approx(0.818), pytest.approx(0.838), ""]] or got[0][:2] == [pytest.approx(0.818), pytest.approx(0.838)]
+    assert excel_call(udfs.CYPS_BENCH, "Social Care!1.13", "median")[0][0].startswith("#CYPS! unknown measure")
 
 
 def test_rules_are_loaded_once_and_reloaded_when_a_file_changes(tmp_path, monkeypatch):
