@@ -29,9 +29,7 @@ import uuid
 from pathlib import Path
 
 from .errors import CypsError
-from .rules import PACKAGE_ROOT
-
-MACROS = PACKAGE_ROOT / "macros"
+from .resources import MACROS
 PROJECT_NAME = "cyps_xl"
 RIBBON_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 

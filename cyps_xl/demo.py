@@ -11,11 +11,11 @@ import shutil
 from pathlib import Path
 
 from .api import RunReport, issue
-from .rules import PACKAGE_ROOT
+from .resources import TEMPLATES
 
-TEMPLATE = PACKAGE_ROOT / "workbook_templates" / "cyps_scorecard_template.xlsx"
-PUBLISHED_BENCHMARKS = PACKAGE_ROOT / "workbook_templates" / "data" / "sample_benchmarks.csv"
-DFE_FILES = PACKAGE_ROOT / "workbook_templates" / "data" / "dfe"
+TEMPLATE = TEMPLATES / "cyps_scorecard_template.xlsx"
+PUBLISHED_BENCHMARKS = TEMPLATES / "data" / "sample_benchmarks.csv"
+DFE_FILES = TEMPLATES / "data" / "dfe"
 
 
 def run_demo(output_dir: Path) -> RunReport:

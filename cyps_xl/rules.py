@@ -20,11 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CypsError
+from .resources import BUNDLED_RULES  # where the bundled rules are (re-exported)
 from .tolerances import BANDS, POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
 from .yamlfile import LineDict, check_keys, load_yaml
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_RULES = PACKAGE_ROOT / "rules"
 
 NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml", "commentary.yaml", "reports.yaml"}
 SETTINGS_KEYS = {"labels", "colours", "dot_symbols", "number_formats", "default_number_format", "created_by", "contact",
