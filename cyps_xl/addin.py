@@ -41,6 +41,7 @@ CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.addin.macroEnabled.main+xml"/>
 <Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
 <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
+<Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>
 <Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
 </Types>"""
 ROOT_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -60,6 +61,7 @@ WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
 <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
 <Relationship Id="rId3" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>
+<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" Target="theme/theme1.xml"/>
 </Relationships>"""
 SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr codeName="Sheet1"/><sheetData/></worksheet>"""
@@ -112,12 +114,18 @@ def build_vba_project(modules: dict[str, str]) -> bytes:
         try:
             project = VbaProject()
             project.project_id = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "cyps-xl-addin")).upper() + "}"
+            # As Excel writes a project: the PROJECTwm stream (module names in Unicode), the
+            # PROJECTCOMPATVERSION record in dir, VersionCompatible32 and a [Workspace] line a module.
+            project.include_projectwm()
+            project.include_compat()
+            project.add_attribute("VersionCompatible32", "393222000")
             for name, blank, guid in (("ThisWorkbook", "ThisWorkbook.cls", "0002081900000000C000000000000046"),
                                       ("Sheet1", "Sheet1.cls", "0002082000000000C000000000000046")):
                 module = DocModule(name)
                 module.add_file(str(blanks / blank))
                 module.add_guid(uuid.UUID(guid))
                 module.normalize_file()
+                module.add_workspace(0, 0, 0, 0, "C")
                 project.add_module(module)
             for name, source in modules.items():
                 file = Path(folder) / f"{name}.bas"
@@ -125,6 +133,7 @@ def build_vba_project(modules: dict[str, str]) -> bytes:
                 module = StdModule(name)
                 module.add_file(str(file))
                 module.normalize_file()
+                module.add_workspace(0, 0, 0, 0, "C")
                 project.add_module(module)
             project.add_reference(Reference(ReferenceRegistered(LibidReference(
                 uuid.UUID("0002043000000000C000000000000046"), "2.0", "0",
@@ -138,6 +147,13 @@ def build_vba_project(modules: dict[str, str]) -> bytes:
         finally:
             MsOvba.compress = original
             os.chdir(here)
+
+
+def _theme() -> bytes:
+    """Office's default theme (a workbook part Excel expects; openpyxl ships the text)."""
+    from openpyxl.writer.theme import theme_xml
+
+    return theme_xml.encode("utf-8")
 
 
 def build_addin(output: Path) -> Path:
@@ -158,6 +174,7 @@ def build_addin(output: Path) -> Path:
         "xl/_rels/workbook.xml.rels": WORKBOOK_RELS.encode(),
         "xl/worksheets/sheet1.xml": SHEET.encode(),
         "xl/styles.xml": STYLES.encode(),
+        "xl/theme/theme1.xml": _theme(),
         "xl/vbaProject.bin": build_vba_project(modules),
         "customUI/customUI.xml": ribbon,
     }

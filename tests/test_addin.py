@@ -93,3 +93,111 @@ def test_install_explains_what_to_do_off_windows(addin):
     result = run_cli("addin", "install", addin)
     assert result.returncode == 0
     assert "%APPDATA%\\Microsoft\\AddIns" in result.stdout or "Installed" in result.stdout
+
+
+# -- a strict MS-OVBA reader, written from the specification ([MS-OVBA] 2.3), independent of ms-ovba --------
+def _records(data: bytes):
+    """dir stream records: Id (2 bytes), Size (4 bytes), Data; PROJECTVERSION (0x0009) has a fixed layout."""
+    import struct
+
+    position = 0
+    while position < len(data):
+        ident, size = struct.unpack_from("<HI", data, position)
+        if ident == 0x0009:  # Reserved(4)=4, VersionMajor(4), VersionMinor(2)
+            assert size == 4
+            yield ident, data[position + 6:position + 12]
+            position += 12
+            continue
+        yield ident, data[position + 6:position + 6 + size]
+        position += 6 + size
+
+
+def strict_vba_project(path):
+    """Read vbaProject.bin as the specification lays it out; every check is an assertion."""
+    import struct
+
+    import olefile
+    from oletools.olevba import decompress_stream
+
+    with zipfile.ZipFile(path) as z:
+        ole = olefile.OleFileIO(z.read("xl/vbaProject.bin"))
+    streams = {"/".join(s) for s in ole.listdir()}
+    assert {"PROJECT", "PROJECTwm", "VBA/dir", "VBA/_VBA_PROJECT"} <= streams
+    # _VBA_PROJECT: Reserved1 0x61CC, Version 0xFFFF (no p-code: compile from source), Reserved2 0x00,
+    # Reserved3 (ignored by readers), and no PerformanceCache after it
+    head = ole.openstream("VBA/_VBA_PROJECT").read()
+    assert struct.unpack_from("<HHB", head) == (0x61CC, 0xFFFF, 0x00) and len(head) == 7
+    # dir: the records in the order 2.3.4.2 gives them
+    records = list(_records(decompress_stream(bytearray(ole.openstream("VBA/dir").read()))))
+    ids = [i for i, _ in records]
+    assert ids[:2] == [0x0001, 0x004A], "PROJECTSYSKIND then PROJECTCOMPATVERSION"
+    assert ids[2:5] == [0x0002, 0x0014, 0x0003], "PROJECTLCID, PROJECTLCIDINVOKE, PROJECTCODEPAGE"
+    assert ids[-1] == 0x0010, "the dir stream ends with its Terminator"
+    count = struct.unpack("<H", dict(records)[0x000F])[0]
+    modules, current = [], None
+    for ident, data in records:
+        if ident == 0x0019:
+            current = {"name": data.decode("cp1252")}
+        elif ident == 0x001A:
+            current["stream"] = data.decode("cp1252")
+        elif ident == 0x0031:
+            current["offset"] = struct.unpack("<I", data)[0]
+        elif ident in (0x0021, 0x0022):
+            current["kind"] = "procedural" if ident == 0x0021 else "document"
+        elif ident == 0x002B:
+            modules.append(current)
+    assert len(modules) == count
+    for module in modules:
+        source = decompress_stream(bytearray(ole.openstream("VBA/" + module["stream"]).read()[module["offset"]:]))
+        assert source.decode("cp1252").startswith(f'Attribute VB_Name = "{module["name"]}"')
+    # PROJECT: CRLF lines in the order of 2.3.1
+    project = ole.openstream("PROJECT").read().decode("cp1252")
+    assert project.endswith("\r\n") and "\n" not in project.replace("\r\n", "")
+    lines = project.split("\r\n")
+    assert re.fullmatch(r'ID="\{[0-9A-F-]{36}\}"', lines[0])
+    listed = [re.match(r"(?:Document|Module)=([^/]+)", line).group(1) for line in lines[1:] if re.match(r"(Document|Module)=", line)]
+    assert sorted(listed) == sorted(m["name"] for m in modules)
+    order = [line.split("=")[0] for line in lines if "=" in line and not line.startswith("&H")]
+    after = order[order.index("Name"):order.index("Name") + 6]
+    assert after == ["Name", "HelpContextID", "VersionCompatible32", "CMG", "DPB", "GC"]
+    assert 'VersionCompatible32="393222000"' in lines
+    workspace = lines[lines.index("[Workspace]") + 1:]
+    assert sorted(line.split("=")[0] for line in workspace if line) == sorted(listed)
+    # PROJECTwm: each module name in MBCS then UTF-16, ending with 0x0000
+    wm = ole.openstream("PROJECTwm").read()
+    assert wm.endswith(b"\x00\x00")
+    names, position = [], 0
+    while wm[position:position + 2] != b"\x00\x00":
+        end = wm.index(b"\x00", position)
+        name = wm[position:end].decode("cp1252")
+        unicode_end = end + 1 + 2 * len(name)
+        assert wm[end + 1:unicode_end].decode("utf-16-le") == name and wm[unicode_end:unicode_end + 2] == b"\x00\x00"
+        names.append(name)
+        position = unicode_end + 2
+    assert sorted(names) == sorted(listed)
+    return {m["name"]: m for m in modules}
+
+
+def test_the_vba_project_is_laid_out_as_the_specification_and_excel_write_it(addin):
+    modules = strict_vba_project(addin)
+    assert set(modules) == {"ThisWorkbook", "Sheet1", "xlwings", "CYPS"}
+    assert modules["CYPS"]["kind"] == "procedural" and modules["ThisWorkbook"]["kind"] == "document"
+    # and oletools' olevba, the second reader, finds the same modules
+    assert set(vba_modules(addin)) == set(modules)
+
+
+def audit(path):
+    """openxml-audit's findings (the Open XML SDK's schema and semantic checks), as (where, description)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "openxml_audit", "-f", "microsoft365", "-o", "json", "-m", "0", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    report = json.loads(done.stdout)[0]
+    return sorted({(e.get("part") or e.get("path") or "", e.get("description", "")) for e in report["errors"]})
+
+
+def test_openxml_audit_finds_no_error_in_the_addin(addin):
+    pytest.importorskip("openxml_audit")
+    assert audit(addin) == []

@@ -1,0 +1,41 @@
+"""Everything cyps-xl writes passes the Open XML SDK's schema and semantic checks (openxml-audit).
+
+A file those checks flag may make Excel offer to repair it. Each output is
+compared with its source: the run must add no error the source did not have.
+"""
+import datetime as dt
+import importlib.util
+
+import pytest
+
+import cyps_xl
+from conftest import DATA, ROOT, run_cli
+from test_addin import audit
+
+pytest.importorskip("openxml_audit")
+
+
+def fidelity_workbook(path):
+    spec = importlib.util.spec_from_file_location("fid", ROOT / "tests" / "fixtures" / "build_fidelity_workbook.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build(path)
+
+
+def test_the_bundled_template_and_the_demo_outputs_are_clean(tmp_path):
+    assert audit(ROOT / "workbook_templates" / "cyps_scorecard_template.xlsx") == []
+    result = run_cli("demo", "-o", tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in ("CYPS Scorecard March 2022.xlsx", "CYPS Scorecard March 2022 Issue 2.xlsx"):
+        assert audit(tmp_path / name) == [], name
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xlsm"])
+def test_issue_and_refresh_add_no_error_to_a_teams_workbook(tmp_path, suffix):
+    source = fidelity_workbook(tmp_path / f"fidelity{suffix}")
+    before = set(audit(source))
+    refreshed = cyps_xl.refresh(source, tmp_path / f"refreshed{suffix}", benchmarks=DATA / "sample_benchmarks.csv").output
+    issued = cyps_xl.issue(source, tmp_path / "issued.xlsx", benchmarks=DATA / "sample_benchmarks.csv",
+                           today=dt.date(2022, 5, 20)).output
+    assert set(audit(refreshed)) - before == set()
+    assert set(audit(issued)) - before == set()
