@@ -321,7 +321,8 @@ def _polarity_and_format(polarity, number_format):
 def CYPS_TOLERANCE(indicator, band):  # noqa: N802
     """The tolerance text of an indicator's band, as the rules give it (blank if the band is absent)."""
     def text(item, which):
-        name = str(which or "").strip().lower()
+        words = str(which or "").strip().lower().split()
+        name = words[0] if words else ""  # a heading such as "Green (target)" names its band first
         if name not in ("red", "amber", "green"):
             raise LookupError("band should be red, amber or green")
         found = getattr(_find_rule(item).tolerances, name)

@@ -17,6 +17,7 @@ off for the run and restored however it ends.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections import Counter
 
 from .blocks import address_chunks, rectangles, style_groups, value_blocks
@@ -104,9 +105,7 @@ class XlwingsWriter:
         """Create missing trend sparklines: Excel's API for them exists on Windows only."""
         if not sparklines:
             return
-        import sys
-
-        if self.remote or sys.platform != "win32":
+        if self.remote:
             self.notes.append("Trend sparklines were not changed: Excel offers no sparkline API on this platform.")
             return
         from .package import split_ref
@@ -127,7 +126,12 @@ class XlwingsWriter:
                              "prefix": sheet_part, "first": first, "last": last})
         for run in runs:
             location = self._sheet(run["sheet"]).range((run["first_row"], run["col"]), (run["last_row"], run["col"]))
-            location.api.SparklineGroups.Add(Type=2, SourceData=f"{run['prefix']}!{run['first']}:{run['last']}")  # 2: column
+            try:
+                groups = location.api.SparklineGroups  # Excel for Windows; Excel for Mac has none
+            except (AttributeError, NotImplementedError):
+                self.notes.append("Trend sparklines were not changed: Excel offers no sparkline API on this platform.")
+                return
+            groups.Add(Type=2, SourceData=f"{run['prefix']}!{run['first']}:{run['last']}")  # 2: column sparklines
             self.calls["sparkline"] += 1
 
 
@@ -166,21 +170,45 @@ def _set(rng, prop: str, value) -> None:
         rng.number_format = value
 
 
+APPLICATION_SETTINGS = (("screen_updating", False, True), ("enable_events", False, True),
+                        ("calculation", "manual", "automatic"))  # (setting, during the run, Excel's default)
+
+
+class RestoreError(RuntimeError):
+    """Excel refused to take back one of its settings after a run."""
+
+
 @contextlib.contextmanager
 def quiet(app):
-    """Screen updating off and manual calculation for the run; restored however it ends."""
-    saved = {}
-    for name, value in (("screen_updating", False), ("calculation", "manual")):
+    """Screen updating and events off, manual calculation for the run; each restored however it ends.
+
+    Every setting is restored on its own, so one that Excel refuses to take back
+    leaves the others restored; the refusal is then reported (unless the run
+    itself already failed, whose error is the one to show).
+    """
+    saved = []
+    for name, during, default in APPLICATION_SETTINGS:
         try:
-            saved[name] = getattr(app, name)
+            before = getattr(app, name)
         except (NotImplementedError, AttributeError):
-            saved[name] = True if name == "screen_updating" else "automatic"
-        setattr(app, name, value)
+            before = default  # the engine cannot say (xlwings' remote engine): Excel's default
+        try:
+            setattr(app, name, during)
+        except (NotImplementedError, AttributeError):
+            continue  # this engine has no such setting
+        saved.append((name, before))
+    failed = []
     try:
         yield
     finally:
-        for name, value in reversed(list(saved.items())):
-            setattr(app, name, value)
+        for name, before in reversed(saved):
+            try:
+                setattr(app, name, before)
+            except Exception as exc:  # noqa: BLE001 - go on restoring the others
+                failed.append(f"{name} ({exc})")
+        if failed and sys.exc_info()[0] is None:
+            raise RestoreError("Excel did not take back its settings: " + ", ".join(failed)
+                               + ". Check File > Options > Formulas (Automatic calculation).")
 
 
 def write_changes(book, changes, *, current=None) -> XlwingsWriter:

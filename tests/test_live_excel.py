@@ -110,10 +110,11 @@ def test_excel_writes_in_blocks_and_restores_the_application(template):
     actions = book.json()["actions"]
     assert len(actions) <= REMOTE_ACTION_LIMIT
     assert [a["func"] for a in actions[:2]] == ["setScreenUpdating", "setCalculation"]
-    assert [(a["func"], a["args"]) for a in actions[-2:]] == [("setCalculation", ["Automatic"]), ("setScreenUpdating", [True])]
+    assert [(a["func"], a["args"]) for a in actions[-3:-1]] == [("setCalculation", ["Automatic"]), ("setScreenUpdating", [True])]
+    assert actions[-1]["func"] == "alert" and actions[-1]["args"][0].startswith("113 indicator rows on 2 sheet(s)")
     writes = [a for a in actions if a["func"] == "setValues"]
     assert max(a["row_count"] for a in writes) > 10  # whole blocks of rows, not cell by cell
-    assert sum(result.calls.values()) == len(actions) - 4
+    assert sum(result.calls.values()) == len(actions) - 5  # settings switched and restored, and the message
 
 
 def test_desktop_excel_call_count_stays_small_whatever_the_number_of_rows(template):
@@ -155,10 +156,15 @@ def test_screen_updating_is_restored_when_the_write_fails(template, monkeypatch)
 
     monkeypatch.setattr(xlwings_writer, "fill_matrices", boom)
     book = remote_book(template)
-    with pytest.raises(RuntimeError):
-        refresh_ratings(book, snapshot=template)
+    log = template.parent / "cyps-xl.log"
+    log.unlink(missing_ok=True)
+    assert refresh_ratings(book, snapshot=template) is None  # no traceback reaches Excel
     funcs = [(a["func"], a["args"]) for a in book.json()["actions"]]
-    assert funcs[-2:] == [("setCalculation", ["Automatic"]), ("setScreenUpdating", [True])]
+    assert funcs[-3:-1] == [("setCalculation", ["Automatic"]), ("setScreenUpdating", [True])]
+    alert = funcs[-1][1][0]
+    assert funcs[-1][0] == "alert" and alert.startswith("cyps-xl could not finish Refresh ratings: RuntimeError: Excel went away")
+    assert str(log) in alert and "Traceback" not in alert
+    assert "RuntimeError: Excel went away" in log.read_text(encoding="utf-8")
 
 
 def test_produce_issue_writes_the_next_issue_beside_the_source(template, tmp_path):

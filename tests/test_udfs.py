@@ -81,10 +81,14 @@ def test_the_readme_column_calls_give_the_engines_answers_on_every_row(sheets):
     assert compared >= 60
 
 
-def test_the_readme_single_cell_call(sheets):
+def test_the_readme_single_cell_and_heading_calls(sheets):
     source, issued = sheets
     row = next(r for r in range(14, 94) if source.cell(r, 1).value == "3.14")
     assert excel_call(udfs.CYPS_RAG, cells(source, f"Q{row}"), "Social Care!3.14") == [[issued.cell(row, 21).value]]
+    # the Red / Amber / Green (target) headings name the bands
+    assert cells(source, "X12:Z12") == (("Red", "Amber", "Green (target)"),)
+    got = excel_call(udfs.CYPS_TOLERANCE, "Social Care!3.14", cells(source, "X12:Z12"))
+    assert got == [[issued.cell(row, c).value for c in (24, 25, 26)]] == [["<61%", "61%+", "69%+"]]
 
 
 def test_dot_of_0_886_against_0_888_is_down_as_the_council_prints_it():
