@@ -7,7 +7,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .benchmarks import benchmark_changes, load_benchmarks
 from .changes import current_issue_number, rating_changes, sparkline_changes, title_block_changes
 from .engine import RowResult, rate_table
 from .errors import CypsError
@@ -48,18 +47,22 @@ class RunReport:
 
 
 def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
-             issuing: bool = False, today: dt.date | None = None) -> tuple[Scorecard, RunReport]:
+             issuing: bool = False, today: dt.date | None = None, package=None) -> tuple[Scorecard, RunReport]:
     """Read and rate a scorecard; returns the changes to write, writes nothing.
 
     When ``issuing``, the title block also gets the next issue number and ``today``.
     """
     layout = load_layout(rules.layout_file)
-    scorecard = read_scorecard(source, layout)
+    scorecard = read_scorecard(source, layout, package)
     _refuse_future_months(scorecard, today or dt.date.today())
     issue_number = current_issue_number(scorecard.tables) + 1 if issuing else None
     report = RunReport(source=Path(source), output=None, issue_number=issue_number)
     when = next((t.latest.date for t in scorecard.tables if t.latest and t.latest.date), None)
-    sources = load_benchmarks(benchmarks, rules, when) if benchmarks else []
+    sources = []
+    if benchmarks:
+        from .benchmarks import benchmark_changes, load_benchmarks  # only a run with benchmarks pays for them
+
+        sources = load_benchmarks(benchmarks, rules, when)
     report.notes += [note for source in sources for note in source.notes]
     max_age = _max_age(rules) if sources else None
     for table in scorecard.tables:
@@ -124,7 +127,7 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     """
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
-    probe = Package(source)  # refuses bombs and broken archives before openpyxl sees the file
+    probe = Package(source)  # the workbook, parsed once: read, rated and written from this one model
     config = None
     if presentation or report is not None or pdf:
         from .report import report_config
@@ -145,7 +148,7 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
 
 def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, benchmarks, today: dt.date,
            keep_data_quality: bool, output_dir, presentation: bool, config, pdf: bool) -> RunReport:
-    _, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today)
+    scorecard, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today, package=package)
     number = report.issue_number
     if output is None:
         output = next_issue_path(Path(output_dir) / name.name if output_dir is not None else name, number)
@@ -155,7 +158,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
                         hint="Give -o a name ending in .xlsx.")
     _check_output(source, output)
     report.sparklines = dict(apply_changes(package, report.changes))
-    report.udf_cells = evaluate_udf_cells(package, source, book)
+    report.udf_cells = evaluate_udf_cells(package, scorecard.grids, book)
     if presentation:
         from .changes import as_at_text
         from .report import add_commentary, add_summary, print_settings
@@ -185,14 +188,13 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     return report
 
 
-def evaluate_udf_cells(package: Package, source: Path, book: RuleBook) -> int:
-    """Compute CYPS_* formula cells with the engine (see cyps_xl.udf_eval)."""
-    from .reader import open_workbook
+def evaluate_udf_cells(package: Package, grids, book: RuleBook) -> int:
+    """Compute CYPS_* formula cells with the engine (see cyps_xl.udf_eval), from the values as read."""
     from .udf_eval import UdfEvaluator
 
     if not any(b"CYPS_" in package.parts[part].upper() for part in package.sheet_parts.values()):
         return 0
-    return UdfEvaluator(package, open_workbook(source), book).run()
+    return UdfEvaluator(package, grids, book).run()
 
 
 def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = True) -> RunReport:
@@ -200,7 +202,7 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
     package = Package(source)
-    _, report = evaluate(source, book, benchmarks=benchmarks)
+    _, report = evaluate(source, book, benchmarks=benchmarks, package=package)
     report.sparklines = dict(apply_changes(package, report.changes))
     target = Path(output) if output else source
     if target.resolve() == source.resolve() and backup:

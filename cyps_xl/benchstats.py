@@ -26,7 +26,6 @@ import statistics
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-import numpy as np
 
 
 def neighbour_average(values: list, method: str = "mean") -> float | None:
@@ -45,10 +44,18 @@ def best_neighbour(values: list, polarity: str) -> float | None:
     return float(max(present) if polarity == "high" else min(present))
 
 
+def percentile(values: list, fraction: float) -> float:
+    """Linear interpolation between order statistics (R's type 7, numpy's default)."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (position - low) * (ordered[high] - ordered[low]))
+
+
 def quartiles(values: list) -> tuple[float, float, float]:
-    present = np.array([v for v in values if v is not None], dtype=float)
-    q1, q2, q3 = np.percentile(present, [25, 50, 75])  # linear interpolation: R type 7
-    return float(q1), float(q2), float(q3)
+    present = [float(v) for v in values if v is not None]
+    return percentile(present, 0.25), percentile(present, 0.5), percentile(present, 0.75)
 
 
 def top_quartile_threshold(values: list, polarity: str) -> float | None:

@@ -17,6 +17,7 @@ external entities never expand.  Archives whose parts would expand past
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import posixpath
 import re
@@ -103,6 +104,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
+@functools.lru_cache(maxsize=20000)
 def column_index(letters: str) -> int:
     index = 0
     for char in letters:
@@ -420,7 +422,9 @@ class Package:
                 widths[c] = float(col.get("width", 8.43))
                 if col.get("hidden") in ("1", "true"):
                     hidden.add(c)
-        last = max([split_ref(c.get("r"))[1] for c in root.iter(f"{M}c") if c.get("r")] + [1])
+        # the last cell of each row is its rightmost (cells are kept in column order)
+        last = max([split_ref(row[-1].get("r"))[1] for row in root.iter(f"{M}row")
+                    if len(row) and row[-1].tag == f"{M}c" and row[-1].get("r")] + [1])
         width = sum(widths.get(c, 8.43) * 5.6 for c in range(1, last + 1) if c not in hidden)  # ~5.6 pt a character
         fmt = root.find(f"{M}sheetFormatPr")
         default = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
@@ -549,10 +553,8 @@ class Package:
         for sheet_name, part in self.sheet_parts.items():
             tree = self.tree(part)
             changed = False
-            for cell in tree.iter(f"{M}c"):
-                formula = cell.find(f"{M}f")
-                if formula is None:
-                    continue
+            for formula in list(tree.iter(f"{M}f")):
+                cell = formula.getparent()
                 if cell.find(f"{M}v") is None and cell.get("t") != "inlineStr":
                     unsaved.append(f"sheet '{sheet_name}', cell {cell.get('r')}")
                 cell.remove(formula)
@@ -718,6 +720,7 @@ class SheetEditor:
         self.rows = {int(row.get("r")): row for row in self.data.findall(f"{M}row") if row.get("r")}
         self._cells: dict = {}  # row number -> {column: cell}, built when a row is first touched
         self._sparklines: dict | None = None  # target cell -> x14:sparkline, built on first use
+        self._column_styles: list | None = None  # (first, last, style) of each styled <col>, built on first use
 
     def _row(self, number: int):
         row = self.rows.get(number)
@@ -736,9 +739,11 @@ class SheetEditor:
         cells = self._cells.get(number)
         if cells is None:
             cells = {}
-            for position, cell in enumerate(row.findall(f"{M}c")):
+            position = 0
+            for cell in row.iterfind(f"{M}c"):
                 ref = cell.get("r")
-                cells[split_ref(ref)[1] if ref else position + 1] = cell
+                position = column_index(ref.rstrip("0123456789")) if ref else position + 1
+                cells[position] = cell
             self._cells[number] = cells
         return cells
 
@@ -759,15 +764,19 @@ class SheetEditor:
         return new
 
     def _inherit_style(self, cell, row, column: int) -> None:
+        """A new cell takes its row's style, else its column's, as Excel shows an empty cell."""
         if row.get("customFormat") in ("1", "true") and row.get("s"):
             cell.set("s", row.get("s"))
             return
-        cols = self.root.find(f"{M}cols")
-        if cols is not None:
-            for col in cols.findall(f"{M}col"):
-                if int(col.get("min")) <= column <= int(col.get("max")) and col.get("style"):
-                    cell.set("s", col.get("style"))
-                    return
+        if self._column_styles is None:
+            cols = self.root.find(f"{M}cols")
+            self._column_styles = [(int(col.get("min")), int(col.get("max")), col.get("style"))
+                                   for col in (cols.findall(f"{M}col") if cols is not None else [])
+                                   if col.get("style") and (col.get("min") or "").isdigit() and (col.get("max") or "").isdigit()]
+        for low, high, style in self._column_styles:
+            if low <= column <= high:
+                cell.set("s", style)
+                return
 
     def set_value(self, number: int, column: int, value) -> None:
         cell = self.cell(number, column)

@@ -69,6 +69,7 @@ class Scorecard:
     path: Path
     tables: list[ScoreTable]
     macro_enabled: bool
+    grids: object = None  # cyps_xl.cells.GridBook: every sheet's saved values, as read
 
 
 def open_workbook(path: Path, *, data_only: bool = True):
@@ -88,102 +89,19 @@ def open_workbook(path: Path, *, data_only: bool = True):
                         hint="The file may be truncated or damaged; save it again from Excel.") from None
 
 
-@dataclass(frozen=True)
-class GridCell:
-    row: int
-    column: int
-    value: object
-    number_format: str
-
-    @property
-    def coordinate(self) -> str:
-        from .package import column_letter
-
-        return f"{column_letter(self.column)}{self.row}"
-
-
-@dataclass(frozen=True)
-class MergedRange:
-    min_row: int
-    min_col: int
-    max_row: int
-    max_col: int
-    coord: str
-
-
-class GridSheet:
-    """A worksheet's values and number formats, read once in openpyxl's fast read-only mode.
-
-    It offers the few things the reader needs of an openpyxl worksheet (cell,
-    iter_rows, max_row/max_column, merged ranges) without building full cell
-    objects: reading is most of the time of an issue.
-    """
-
-    def __init__(self, title: str, rows: list, merged: list):
-        self.title = title
-        self._rows = rows
-        self.max_row = len(rows)
-        self.max_column = max((len(r) for r in rows), default=0)
-        self.merged_ranges = merged
-
-    def cell(self, row: int, column: int) -> GridCell:
-        if 1 <= row <= self.max_row:
-            cells = self._rows[row - 1]
-            if 1 <= column <= len(cells):
-                value, number_format = cells[column - 1]
-                return GridCell(row, column, value, number_format)
-        return GridCell(row, column, None, "General")
-
-    def iter_rows(self, min_row: int = 1, max_row: int | None = None):
-        last = min(max_row or self.max_row, self.max_row)
-        for r in range(min_row, last + 1):
-            yield [self.cell(r, c) for c in range(1, max(self.max_column, 1) + 1)]
-
-
-def open_grids(path: Path) -> list[GridSheet]:
-    """Every worksheet of a workbook as a :class:`GridSheet` (values as saved, formulas' results)."""
-    import openpyxl
-    from lxml import etree
+def read_scorecard(path: Path, layout: Layout, package=None) -> Scorecard:
+    """The scorecard tables of a workbook, read from the package model (parsed once, shared with the writer)."""
+    from .cells import read_grids
+    from .package import Package
 
     path = Path(path)
-    ensure_workbook_file(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(path, data_only=True, read_only=True, keep_links=False)
-            grids = []
-            with zipfile.ZipFile(path) as archive:
-                for ws in book.worksheets:
-                    rows = [[(c.value, getattr(c, "number_format", None) or "General") for c in row]
-                            for row in ws.iter_rows()]
-                    while rows and all(v is None for v, _ in rows[-1]):
-                        rows.pop()
-                    merged = []
-                    part = getattr(ws, "_worksheet_path", None) or ""
-                    if part.lstrip("/") in archive.namelist():
-                        with archive.open(part.lstrip("/")) as handle:
-                            for _, element in etree.iterparse(handle, tag="{*}mergeCell", resolve_entities=False,
-                                                              no_network=True):
-                                merged.append(_merged(element.get("ref")))
-                    grids.append(GridSheet(ws.title, rows, merged))
-            book.close()
-            return grids
-    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as exc:
-        raise CypsError(f"cannot be read as a workbook ({exc}).", file=path,
-                        hint="The file may be truncated or damaged; save it again from Excel.") from None
+    grids = read_grids(package if package is not None else Package(path))
+    scorecard = _read_tables(path, grids.worksheets, layout)
+    scorecard.grids = grids
+    return scorecard
 
 
-def _merged(ref: str) -> MergedRange:
-    from .package import split_ref
-
-    first, _, last = ref.partition(":")
-    (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
-    return MergedRange(r1, c1, r2, c2, ref)
-
-
-def read_scorecard(path: Path, layout: Layout) -> Scorecard:
-    path = Path(path)
-    sheets = open_grids(path)
+def _read_tables(path: Path, sheets, layout: Layout) -> Scorecard:
     tables, looked_at = [], []
     for sheet in sheets:
         table = read_sheet(sheet, layout, path)
@@ -314,7 +232,7 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
     section = None
     block_ref = block_title = None
     seen_refs: dict = {}
-    for r in range(table.header_rows[1] + 1, (sheet.max_row or 0) + 1):
+    for r in sheet.row_numbers(table.header_rows[1] + 1):
         ref_text = _text(get(r, "ref"))
         title = _text(get(r, "indicator"))
         if ref_text and title and layout.classify(ref_text) == "ref" and layout.classify(title) == "indicator":

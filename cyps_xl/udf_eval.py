@@ -45,7 +45,7 @@ def split_args(text: str) -> list[str]:
 class UdfEvaluator:
     def __init__(self, package: Package, values_book, rules):
         self.package = package
-        self.values = values_book  # openpyxl, data_only: the cells' saved values
+        self.values = values_book  # cyps_xl.cells.GridBook: the cells' saved values, as read before any change
         self.rules = rules
         self.evaluated = 0
 
