@@ -101,7 +101,7 @@ def rules_for(path: Path, folder: Path) -> Path:
     """Rules imported from the scorecard itself, as the team keeps rules for every indicator."""
     import shutil
 
-    from cyps_xl.rules_import import import_rules
+    from cyps_xl.workbook.rules_import import import_rules
 
     target = folder / f"rules-{path.stem}"
     target.mkdir()
@@ -114,13 +114,13 @@ def write_calls(path: Path, rules: Path):
     import xlwings as xw
 
     from cyps_xl.api import evaluate
-    from cyps_xl.blocks import address_chunks
-    from cyps_xl.changes import CellChange
-    from cyps_xl.live import refresh_ratings
-    from cyps_xl.reader import open_workbook
-    from cyps_xl.remote import payload_from_file
-    from cyps_xl.rules import load_rules
-    from cyps_xl.xlwings_writer import XlwingsWriter
+    from cyps_xl.excel.blocks import address_chunks
+    from cyps_xl.workbook.changes import CellChange
+    from cyps_xl.excel.ribbon import refresh_ratings
+    from cyps_xl.workbook.reader import open_workbook
+    from cyps_xl.excel.remote import payload_from_file
+    from cyps_xl.engine.rules import load_rules
+    from cyps_xl.excel.xlwings_writer import XlwingsWriter
 
     book = xw.Book(json=payload_from_file(path))
     refresh_ratings(book, snapshot=path, rules=rules)
@@ -134,7 +134,7 @@ def write_calls(path: Path, rules: Path):
 
 
 def udf_costs(calls: int):
-    from cyps_xl import udfs
+    from cyps_xl.excel import udfs
 
     udfs._cache.update(book=None, key=None, measures={})
     start = time.perf_counter()
@@ -171,11 +171,11 @@ DFE_RUN = """
 import datetime as dt, sys, time
 from pathlib import Path
 start = time.perf_counter()
-from cyps_xl import la_data
-from cyps_xl.rules import load_rules
+from cyps_xl.benchmarks import measures as bench
+from cyps_xl.engine.rules import load_rules
 rules = load_rules(Path(sys.argv[2]))
-config = la_data.load_config(rules.benchmark_config)
-result = la_data.compute_files([Path(sys.argv[1])], config, rules, dt.date(2024, 4, 1))
+config = bench.load_config(rules.benchmark_config)
+result = bench.compute_files([Path(sys.argv[1])], config, rules, dt.date(2024, 4, 1))
 assert sum(len(v) for v in result.by_file.values()) == 10
 print(time.perf_counter() - start, peak())
 """
@@ -209,7 +209,7 @@ def dfe_read(folder: Path, size: int = 30 * 1024 * 1024):
     out = subprocess.run([sys.executable, "-c", PEAK + DFE_RUN, str(path), str(rules)], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.split()
     # the same process that only imports what it needs (Python, pandas, numpy): the part no file size changes
-    base = subprocess.run([sys.executable, "-c", PEAK + "import pandas, cyps_xl.la_data\nprint(peak())"],
+    base = subprocess.run([sys.executable, "-c", PEAK + "import pandas, cyps_xl.benchmarks.measures\nprint(peak())"],
                           capture_output=True, text=True, check=True, cwd=ROOT).stdout
     return float(out[0]), int(out[1]), int(base), path.stat().st_size
 

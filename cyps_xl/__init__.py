@@ -5,54 +5,54 @@ below, and (in a later step) the Excel ribbon and ``CYPS_*`` cell functions.
 """
 __version__ = "0.1.0"
 
-from .errors import CypsError  # noqa: E402
+from cyps_xl.errors import CypsError  # noqa: E402
 
 
 def issue(source, output=None, **options):
     """Produce the issued workbook (see :func:`cyps_xl.api.issue` for the options)."""
-    from .api import issue as _issue
+    from cyps_xl.api import issue as _issue
 
     return _issue(source, output, **options)
 
 
 def refresh(source, output=None, *, rules=None, benchmarks=None, backup=True):
     """Fill the working copy in place, keeping everything (see :func:`cyps_xl.api.refresh`)."""
-    from .api import refresh as _refresh
+    from cyps_xl.api import refresh as _refresh
 
     return _refresh(source, output, rules=rules, benchmarks=benchmarks, backup=backup)
 
 
 def main(book=None):
     """xlwings RunPython entry point: Refresh ratings on the calling workbook."""
-    from .live import main as _main
+    from cyps_xl.excel.ribbon import main as _main
 
     return _main(book)
 
 
 def refresh_ratings(book=None):
     """Ribbon: Refresh ratings."""
-    from .live import refresh_ratings as _action
+    from cyps_xl.excel.ribbon import refresh_ratings as _action
 
     return _action(book)
 
 
 def produce_issue(book=None):
     """Ribbon: Produce issue."""
-    from .live import produce_issue as _action
+    from cyps_xl.excel.ribbon import produce_issue as _action
 
     return _action(book)
 
 
 def check_data(book=None):
     """Ribbon: Check data."""
-    from .live import check_data as _action
+    from cyps_xl.excel.ribbon import check_data as _action
 
     return _action(book)
 
 
 def update_benchmarks(book=None):
     """Ribbon: Update benchmarks."""
-    from .live import update_benchmarks as _action
+    from cyps_xl.excel.ribbon import update_benchmarks as _action
 
     return _action(book)
 

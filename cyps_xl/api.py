@@ -7,14 +7,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .changes import current_issue_number, rating_changes, sparkline_changes, title_block_changes
-from .engine import RowResult, rate_table
-from .errors import CypsError
-from .layout import BENCHMARK_KEYS, load_layout
-from .package import Package
-from .reader import Scorecard, read_scorecard
-from .rules import RuleBook, load_rules
-from .writer import apply_changes
+from cyps_xl.workbook.changes import current_issue_number, rating_changes, sparkline_changes, title_block_changes
+from cyps_xl.engine.rating import RowResult, rate_table
+from cyps_xl.errors import CypsError
+from cyps_xl.workbook.layout import BENCHMARK_KEYS, load_layout
+from cyps_xl.workbook.package import Package
+from cyps_xl.workbook.reader import Scorecard, read_scorecard
+from cyps_xl.engine.rules import RuleBook, load_rules
+from cyps_xl.workbook.writer import apply_changes
 
 
 @dataclass
@@ -60,7 +60,7 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
     when = next((t.latest.date for t in scorecard.tables if t.latest and t.latest.date), None)
     sources = []
     if benchmarks:
-        from .benchmarks import benchmark_changes, load_benchmarks  # only a run with benchmarks pays for them
+        from cyps_xl.benchmarks.filling import benchmark_changes, load_benchmarks  # only a run with benchmarks pays for them
 
         sources = load_benchmarks(benchmarks, rules, when)
     report.notes += [note for source in sources for note in source.notes]
@@ -89,7 +89,7 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
 
 
 def _refuse_future_months(scorecard: Scorecard, today: dt.date) -> None:
-    from .package import column_letter
+    from cyps_xl.workbook.package import column_letter
 
     this_month = today.replace(day=1)
     for table in scorecard.tables:
@@ -102,9 +102,9 @@ def _refuse_future_months(scorecard: Scorecard, today: dt.date) -> None:
 
 
 def _max_age(rules: RuleBook) -> int | None:
-    from .la_data import load_config
+    from cyps_xl.benchmarks.filling import max_age_years
 
-    return load_config(rules.benchmark_config).max_age_years if rules.benchmark_config else None
+    return max_age_years(rules)
 
 
 def _check_output(source: Path, output: Path) -> None:
@@ -130,14 +130,14 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
     probe = Package(source)  # the workbook, parsed once: read, rated and written from this one model
     config = None
     if presentation or report is not None or pdf:
-        from .report import report_config
+        from cyps_xl.report.summary import report_config
 
         presentation = True
         config = report_config(book, report)
     with tempfile.TemporaryDirectory(prefix="cyps-xl-") as work:
         name = source
         if config and config.get("indicators"):  # a view of the library: its own rows, references and titles
-            from .views import build_view, view_rules
+            from cyps_xl.report.views import build_view, view_rules
 
             view = build_view(source, book, config, Path(work))
             name = source.with_name(view.name)  # 'Corporate Parenting Issue N.xlsx' beside the scorecard
@@ -160,8 +160,9 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     report.sparklines = dict(apply_changes(package, report.changes))
     report.udf_cells = evaluate_udf_cells(package, scorecard.grids, book)
     if presentation:
-        from .changes import as_at_text
-        from .report import add_commentary, add_summary, print_settings
+        from cyps_xl.workbook.changes import as_at_text
+        from cyps_xl.report.printing import print_settings
+        from cyps_xl.report.summary import add_commentary, add_summary
 
         report.notes += add_summary(package, config, report.tables, report.results, book.style, number,
                                     next((as_at_text(t) for t in report.tables if as_at_text(t)), None))
@@ -182,15 +183,15 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     package.save(output)
     report.output = output
     if pdf:
-        from .report import to_pdf
+        from cyps_xl.report.pdf import to_pdf
 
         report.pdf = to_pdf(output)
     return report
 
 
 def evaluate_udf_cells(package: Package, grids, book: RuleBook) -> int:
-    """Compute CYPS_* formula cells with the engine (see cyps_xl.udf_eval), from the values as read."""
-    from .udf_eval import UdfEvaluator
+    """Compute CYPS_* formula cells with the engine (see cyps_xl.excel.udf_eval), from the values as read."""
+    from cyps_xl.excel.udf_eval import UdfEvaluator
 
     if not any(b"CYPS_" in package.parts[part].upper() for part in package.sheet_parts.values()):
         return 0

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CypsError
+from cyps_xl.errors import CypsError
 
 SKIP = re.compile(r"(issue\s*\d+|\.backup-\d)", re.IGNORECASE)
 
@@ -34,7 +34,7 @@ def scorecards(folder: Path) -> list[Path]:
 
 def _one(source: str, output_dir: str | None, rules, benchmarks):
     """One scorecard, in a worker process; a user error is reported, not raised."""
-    from .api import issue
+    from cyps_xl.api import issue
 
     try:
         report = issue(source, rules=rules, benchmarks=benchmarks, output_dir=output_dir)

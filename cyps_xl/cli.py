@@ -10,8 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__
-from .errors import CypsError
+from cyps_xl import __version__
+from cyps_xl.errors import CypsError
 
 EXIT_USER_ERROR = 2
 
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    from . import api
+    from cyps_xl import api
 
     if args.command == "issue":
         report = api.issue(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
@@ -123,7 +123,7 @@ def _run(args) -> int:
         print(f"Refreshed: {report.output}")
         return 0
     if args.command == "check":
-        from .check import check as run_check
+        from cyps_xl.report.check import check as run_check
 
         report = run_check(args.scorecard, args.previous, rules=args.rules, benchmarks=args.benchmarks,
                            write=not args.no_write)
@@ -132,7 +132,7 @@ def _run(args) -> int:
             print(f"Written to the 'Data quality' sheet of {args.scorecard} (a backup was kept).")
         return 0
     if args.command == "batch":
-        from .batch import run_batch
+        from cyps_xl.batch import run_batch
 
         report = run_batch(args.folder, args.output_dir, jobs=args.jobs, rules=args.rules, benchmarks=args.benchmarks)
         print(f"Issued {len(report.issued)} scorecard(s) in {report.seconds:.1f} s.")
@@ -140,7 +140,7 @@ def _run(args) -> int:
             print(f"cyps-xl: error: {message}", file=sys.stderr)
         return EXIT_USER_ERROR if report.failed else 0
     if args.command == "demo":
-        from .demo import run_demo
+        from cyps_xl.demo import run_demo
 
         report = run_demo(args.output_dir)
         print(report.summary())
@@ -153,7 +153,7 @@ def _run(args) -> int:
     if args.command == "benchmarks":
         return _benchmarks(args)
     if args.command == "addin":
-        from .addin import build_addin, install_addin
+        from cyps_xl.excel.addin import build_addin, install_addin
 
         if args.addin_command == "build":
             print(f"Built {build_addin(args.output)}")
@@ -165,13 +165,13 @@ def _run(args) -> int:
 
 def _benchmarks(args) -> int:
     if args.benchmarks_command == "inspect":
-        from .dfe_inspect import inspect
+        from cyps_xl.benchmarks.inspect import inspect
 
         print(inspect(args.file, args.filter, args.column, args.sheet, args.ref))
         return 0
     import datetime as dt
 
-    from .neighbours import add_to_config, neighbour_set_yaml, read_grouping
+    from cyps_xl.benchmarks.neighbours import add_to_config, neighbour_set_yaml, read_grouping
 
     try:
         adopted = dt.date.fromisoformat(args.adopted) if args.adopted else None
@@ -191,7 +191,7 @@ def _benchmarks(args) -> int:
 
 def _rules(args) -> int:
     if args.rules_command == "import":
-        from .rules_import import import_rules
+        from cyps_xl.workbook.rules_import import import_rules
 
         report = import_rules(args.scorecard, args.output)
         print(f"Wrote {report.indicators} indicator rules to {report.output}.")
@@ -201,15 +201,15 @@ def _rules(args) -> int:
                 print(f"  {line}")
         return 0
     if args.rules_command == "check":
-        from .layout import load_layout
-        from .rules import load_rules
+        from cyps_xl.workbook.layout import load_layout
+        from cyps_xl.engine.rules import load_rules
 
         book = load_rules(args.path)
         load_layout(book.layout_file)
         print(f"OK: {len(book.rules)} indicator rules in {len(book.files)} file(s).")
         return 0
     if args.rules_command == "schema":
-        from .schema import benchmarks_schema, rules_schema
+        from cyps_xl.engine.schema import benchmarks_schema, rules_schema
 
         text = json.dumps(benchmarks_schema() if args.benchmarks else rules_schema(), indent=2, ensure_ascii=False)
         if args.output:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .api import RunReport, issue
-from .resources import TEMPLATES
+from cyps_xl.api import RunReport, issue
+from cyps_xl.resources import TEMPLATES
 
 TEMPLATE = TEMPLATES / "cyps_scorecard_template.xlsx"
 PUBLISHED_BENCHMARKS = TEMPLATES / "data" / "sample_benchmarks.csv"
@@ -24,7 +24,7 @@ def run_demo(output_dir: Path) -> RunReport:
     working = output_dir / "CYPS Scorecard March 2022.xlsx"
     shutil.copyfile(TEMPLATE, working)  # the demo works on a copy; the bundled template stays pristine
     target = output_dir / "CYPS Scorecard March 2022 Issue 2.xlsx"
-    from .report import find_soffice
+    from cyps_xl.report.pdf import find_soffice
 
     try:
         find_soffice()

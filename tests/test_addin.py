@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from lxml import etree
 
-from cyps_xl.ovba import compress
+from cyps_xl.excel.ovba import compress
 from conftest import ROOT, run_cli
 
 olevba = pytest.importorskip("oletools.olevba")

@@ -6,8 +6,8 @@ import openpyxl
 import pytest
 
 import cyps_xl
-from cyps_xl import la_data
-from cyps_xl.rules import load_rules
+from cyps_xl.benchmarks import measures
+from cyps_xl.engine.rules import load_rules
 from conftest import ROOT, run_cli
 
 HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
@@ -60,8 +60,8 @@ def rules_dir(tmp_path):
 def computed(tmp_path, rules_dir):
     """The older layout: one value column per measure, no filter columns, measures without file:."""
     path = la_file(tmp_path / "la.csv")
-    config = la_data.load_config(rules_dir / "benchmarks.yaml")
-    result = la_data.compute_files([path], config, load_rules(rules_dir), dt.date(2022, 3, 31))
+    config = measures.load_config(rules_dir / "benchmarks.yaml")
+    result = measures.compute_files([path], config, load_rules(rules_dir), dt.date(2022, 3, 31))
     return result.chosen, {r.ref: r for r in result.by_file[path]}
 
 
@@ -100,12 +100,12 @@ def test_median_of_neighbours_can_be_chosen(tmp_path, rules_dir):
 
 
 def test_the_neighbour_set_in_force_at_the_scorecard_date_is_used():
-    config = la_data.load_config(ROOT / "rules" / "benchmarks.yaml")
+    config = measures.load_config(ROOT / "rules" / "benchmarks.yaml")
     assert config.set_for(dt.date(2022, 3, 31)).name == "DfE statistical neighbours (2021)"
     assert config.set_for(dt.date(2025, 6, 30)).name == "DfE statistical neighbours (May 2025)"
     members = {la.name for la in config.set_for(dt.date(2025, 6, 30)).members}
     assert {"Sunderland", "Gateshead", "County Durham"} <= members and len(members) == 10
-    assert len(la_data.load_authorities()) == 153
+    assert len(measures.load_authorities()) == 153
 
 
 def test_issue_fills_columns_in_the_row_format_with_the_year_in_the_heading(template, tmp_path, rules_dir):

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 import cyps_xl
-from cyps_xl.check import check, run_checks
+from cyps_xl.report.check import check, run_checks
 from conftest import run_cli
 
 
@@ -87,8 +87,8 @@ def test_sheet_bands_that_disagree_with_the_rules_or_leave_a_gap_are_listed(temp
 def test_check_data_in_excel_writes_the_sheet_and_notes(two_issues):
     import xlwings as xw
 
-    from cyps_xl.live import check_data
-    from cyps_xl.remote import payload_from_file
+    from cyps_xl.excel.ribbon import check_data
+    from cyps_xl.excel.remote import payload_from_file
 
     first, second = two_issues
     book = xw.Book(json=payload_from_file(second))

@@ -13,10 +13,10 @@ import shutil
 import pytest
 
 import cyps_xl
-from cyps_xl import live
-from cyps_xl.changes import CellChange, SparklineChange
-from cyps_xl.reader import open_workbook
-from cyps_xl.xlwings_writer import current_style
+from cyps_xl.excel import ribbon as live
+from cyps_xl.workbook.changes import CellChange, SparklineChange
+from cyps_xl.workbook.reader import open_workbook
+from cyps_xl.excel.xlwings_writer import current_style
 from conftest import DATA, ROOT
 from fakexl import FakeApp, desktop_book
 
@@ -68,7 +68,7 @@ def test_refresh_on_desktop_excel_gives_the_headless_cells_and_says_so(book, tem
 
 
 def _sparkline_cells(path, sheet):
-    from cyps_xl.package import Package
+    from cyps_xl.workbook.package import Package
 
     return set(Package(path).sheet(sheet).sparklines())
 
@@ -152,7 +152,7 @@ def test_an_xlwings_conf_sheet_is_not_the_cyps_settings(book, tmp_path, monkeypa
 def test_the_vba_python_and_readme_name_the_same_settings_sheet(tmp_path):
     from test_addin import vba_modules
 
-    from cyps_xl.addin import build_addin
+    from cyps_xl.excel.addin import build_addin
 
     addin = build_addin(tmp_path / "cyps_xl.xlam")
     vba = vba_modules(addin)["xlwings"]
@@ -260,7 +260,7 @@ def test_every_setting_is_restored_even_when_another_refuses(book, setting, orig
 
 
 def test_settings_are_restored_when_the_write_fails_and_the_write_error_is_shown(book, monkeypatch):
-    from cyps_xl import xlwings_writer
+    from cyps_xl.excel import xlwings_writer
 
     def boom(self, group):
         raise RuntimeError("Excel went away")
@@ -279,7 +279,7 @@ def test_the_check_data_tooltip_says_what_it_writes():
 
 
 def test_a_sparkline_api_the_platform_lacks_is_a_note(book, template):
-    from cyps_xl.xlwings_writer import XlwingsWriter
+    from cyps_xl.excel.xlwings_writer import XlwingsWriter
 
     class NoApi:
         def __getattr__(self, name):

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 
 import cyps_xl
-from cyps_xl import la_data
-from cyps_xl.rules import load_rules
+from cyps_xl.benchmarks import measures
+from cyps_xl.engine.rules import load_rules
 from conftest import ROOT, run_cli
 
 DFE = ROOT.parent / "shared" / "dfe"
@@ -67,7 +67,7 @@ measures:
 
 
 def measure_yaml(ref, m, year=None, extra=""):
-    lines = [f"  - sheet: Social Care", f'    ref: "{ref}"', f"    file: {m['file']}"]
+    lines = ["  - sheet: Social Care", f'    ref: "{ref}"', f"    file: {m['file']}"]
     if m["filters"]:
         lines.append("    filters:")
         lines += [f'      {k}: "{v}"' for k, v in m["filters"].items()]
@@ -190,8 +190,8 @@ def test_issue_with_the_six_real_files_fills_every_measure_as_worked_out_from_th
         assert want["national"] == md["national"] and want["regional"] == md["regional"] and want["ours"] == md["ours"]
         assert want["sn_best"] == (md["sn_min"] if m["polarity"] == "low" else md["sn_max"])
     # band and rank have no column in the template: the same run's figures, through the library
-    config = la_data.load_config(rules / "benchmarks.yaml")
-    computed = la_data.compute_files(files, config, load_rules(rules), dt.date(2022, 3, 1))
+    config = measures.load_config(rules / "benchmarks.yaml")
+    computed = measures.compute_files(files, config, load_rules(rules), dt.date(2022, 3, 1))
     results = {r.ref: r for items in computed.by_file.values() for r in items}
     assert {f.name for f in computed.by_file} == {m["file"] for m in MEASURES.values()}
     for ref, period in periods.items():
@@ -206,8 +206,8 @@ def test_issue_with_the_six_real_files_fills_every_measure_as_worked_out_from_th
 def test_band_and_rank_and_a_pinned_year_against_the_rows(template, tmp_path):
     text = measure_yaml("3.15", MEASURES["3.15"], year="2023") + measure_yaml("3.25", MEASURES["3.25"], year="2022")
     rules = write_rules(tmp_path, text)
-    config = la_data.load_config(rules / "benchmarks.yaml")
-    computed = la_data.compute_files([DFE / MISSING, DFE / SEN2], config, load_rules(rules), dt.date(2022, 3, 1))
+    config = measures.load_config(rules / "benchmarks.yaml")
+    computed = measures.compute_files([DFE / MISSING, DFE / SEN2], config, load_rules(rules), dt.date(2022, 3, 1))
     results = {r.ref: r for items in computed.by_file.values() for r in items}
     for ref, period in (("3.15", "2023"), ("3.25", "2022")):
         want, got = reference(ref, period), results[ref]
@@ -224,8 +224,8 @@ def test_band_and_rank_and_a_pinned_year_against_the_rows(template, tmp_path):
 def test_top_quartile_beyond_is_the_first_displayed_value_past_the_boundary(tmp_path):
     rules = write_rules(tmp_path, measure_yaml("1.9", MEASURES["1.9"], year="2023")
                         + measure_yaml("3.25", MEASURES["3.25"], year="2021"), top="beyond")
-    config = la_data.load_config(rules / "benchmarks.yaml")
-    computed = la_data.compute_files([DFE / C1, DFE / SEN2], config, load_rules(rules))
+    config = measures.load_config(rules / "benchmarks.yaml")
+    computed = measures.compute_files([DFE / C1, DFE / SEN2], config, load_rules(rules))
     results = {r.ref: r.comparators.top_quartile for items in computed.by_file.values() for r in items}
     low_boundary = reference("1.9", "2023")["top_quartile"]  # low is good: the first 1-dp value below it
     assert results["1.9"] == pytest.approx(math.ceil(low_boundary * 10 - 1e-9) / 10 - 0.1)
@@ -238,13 +238,13 @@ def test_top_quartile_beyond_is_the_first_displayed_value_past_the_boundary(tmp_
 def test_defunct_authorities_are_skipped_never_matched_by_name(tmp_path):
     # 2019: Dorset is the old county (835/E10000009); 2023: Cumbria (909/E10000006) before its split
     rules = write_rules(tmp_path, measure_yaml("1.9", MEASURES["1.9"], year="2019"))
-    config = la_data.load_config(rules / "benchmarks.yaml")
-    computed = la_data.compute_files([DFE / C1], config, load_rules(rules))
+    config = measures.load_config(rules / "benchmarks.yaml")
+    computed = measures.compute_files([DFE / C1], config, load_rules(rules))
     assert computed.by_file[DFE / C1][0].year == "2019"
-    from cyps_xl import dfe_files
+    from cyps_xl.benchmarks import dfe_files
     dfe = dfe_files.open_file(DFE / C1)
     rows = dfe_files.read_columns(dfe, dfe.filters + ["rereferral_percent"])
-    selection = la_data.selection_for(dfe, rows, config.measures[0], la_data.AuthorityIndex(la_data.load_authorities()),
+    selection = measures.selection_for(dfe, rows, config.measures[0], measures.AuthorityIndex(measures.load_authorities()),
                                       config.path)
     names = {p: {la.name for la in cell["las"]} for p, cell in selection.periods.items()}
     assert "Dorset" not in names["2019"] and "Dorset" in names["2020"]
@@ -273,8 +273,8 @@ def test_old_and_new_dorset_side_by_side_are_no_collision(template, tmp_path):
 
 def test_an_inner_london_sub_region_is_never_the_region(tmp_path):
     rules = write_rules(tmp_path, measure_yaml("1.9", MEASURES["1.9"], year="2023"), authority="Camden")
-    config = la_data.load_config(rules / "benchmarks.yaml")
-    computed = la_data.compute_files([DFE / C1], config, load_rules(rules))
+    config = measures.load_config(rules / "benchmarks.yaml")
+    computed = measures.compute_files([DFE / C1], config, load_rules(rules))
     got = computed.by_file[DFE / C1][0].comparators
     _, regions, las = reference_rows(C1, MEASURES["1.9"]["filters"], "rereferral_percent", "2023")
     assert got.regional == regions["E12000007"] != regions["E13000001"]  # London, not Inner London
@@ -296,8 +296,8 @@ def test_an_academic_year_is_shown_2022_23_in_the_headings(template, tmp_path):
 def test_a_filter_left_out_takes_its_total_row(tmp_path):
     m = dict(MEASURES["4.1"])  # phase_type_grouping is left out: its 'Total' rows are the ones
     rules = write_rules(tmp_path, measure_yaml("4.1", m, year="202122"))
-    config = la_data.load_config(rules / "benchmarks.yaml")
-    got = la_data.compute_files([DFE / ABSENCE], config, load_rules(rules)).by_file[DFE / ABSENCE][0]
+    config = measures.load_config(rules / "benchmarks.yaml")
+    got = measures.compute_files([DFE / ABSENCE], config, load_rules(rules)).by_file[DFE / ABSENCE][0]
     with_total = dict(m["filters"], phase_type_grouping="Total")
     england, regions, las = reference_rows(ABSENCE, with_total, m["column"], "202122")
     assert got.comparators.national == england == expected_md(m["section"], "202122")["national"]
@@ -306,8 +306,8 @@ def test_a_filter_left_out_takes_its_total_row(tmp_path):
 
 def test_a_suppressed_neighbour_is_left_out_of_the_average(tmp_path):
     rules = write_rules(tmp_path, measure_yaml("2.17", MEASURES["2.17"], year="2022"))
-    config = la_data.load_config(rules / "benchmarks.yaml")
-    got = la_data.compute_files([DFE / D3], config, load_rules(rules)).by_file[DFE / D3][0].comparators
+    config = measures.load_config(rules / "benchmarks.yaml")
+    got = measures.compute_files([DFE / D3], config, load_rules(rules)).by_file[DFE / D3][0].comparators
     md = expected_md(MEASURES["2.17"]["section"], "2022")
     assert md["sn_n"] == 9 and round(got.sn_average, 2) == pytest.approx(md["sn_average"])
 
@@ -315,8 +315,8 @@ def test_a_suppressed_neighbour_is_left_out_of_the_average(tmp_path):
 def test_a_renamed_filter_column_is_found_through_an_alias(tmp_path):
     m = dict(MEASURES["3.15"], filters={"looked_after_group": MEASURES["3.15"]["filters"]["cla_group"]})
     rules = write_rules(tmp_path, measure_yaml("3.15", m, extra="    aliases: {looked_after_group: [cla_group]}\n"))
-    config = la_data.load_config(rules / "benchmarks.yaml")
-    got = la_data.compute_files([DFE / MISSING], config, load_rules(rules), dt.date(2022, 3, 1)).by_file[DFE / MISSING][0]
+    config = measures.load_config(rules / "benchmarks.yaml")
+    got = measures.compute_files([DFE / MISSING], config, load_rules(rules), dt.date(2022, 3, 1)).by_file[DFE / MISSING][0]
     assert got.comparators.national == reference("3.15", "2021")["national"]
 
 
@@ -480,7 +480,7 @@ def test_neighbours_from_dfe_groupings_match_the_rows(groupings, first, tmp_path
     result = run_cli("benchmarks", "neighbours", DFE / groupings, "--authority", "E08000018", "--adopted", "2030-01-01",
                      "--write", rules / "benchmarks.yaml")
     assert result.returncode == 0, result.stderr
-    config = la_data.load_config(rules / "benchmarks.yaml")
+    config = measures.load_config(rules / "benchmarks.yaml")
     chosen = config.set_for(dt.date(2030, 2, 1))
     assert [la.old_code for la in chosen.members] == codes
     again = run_cli("benchmarks", "neighbours", DFE / groupings, "--authority", "Rotherham", "--write", rules / "benchmarks.yaml")

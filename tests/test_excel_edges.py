@@ -3,9 +3,13 @@ import sys
 
 import pytest
 
-from cyps_xl import addin, live, udfs
-from cyps_xl.changes import SparklineChange
-from cyps_xl.xlwings_writer import XlwingsWriter, excel_value
+from cyps_xl.excel import addin
+
+from cyps_xl.excel import ribbon as live
+
+from cyps_xl.excel import udfs
+from cyps_xl.workbook.changes import SparklineChange
+from cyps_xl.excel.xlwings_writer import XlwingsWriter, excel_value
 from conftest import ROOT, run_cli
 from fakexl import desktop_book
 from test_udfs import excel_call
@@ -64,9 +68,9 @@ def test_sparklines_for_consecutive_rows_are_one_call(template, tmp_path):
 
 
 def test_a_fill_removed_and_italic_set_through_multi_area_ranges(template, tmp_path):
-    from cyps_xl.changes import CellChange
-    from cyps_xl.package import CellStyle
-    from cyps_xl.xlwings_writer import write_changes
+    from cyps_xl.workbook.changes import CellChange
+    from cyps_xl.workbook.package import CellStyle
+    from cyps_xl.excel.xlwings_writer import write_changes
 
     book = desktop_book(template, tmp_path)
     changes = [CellChange("Social Care", 20, 21, "Green", CellStyle(fill="none", italic=True)),
@@ -113,13 +117,13 @@ def test_a_person_s_note_is_left_alone_by_check_data(template, tmp_path):
 
 
 def test_no_pdf_is_a_note_not_a_failure(template, tmp_path, monkeypatch):
-    import cyps_xl.report
+    import cyps_xl.report.pdf
     from cyps_xl.errors import CypsError
 
     def no_soffice(path):
         raise CypsError("LibreOffice (soffice) was not found.", hint="apt-get install libreoffice-calc-nogui")
 
-    monkeypatch.setattr(cyps_xl.report, "to_pdf", no_soffice)
+    monkeypatch.setattr(cyps_xl.report.pdf, "to_pdf", no_soffice)
     notes = []
     book = desktop_book(template, tmp_path)
     book.app.engine.name = "remote"

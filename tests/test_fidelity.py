@@ -136,8 +136,8 @@ def test_refresh_in_place_keeps_a_backup(fidelity, tmp_path):
 
 
 def test_every_indicator_row_has_a_sparkline_over_its_own_history(issued):
-    from cyps_xl.layout import load_layout
-    from cyps_xl.reader import read_scorecard
+    from cyps_xl.workbook.layout import load_layout
+    from cyps_xl.workbook.reader import read_scorecard
 
     card = read_scorecard(issued, load_layout())
     xml = parts(issued)

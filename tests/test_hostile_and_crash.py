@@ -85,7 +85,7 @@ def test_formula_like_text_is_written_as_text(template, tmp_path):
     row = next(r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value == "3.14")
     assert [ws.cell(row, c).value for c in (29, 30, 31, 33)] == ['=HYPERLINK("http://evil","x")', "+44 20", "@SUM(A1)", "-cmd"]
     assert all(ws.cell(row, c).data_type == "s" for c in (29, 30, 31, 33))
-    from cyps_xl.xlwings_writer import excel_value
+    from cyps_xl.excel.xlwings_writer import excel_value
 
     assert excel_value("=1+1") == "'=1+1" and excel_value("-") == "-" and excel_value(3) == 3
 

@@ -3,8 +3,8 @@ import shutil
 import openpyxl
 import pytest
 
-from cyps_xl.layout import load_layout
-from cyps_xl.rules import load_rules
+from cyps_xl.workbook.layout import load_layout
+from cyps_xl.engine.rules import load_rules
 from conftest import ROOT, run_cli
 
 

@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
-from cyps_xl.changes import CellChange
-from cyps_xl.reader import open_workbook
-from cyps_xl.xlwings_writer import current_style
+from cyps_xl.workbook.changes import CellChange
+from cyps_xl.workbook.reader import open_workbook
+from cyps_xl.excel.xlwings_writer import current_style
 from conftest import DATA
 
 xw = pytest.importorskip("xlwings")
@@ -21,7 +21,7 @@ REMOTE_ACTION_LIMIT = 190
 
 
 def remote_book(path):
-    from cyps_xl.remote import payload_from_file
+    from cyps_xl.excel.remote import payload_from_file
 
     return xw.Book(json=payload_from_file(path))
 
@@ -79,7 +79,7 @@ def headless_refresh(template, tmp_path_factory):
 
 
 def test_excel_path_sets_what_the_headless_path_writes(template, headless_refresh):
-    from cyps_xl.live import refresh_ratings
+    from cyps_xl.excel.ribbon import refresh_ratings
 
     book = remote_book(template)
     result = refresh_ratings(book, snapshot=template, benchmarks=BENCH)
@@ -103,7 +103,7 @@ def test_excel_path_sets_what_the_headless_path_writes(template, headless_refres
 
 
 def test_excel_writes_in_blocks_and_restores_the_application(template):
-    from cyps_xl.live import refresh_ratings
+    from cyps_xl.excel.ribbon import refresh_ratings
 
     book = remote_book(template)
     result = refresh_ratings(book, snapshot=template, benchmarks=BENCH)
@@ -120,9 +120,9 @@ def test_excel_writes_in_blocks_and_restores_the_application(template):
 def test_desktop_excel_call_count_stays_small_whatever_the_number_of_rows(template):
     """On desktop Excel each style is one multi-area range; values one 2D array per block."""
     from cyps_xl.api import evaluate
-    from cyps_xl.blocks import address_chunks
-    from cyps_xl.rules import load_rules
-    from cyps_xl.xlwings_writer import XlwingsWriter
+    from cyps_xl.excel.blocks import address_chunks
+    from cyps_xl.engine.rules import load_rules
+    from cyps_xl.excel.xlwings_writer import XlwingsWriter
 
     _, report = evaluate(template, load_rules(), benchmarks=BENCH)
     writer = XlwingsWriter(remote_book(template), current=open_workbook(template), multi_area=True)
@@ -136,7 +136,7 @@ def test_desktop_excel_call_count_stays_small_whatever_the_number_of_rows(templa
 
 
 def test_a_user_error_is_an_excel_alert_not_a_traceback(template, tmp_path):
-    from cyps_xl.live import refresh_ratings
+    from cyps_xl.excel.ribbon import refresh_ratings
 
     rules = tmp_path / "rules.yaml"
     rules.write_text("sheets:\n  Social Care:\n    indicators:\n      - ref: '1.1'\n        polarity: sideways\n", encoding="utf-8")
@@ -148,8 +148,8 @@ def test_a_user_error_is_an_excel_alert_not_a_traceback(template, tmp_path):
 
 
 def test_screen_updating_is_restored_when_the_write_fails(template, monkeypatch):
-    from cyps_xl import xlwings_writer
-    from cyps_xl.live import refresh_ratings
+    from cyps_xl.excel import xlwings_writer
+    from cyps_xl.excel.ribbon import refresh_ratings
 
     def boom(*args, **kwargs):
         raise RuntimeError("Excel went away")
@@ -170,7 +170,7 @@ def test_screen_updating_is_restored_when_the_write_fails(template, monkeypatch)
 def test_produce_issue_writes_the_next_issue_beside_the_source(template, tmp_path):
     import openpyxl
 
-    from cyps_xl.live import produce_issue
+    from cyps_xl.excel.ribbon import produce_issue
 
     (tmp_path / "CYPS Scorecard March 2022 Issue 2.xlsx").write_bytes(b"kept")
     book = remote_book(template)
@@ -186,10 +186,10 @@ def test_full_size_scorecard_stays_under_sixty_desktop_write_calls(tmp_path):
     import sys
 
     from cyps_xl.api import evaluate
-    from cyps_xl.blocks import address_chunks
-    from cyps_xl.rules import load_rules
-    from cyps_xl.rules_import import import_rules
-    from cyps_xl.xlwings_writer import XlwingsWriter
+    from cyps_xl.excel.blocks import address_chunks
+    from cyps_xl.engine.rules import load_rules
+    from cyps_xl.workbook.rules_import import import_rules
+    from cyps_xl.excel.xlwings_writer import XlwingsWriter
     from conftest import ROOT
 
     sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 import cyps_xl
-from cyps_xl import package as package_module
+from cyps_xl.workbook import package as package_module
 from conftest import DATA, ROOT
 
 PROBE = """
@@ -58,7 +58,7 @@ def test_editing_a_row_costs_the_same_whatever_the_sheets_size(tmp_path, rows):
     """The sheet editor finds rows and cells through indexes built once: no scan per edit."""
     import xlsxwriter
 
-    from cyps_xl.package import Package
+    from cyps_xl.workbook.package import Package
 
     path = tmp_path / f"{rows}.xlsx"
     wb = xlsxwriter.Workbook(str(path))

@@ -4,9 +4,9 @@ from decimal import Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cyps_xl.engine import direction_of_travel
-from cyps_xl.tolerances import Band, Tolerances, parse_band
-from cyps_xl.values import Reading
+from cyps_xl.engine.rating import direction_of_travel
+from cyps_xl.engine.tolerances import Band, Tolerances, parse_band
+from cyps_xl.engine.values import Reading
 
 ORDER = {"red": 0, "amber": 1, "green": 2}
 thresholds = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("99.0"), places=1)

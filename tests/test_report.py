@@ -128,7 +128,7 @@ def test_pdf_needs_libreoffice_and_says_so(template, tmp_path):
 def test_a_section_band_is_never_printed_apart_from_its_rows():
     from types import SimpleNamespace
 
-    from cyps_xl.report import section_breaks
+    from cyps_xl.report.printing import section_breaks
 
     class Geometry:  # a sheet 700 points wide (no scaling), every row 15 points high
         def print_geometry(self, sheet):

@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from cyps_xl.engine import Measure, direction_of_travel, rag_rating
-from cyps_xl.tolerances import ToleranceSyntaxError, parse_band, parse_tolerances
-from cyps_xl.values import Reading, as_displayed, read_cell
+from cyps_xl.engine.rating import Measure, direction_of_travel, rag_rating
+from cyps_xl.engine.tolerances import ToleranceSyntaxError, parse_band, parse_tolerances
+from cyps_xl.engine.values import Reading, as_displayed, read_cell
 
 
 @pytest.mark.parametrize("text, kind, low, high, percent, note", [

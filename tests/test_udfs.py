@@ -16,11 +16,11 @@ import xlsxwriter
 from xlwings import conversion
 
 import cyps_xl
-from cyps_xl import udfs
-from cyps_xl.engine import Measure, direction_of_travel, rag_rating
-from cyps_xl.rules import load_rules
-from cyps_xl.tolerances import Tolerances, parse_band
-from cyps_xl.values import read_cell
+from cyps_xl.excel import udfs
+from cyps_xl.engine.rating import Measure, direction_of_travel, rag_rating
+from cyps_xl.engine.rules import load_rules
+from cyps_xl.engine.tolerances import Tolerances, parse_band
+from cyps_xl.engine.values import read_cell
 from conftest import ROOT
 
 
@@ -110,7 +110,7 @@ def rendered_by_libreoffice(tmp_path):
     """Each pair in each format, as LibreOffice shows the cells ('save cell contents as shown')."""
     import subprocess
 
-    from cyps_xl.report import find_soffice
+    from cyps_xl.report.pdf import find_soffice
 
     soffice = find_soffice()
     path = tmp_path / "shown.xlsx"
@@ -217,8 +217,8 @@ def test_rules_are_loaded_once_and_reloaded_when_a_file_changes(tmp_path, monkey
     monkeypatch.setenv("CYPS_XL_RULES", str(rules))
     monkeypatch.setattr(udfs, "RECHECK_SECONDS", 3600.0)  # a recalculation burst looks at the files once
     loads = []
-    real = cyps_xl.rules.load_rules
-    monkeypatch.setattr(cyps_xl.rules, "load_rules", lambda p=None: loads.append(p) or real(p))
+    real = cyps_xl.engine.rules.load_rules
+    monkeypatch.setattr(cyps_xl.engine.rules, "load_rules", lambda p=None: loads.append(p) or real(p))
     for _ in range(50):
         assert udfs.CYPS_RAG(0.9, "Social Care!3.4") == "Amber"
     assert len(loads) == 1

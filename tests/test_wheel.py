@@ -4,6 +4,7 @@ The wheel is built from this checkout, installed with pip into a fresh virtual
 environment (its dependencies seen from this environment's site-packages), and
 run from a folder far from the source tree, so nothing can come from the checkout.
 """
+import shutil
 import subprocess
 import sys
 import venv
@@ -17,7 +18,11 @@ from conftest import ROOT
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("wheel")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(folder / "dist")],
+    # built from a copy without build artefacts (setuptools would reuse a stale build/ folder)
+    source = folder / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", ".git", "__pycache__",
+                                                                 ".pytest_cache", "cyps-xl-demo"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(folder / "dist")],
                            capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr
     wheel = next((folder / "dist").glob("cyps_xl-*.whl"))
@@ -38,12 +43,16 @@ def run(env, folder, *args):
 def test_the_wheel_carries_the_bundled_folders_and_uses_them(installed):
     env, folder = installed
     probe = run(env, folder, "python", "-c",
-                "import cyps_xl, cyps_xl.resources as r; print(cyps_xl.__file__); "
+                "import cyps_xl, cyps_xl.resources as r, cyps_xl.api; print(cyps_xl.__file__); "
                 "print(r.BUNDLED_RULES); print(r.MACROS); print(r.TEMPLATES)")
     assert probe.returncode == 0, probe.stderr
     package, rules, macros, templates = probe.stdout.split("\n")[:4]
     site = str(env / "lib")
     assert package.startswith(site) and not package.startswith(str(ROOT))
+    modules = run(env, folder, "python", "-c", "import sys, cyps_xl.api, cyps_xl.excel.udfs, cyps_xl.benchmarks.measures; "
+                  "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.startswith('cyps_xl')))")
+    assert modules.returncode == 0, modules.stderr
+    assert all(line.startswith(site) for line in modules.stdout.split()), modules.stdout
     for place, expected in ((rules, "social_care.yaml"), (macros, "CYPS.bas"), (templates, "cyps_scorecard_template.xlsx")):
         assert place.startswith(site) and "/cyps_xl/data/" in place
         assert (ROOT.joinpath(*place.split("/cyps_xl/data/")[1].split("/")) / expected).read_bytes() == \
@@ -59,7 +68,7 @@ def test_demo_and_cell_functions_run_from_the_wheel(installed):
     rows = {ws.cell(r, 1).value: r for r in range(13, ws.max_row + 1)}
     assert ws.cell(rows["3.14"], 21).value == "Green" and ws.cell(rows["3.2"], 31).value == 69.0  # DfE's England figure
     cells = run(env, folder, "python", "-c",
-                "from cyps_xl import udfs; print(udfs.CYPS_RAG(0.969, 'Social Care!3.4'), udfs.CYPS_DOT(0.886, 0.888, 'high'), "
+                "from cyps_xl.excel import udfs; print(udfs.CYPS_RAG(0.969, 'Social Care!3.4'), udfs.CYPS_DOT(0.886, 0.888, 'high'), "
                 "udfs.CYPS_TOLERANCE('Social Care!3.2', 'amber'))")
     assert cells.returncode == 0, cells.stderr
     assert cells.stdout.split() == ["Green", "↓", "98.7+"]

@@ -1,0 +1,258 @@
+"""benchmarks.yaml: who "we" are, our dated neighbour sets, and the measures (file, filters, column -> row).
+
+Every value is validated on load and every problem names the YAML line.
+The English local authorities (``rules/local_authorities.csv``) are here too:
+every code and name in a file or the settings is looked up through them.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+from cyps_xl.benchmarks import dfe_files
+from cyps_xl.errors import CypsError
+from cyps_xl.engine.rules import BUNDLED_RULES, normalise
+from cyps_xl.engine.yamlfile import check_keys, load_yaml
+
+CONFIG_KEYS = {"our_authority", "neighbour_set", "average", "max_age_years", "neighbour_sets", "measures",
+               "top_quartile"}
+SET_KEYS = {"name", "authority", "adopted", "members", "source"}
+MEASURE_KEYS = {"column", "sheet", "ref", "part", "title", "unit", "file", "filters", "aliases", "year", "decimals",
+                "top_quartile"}
+TOP_QUARTILE = ("boundary", "beyond")
+
+
+@dataclass(frozen=True)
+class Authority:
+    name: str
+    old_code: str
+    new_code: str
+    region: str
+    region_code: str = ""
+
+
+@dataclass
+class NeighbourSet:
+    name: str
+    authority: Authority
+    adopted: dt.date
+    members: list
+    line: int
+
+
+@dataclass
+class Measure:
+    """One row of ``measures:``, validated, with the YAML lines for messages."""
+
+    sheet: str
+    ref: str | None
+    part: str | None
+    title: str | None
+    column: str
+    unit: str | None
+    file: str | None
+    filters: dict
+    aliases: dict  # column as the measure names it -> other spellings seen in releases
+    year: str | None
+    decimals: int | None
+    top_quartile: str
+    line: int
+    lines: dict  # key -> YAML line
+
+    def describe(self) -> str:
+        return f"the measure for {self.sheet} {self.ref or self.title}"
+
+    def aliases_of(self, name: str) -> tuple:
+        for key, others in self.aliases.items():
+            if key.lower() == name.lower():
+                return tuple(others)
+        return ()
+
+
+@dataclass
+class BenchmarkConfig:
+    path: Path
+    our: Authority
+    sets: list
+    choice: str
+    average: str
+    max_age_years: int | None
+    measures: list = field(default_factory=list)
+    top_quartile: str = "boundary"
+
+    def set_for(self, when: dt.date | None) -> NeighbourSet:
+        mine = [s for s in self.sets if s.authority == self.our]
+        if not mine:
+            raise CypsError(f"no neighbour set is given for {self.our.name}.", file=self.path,
+                            hint="Add one under neighbour_sets with authority: " + self.our.name
+                                 + " (cyps-xl benchmarks neighbours writes it from DfE's groupings file).")
+        if self.choice.strip().lower() != "in force":
+            for item in mine:
+                if item.name == self.choice:
+                    return item
+            raise CypsError(f"there is no neighbour set named '{self.choice}'.", file=self.path,
+                            hint="Use 'in force' or one of: " + ", ".join(s.name for s in mine))
+        when = when or dt.date.today()
+        in_force = [s for s in mine if s.adopted <= when]
+        return max(in_force or mine, key=lambda s: s.adopted) if in_force else min(mine, key=lambda s: s.adopted)
+
+
+def load_authorities(path: Path | None = None) -> list[Authority]:
+    path = Path(path) if path else BUNDLED_RULES / "local_authorities.csv"
+    text = "".join(line for line in path.read_text(encoding="utf-8").splitlines(True) if not line.startswith("#"))
+    return [Authority(r["la_name"], r["old_la_code"], r["new_la_code"], r["region_name"], r.get("region_code") or "")
+            for r in csv.DictReader(io.StringIO(text))]
+
+
+class AuthorityIndex:
+    def __init__(self, authorities):
+        self.codes, self.names = {}, {}
+        for la in authorities:
+            self.codes[la.old_code] = la
+            self.codes[la.new_code.upper()] = la
+            self.names[normalise(la.name)] = la
+
+    def by_code(self, code: str) -> Authority | None:
+        return self.codes.get(str(code).strip().upper())
+
+    def find(self, text) -> Authority | None:
+        """By code or by name (as typed in YAML or on the command line)."""
+        key = str(text).strip()
+        return self.by_code(key) or self.names.get(normalise(key))
+
+
+def _text(item, key, path, what="a text") -> str | None:
+    """A YAML scalar that must stay text: a reference typed 3.10 unquoted would become the number 3.1."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or (key == "ref" and not isinstance(value, (str, dict, list))):
+        line = item.line_of(key)
+        typed = _as_typed(path, line, key) or str(value)
+        raise CypsError(f"{key} {typed} is read by YAML as the {type(value).__name__} {value!r}, not as text.", file=path,
+                        place=f"line {line}", hint=f'Quote it: {key}: "{typed}".')
+    if isinstance(value, (dict, list)):
+        raise CypsError(f"{key} should be {what}, not a list or mapping.", file=path, place=f"line {item.line_of(key)}")
+    return str(value)
+
+
+def _as_typed(path: Path, line: int, key: str) -> str | None:
+    """The scalar as the user typed it on that line (3.10 stays 3.10)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+    found = re.search(rf"\b{re.escape(key)}\s*:\s*([^,}}#\s]+)", text)
+    return found.group(1) if found else None
+
+
+def load_config(path: Path, authorities: list[Authority] | None = None) -> BenchmarkConfig:
+    path = Path(path)
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise CypsError("should be a mapping with our_authority, neighbour_sets and measures.", file=path, place="line 1")
+    check_keys(data, CONFIG_KEYS, path, "the benchmark settings")
+    index = AuthorityIndex(authorities or load_authorities())
+    our = index.find(data.get("our_authority", ""))
+    if our is None:
+        raise CypsError(f"unknown authority '{data.get('our_authority')}'.", file=path,
+                        place=f"line {data.line_of('our_authority')}",
+                        hint="Use a name or code from rules/local_authorities.csv.")
+    sets = [_neighbour_set(item, index, our, path) for item in _list(data, "neighbour_sets", path)]
+    average = str(data.get("average", "mean")).lower()
+    if average not in ("mean", "median"):
+        raise CypsError(f"average is '{average}'; use mean or median.", file=path, place=f"line {data.line_of('average')}")
+    top = str(data.get("top_quartile", "boundary")).lower()
+    if top not in TOP_QUARTILE:
+        raise CypsError(f"top_quartile is '{top}'; use boundary or beyond.", file=path,
+                        place=f"line {data.line_of('top_quartile')}")
+    measures = [_measure(item, path, top) for item in _list(data, "measures", path)]
+    age = data.get("max_age_years")
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int) or age < 0):
+        raise CypsError(f"max_age_years is {age!r}; give a whole number of years such as 2.", file=path,
+                        place=f"line {data.line_of('max_age_years')}")
+    return BenchmarkConfig(path, our, sets, str(data.get("neighbour_set", "in force")), average, age, measures, top)
+
+
+def _list(data, key, path) -> list:
+    items = data.get(key) or []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise CypsError(f"{key} should be a list of mappings (each item starting with '- ').", file=path,
+                        place=f"line {data.line_of(key)}")
+    return items
+
+
+def _neighbour_set(item, index, our, path) -> NeighbourSet:
+    check_keys(item, SET_KEYS, path, "a neighbour set")
+    owner = index.find(item.get("authority", "")) if item.get("authority") else our
+    if owner is None:
+        raise CypsError(f"unknown authority '{item.get('authority')}'.", file=path, place=f"line {item.line_of('authority')}")
+    members = []
+    listed = item.get("members") or []
+    if not isinstance(listed, list):
+        raise CypsError("members should be a list of authorities, e.g. [Barnsley, Doncaster].", file=path,
+                        place=f"line {item.line_of('members')}")
+    for name in listed:
+        found = index.find(name)
+        if found is None:
+            raise CypsError(f"unknown authority '{name}' in the neighbour set '{item.get('name')}'.", file=path,
+                            place=f"line {getattr(listed, 'line', item.line)}",
+                            hint="Spell it as in rules/local_authorities.csv (or give its code).")
+        members.append(found)
+    adopted = item.get("adopted")
+    if not isinstance(adopted, dt.date):
+        raise CypsError("'adopted' should be a date such as 2025-05-01.", file=path, place=f"line {item.line_of('adopted')}")
+    return NeighbourSet(str(item.get("name")), owner, adopted, members, item.line)
+
+
+def _year_label(value) -> str | None:
+    """``2022`` -> 2022; ``202223``, ``2022/23`` or ``2022-23`` -> 2022/23, as the headings show it."""
+    if value is None or isinstance(value, (bool, dict, list)):
+        return None
+    text = str(value).strip()
+    found = re.fullmatch(r"(\d{4})\s*[/-]\s*(\d{2})", text)
+    return dfe_files.period_label(found.group(1) + found.group(2) if found else text)
+
+
+def _measure(item, path: Path, top_default: str) -> Measure:
+    check_keys(item, MEASURE_KEYS, path, "a measure")
+    column, ref, title = _text(item, "column", path), _text(item, "ref", path), _text(item, "title", path)
+    if not column or not (ref or title) or not item.get("sheet"):
+        raise CypsError("a measure needs sheet, column and ref (or title).", file=path, place=f"line {item.line}")
+    unit = item.get("unit")
+    if unit not in (None, "percent", "number"):
+        raise CypsError(f"unit is '{unit}'; use percent (the file gives 0-100) or number.", file=path,
+                        place=f"line {item.line_of('unit')}")
+    filters = item.get("filters") or {}
+    if not isinstance(filters, dict):
+        raise CypsError("filters should be a mapping of filter column: value.", file=path, place=f"line {item.line_of('filters')}")
+    for key, value in filters.items():
+        if value is None or isinstance(value, (dict, list)):
+            raise CypsError(f"the filter {key} should have one value (the text in the file).", file=path,
+                            place=f"line {filters.line_of(key)}", hint="Run cyps-xl benchmarks inspect FILE to list the values.")
+    aliases = item.get("aliases") or {}
+    if not isinstance(aliases, dict):
+        raise CypsError("aliases should map a column to its other names, e.g. {cla_group: [CLA_group]}.", file=path,
+                        place=f"line {item.line_of('aliases')}")
+    aliases = {str(k): [str(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in aliases.items()}
+    year = _year_label(item.get("year"))
+    if item.get("year") is not None and (year is None or dfe_files.period_end_year(year) is None):
+        raise CypsError(f"year is {item.get('year')!r}; give 2022 or 2022/23.", file=path, place=f"line {item.line_of('year')}")
+    decimals = item.get("decimals")
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6):
+        raise CypsError(f"decimals is {decimals!r}; give a whole number from 0 to 6.", file=path,
+                        place=f"line {item.line_of('decimals')}")
+    top = str(item.get("top_quartile", top_default)).lower()
+    if top not in TOP_QUARTILE:
+        raise CypsError(f"top_quartile is '{top}'; use boundary or beyond.", file=path, place=f"line {item.line_of('top_quartile')}")
+    lines = dict(item.key_lines)
+    lines.update({f"filter:{k}": filters.line_of(k) for k in filters} if filters else {})
+    return Measure(str(item["sheet"]), ref, _text(item, "part", path), title, column, unit, _text(item, "file", path),
+                   {str(k): str(v) for k, v in filters.items()}, aliases, year, decimals, top, item.line, lines)
+
+

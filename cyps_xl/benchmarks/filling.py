@@ -1,0 +1,303 @@
+"""Benchmark sources and filling the LATEST BENCHMARKING columns.
+
+Two kinds of source, both given with ``--benchmarks`` (repeatable; a later
+source wins where two give the same cell):
+
+* **published figures** - a CSV (or YAML list) with one row per scorecard row,
+  typed from DfE releases::
+
+      sheet,ref,part,title,sn_average,sn_best,national,top_quartile,regional,year
+      Social Care,1.13,,,81.8%,99.7%,83.8%,91.7%,79.9%,2020/21
+
+* **local-authority data** - a CSV in DfE's open-data layout
+  (``geographic_level``, ``la_name``...), from which the comparators are
+  computed for "our" authority (:mod:`cyps_xl.benchmarks.measures`,
+  :mod:`cyps_xl.benchmarks.stats`), as configured in ``rules/benchmarks.yaml``.
+
+Filling writes each value in the row's number format, puts the data year in
+the column heading (``Nat av. 2021/22``), notes the neighbour set and source
+in the title block, and flags (italic) figures older than ``max_age_years``.
+Placeholders and suppression codes are kept as text, never turned into 0.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cyps_xl.workbook.changes import CellChange
+from cyps_xl.benchmarks.dfe_files import is_ees_header, read_header
+from cyps_xl.errors import CypsError
+from cyps_xl.workbook.layout import BENCHMARK_KEYS
+from cyps_xl.workbook.package import CellStyle, split_ref
+from cyps_xl.workbook.reader import ScoreTable
+from cyps_xl.engine.rules import RuleBook, normalise
+from cyps_xl.engine.values import read_cell
+from cyps_xl.engine.yamlfile import load_yaml
+
+REQUIRED = {"sheet", "ref"}
+YEAR_SUFFIX = re.compile(r"\s*\(?(\d{4}\s*[/-]\s*\d{2}|\d{4})\)?\s*$")
+
+
+@dataclass(frozen=True)
+class BenchmarkRow:
+    sheet: str
+    ref: str
+    part: str
+    title: str
+    values: dict  # key -> number or placeholder text
+    year: str | None
+    line: int
+    computed: tuple = ()  # keys computed from authorities because the file had no published row
+
+
+@dataclass
+class BenchmarkSource:
+    path: Path
+    rows: list = field(default_factory=list)
+    neighbour_set: str | None = None
+    notes: list = field(default_factory=list)  # for the run report: files no measure reads, newer data left out
+
+
+def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None = None) -> list[BenchmarkSource]:
+    """Every source given with ``--benchmarks``: files, or folders (every CSV in them), in the order given.
+
+    DfE open-data files (EES's tidy CSVs) are read together, each by the
+    measures of ``benchmarks.yaml`` that name it; published-figure CSV/YAML
+    files are read as they are.
+    """
+    if paths is None:
+        return []
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = []
+    for given in map(Path, paths):
+        if given.is_dir():
+            found = sorted(p for p in given.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+            if not found:
+                raise CypsError("this folder has no CSV file.", file=given, hint="Put DfE's CSV downloads in it.")
+            files += found
+        elif not given.exists():
+            raise CypsError("file not found.", file=given, hint="Check the --benchmarks path.")
+        else:
+            files.append(given)
+    ees = [f for f in files if f.suffix.lower() == ".csv" and is_ees_header(_header(f))]
+    sources = {f: None for f in files}
+    if ees:
+        for source in _from_dfe_files(ees, rules, when):
+            sources[source.path] = source
+    return [sources[f] if f in ees else _load_one(f) for f in files if f not in ees or sources[f] is not None]
+
+
+def _header(path: Path) -> list:
+    header = read_header(path)
+    if not header:
+        raise CypsError("is empty.", file=path, hint="Download the file again, or remove it from the benchmarks folder.")
+    return header
+
+
+def _load_one(path: Path) -> BenchmarkSource:
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _published_yaml(path)
+    read_header(path)  # one clear message for a file that is not UTF-8 text
+    return _published_csv(path)
+
+
+def _published_csv(path: Path) -> BenchmarkSource:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        fields = {f.strip().lower() for f in reader.fieldnames or []}
+        if REQUIRED - fields or not fields & set(BENCHMARK_KEYS):
+            raise CypsError(
+                f"the columns are {', '.join(sorted(fields)) or 'missing'}; expected sheet, ref and at least one of "
+                f"{', '.join(BENCHMARK_KEYS)} (or a DfE open-data file with geographic_level).", file=path, place="line 1",
+                hint="Use the layout of workbook_templates/data/sample_benchmarks.csv.",
+            )
+        rows = [_published_row({k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}, line, path)
+                for line, raw in enumerate(reader, start=2)]
+    _check_duplicate_rows(rows, path)
+    return BenchmarkSource(path, rows)
+
+
+def _published_yaml(path: Path) -> BenchmarkSource:
+    data = load_yaml(path)
+    items = data.get("benchmarks") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise CypsError("should have 'benchmarks:' with a list of rows (sheet, ref, sn_average, ... year).", file=path, place="line 1")
+    rows = []
+    for item in items:
+        record = {str(k).lower(): ("" if v is None else str(v)) for k, v in item.items()}
+        if not record.get("sheet") or not record.get("ref"):
+            raise CypsError("each benchmark needs sheet and ref.", file=path, place=f"line {item.line}")
+        rows.append(_published_row(record, item.line, path))
+    _check_duplicate_rows(rows, path)
+    return BenchmarkSource(path, rows)
+
+
+def _published_row(record: dict, line: int, path: Path) -> BenchmarkRow:
+    values = {}
+    for key in BENCHMARK_KEYS:
+        text = record.get(key, "")
+        if text == "":
+            continue
+        reading = read_cell(text)
+        values[key] = reading.number if reading.present else reading.reason
+    return BenchmarkRow(record.get("sheet", ""), record.get("ref", ""), record.get("part", ""), record.get("title", ""),
+                        values, record.get("year") or None, line)
+
+
+def _check_duplicate_rows(rows, path: Path) -> None:
+    seen = {}
+    for row in rows:
+        key = (normalise(row.sheet), row.ref, normalise(row.part), normalise(row.title))
+        if key in seen:
+            raise CypsError(f"ref {row.ref} of sheet '{row.sheet}' is given twice (also on line {seen[key]}).",
+                            file=path, place=f"line {row.line}", hint="Keep one row per scorecard row.")
+        seen[key] = row.line
+
+
+def _from_dfe_files(paths: list, rules: RuleBook | None, when) -> list[BenchmarkSource]:
+    from cyps_xl.benchmarks import measures
+    from cyps_xl.engine.rules import load_rules
+
+    rules = rules or load_rules()
+    config = measures.load_config(rules.benchmark_config)
+    computed = measures.compute_files(paths, config, rules, when)
+    sources = []
+    for path in paths:
+        rows = [_computed_row(item) for item in computed.by_file.get(path, [])]
+        sources.append(BenchmarkSource(path, rows, neighbour_set=computed.chosen.name if rows else None))
+    if sources:
+        sources[0].notes += computed.notes
+    return sources
+
+
+def _computed_row(item) -> BenchmarkRow:
+    scale = 100.0 if item.unit == "percent" else 1.0
+    c = item.comparators
+    # rounded to 12 places: 22.58 / 100 is stored 0.2258, not 0.22580000000000006
+    values = {key: (round(value / scale, 12) if value is not None else None)
+              for key, value in (("sn_average", c.sn_average), ("sn_best", c.sn_best), ("national", c.national),
+                                 ("top_quartile", c.top_quartile), ("regional", c.regional))}
+    values = {k: v for k, v in values.items() if v is not None}
+    if c.quartile_band:
+        values["quartile_band"] = c.quartile_band
+    if c.national_rank:
+        values["national_rank"] = c.national_rank
+    flags = tuple(k for k, f in (("national", c.national_computed), ("regional", c.regional_computed)) if f)
+    return BenchmarkRow(item.sheet, item.ref or "", item.part or "", item.title or "", values, item.year,
+                        item.measure.line, flags)
+
+
+def max_age_years(rules: RuleBook) -> int | None:
+    """benchmarks.yaml's max_age_years: figures older than this are flagged."""
+    from cyps_xl.benchmarks.measures import load_config
+
+    return load_config(rules.benchmark_config).max_age_years if rules.benchmark_config else None
+
+
+# -- filling -----------------------------------------------------------------------
+def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats: dict | None = None,
+                      max_age_years: int | None = None) -> tuple[list[CellChange], list[str]]:
+    """Cell changes for one sheet, and notes for the run report.
+
+    ``formats`` maps a row to its number format; a figure computed from the
+    authorities (because the file had no published England or region row) is
+    shown with an asterisk through its number format, so the value stays a number.
+    """
+    formats = formats or {}
+    changes: list[CellChange] = []
+    notes: list[str] = []
+    filled: dict = {}  # (row, key) -> (value, year, computed, source)
+    for source in sources:
+        mine = [b for b in source.rows if normalise(b.sheet) == normalise(table.sheet)]
+        for row in table.rows:
+            found = _match(mine, row.ref, row.part, row.title, row.first_in_block)
+            if found is None:
+                continue
+            for key, value in found.values.items():
+                filled[(row.row, key)] = (value, found.year, key in found.computed, source)
+    if not filled:
+        return changes, notes
+    this_year = _year_start_of(table)
+    years: dict = {}
+    stale_rows = set()
+    for (r, key), (value, year, computed, _source) in sorted(filled.items(), key=lambda item: item[0]):
+        if key not in table.columns:
+            continue
+        stale = _is_stale(year, this_year, max_age_years)
+        if stale:
+            stale_rows.add(r)
+        number_format = f'{formats[r]}"*"' if computed and r in formats else None
+        changes.append(CellChange(table.sheet, r, table.columns[key], value,
+                                  CellStyle(italic=stale, number_format=number_format)))
+        years.setdefault(key, Counter())[year] += 1
+    for key, counts in years.items():
+        year, _ = counts.most_common(1)[0]
+        if key in table.titles and year:
+            row, text = table.titles[key]
+            base = YEAR_SUFFIX.sub("", text).strip() or text
+            changes.append(CellChange(table.sheet, row, table.columns[key], f"{base} {year}", None))
+    sets = sorted({s.neighbour_set for s in sources if s.neighbour_set})
+    all_years = sorted({y for counts in years.values() for y in counts if y})
+    computed = sorted({key for (_, key), v in filled.items() if v[2]})
+    note = "Benchmarking: " + "; ".join(filter(None, [
+        f"statistical neighbours: {', '.join(sets)}" if sets else None,
+        f"data {', '.join(all_years)}" if all_years else None,
+        "sources: " + ", ".join(s.path.name for s in sources),
+        f"italic = older than {max_age_years} years" if stale_rows else None,
+        "* = computed from the authorities' figures (no published row)" if computed else None,
+    ]))
+    place = _note_cell(table)
+    if place:
+        changes.append(CellChange(table.sheet, place[0], place[1], note, None))
+    if stale_rows:
+        notes.append(f"{len(stale_rows)} benchmark row(s) on '{table.sheet}' are older than {max_age_years} years "
+                     f"(rows {', '.join(map(str, sorted(stale_rows)))}); they are shown in italic.")
+    if computed:
+        notes.append(f"'{table.sheet}': {', '.join(computed)} computed from authorities' figures (no published row); "
+                     "shown with an asterisk.")
+    return changes, notes
+
+
+def _match(rows, ref, part, title, first_in_block):
+    same = [b for b in rows if b.ref == (ref or "")]
+    if part:
+        hit = [b for b in same if b.part and normalise(b.part) == normalise(part)]
+        if len(hit) == 1:
+            return hit[0]
+    if title:
+        hit = [b for b in same if b.title and normalise(b.title) == normalise(title)]
+        if len(hit) == 1:
+            return hit[0]
+    plain = [b for b in same if not b.part and not b.title]
+    if first_in_block and len(plain) == 1:
+        return plain[0]
+    return None
+
+
+def _year_start_of(table: ScoreTable) -> int | None:
+    latest = table.latest
+    if latest is None or latest.date is None:
+        return None
+    return latest.date.year if latest.date.month >= 4 else latest.date.year - 1
+
+
+def _is_stale(year: str | None, this_year: int | None, max_age: int | None) -> bool:
+    if not year or this_year is None or max_age is None:
+        return False
+    found = re.match(r"(\d{4})", year)
+    return bool(found) and this_year - int(found.group(1)) > max_age
+
+
+def _note_cell(table: ScoreTable):
+    """Where the title block says which benchmarks were used."""
+    if "benchmarking" in table.title_block:
+        return split_ref(table.title_block["benchmarking"][0])
+    return (table.header_rows[0] - 1, 1) if table.header_rows[0] > 1 else None
+
+
+__all__ = ["load_benchmarks", "benchmark_changes", "BenchmarkSource", "BenchmarkRow"]

@@ -1,0 +1,163 @@
+"""The rating engine: direction of travel (DOT) and RAG, on plain data.
+
+Nothing here knows about Excel.  The same functions serve the headless
+issue, the ribbon button and the ``CYPS_*`` cell functions.
+
+* DOT (month): the latest period against the one before it.
+* DOT (Yr on Yr): the outturn / year to date against last year's figure.
+* The arrow shows which way the *number* moved (up, down, same); its colour
+  says whether that is an improvement for the indicator's polarity (green),
+  a decline (red) or neither (info measures, no change).
+* RAG (month) rates the latest value, RAG (Yr End) the outturn.
+* Both compare values as the cell displays them (see :mod:`cyps_xl.engine.values`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cyps_xl.errors import CypsError
+from cyps_xl.engine.table import ScoreRow, ScoreTable, place
+from cyps_xl.engine.rules import IndicatorRule, RuleBook, Style
+from cyps_xl.engine.tolerances import POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
+from cyps_xl.engine.values import Reading, as_displayed, format_precision
+
+
+@dataclass(frozen=True)
+class Dot:
+    direction: str | None  # up, down, same; None when it cannot be worked out
+    trend: str | None  # improving, declining, neutral
+    reason: str | None = None  # why there is no arrow
+
+
+@dataclass(frozen=True)
+class Rag:
+    band: str | None  # red, amber, green
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How one row is to be judged: what rules say, or the sheet when rules are silent."""
+
+    polarity: str
+    tolerances: Tolerances
+    number_format: str
+    rule: IndicatorRule | None
+
+    @property
+    def precision(self) -> tuple[int, bool]:
+        return format_precision(self.number_format)
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: ScoreRow
+    measure: Measure
+    dot_month: Dot
+    rag_month: Rag
+    dot_year: Dot
+    rag_year: Rag
+
+
+def direction_of_travel(current: Reading, previous: Reading, polarity: str, number_format: str) -> Dot:
+    if not current.present or not previous.present:
+        missing = current if not current.present else previous
+        which = "latest" if not current.present else "earlier"
+        why = f"'{missing.reason}'" if missing.reason else "blank"
+        return Dot(None, None, f"no {which} value ({why})")
+    decimals, percent = format_precision(number_format)
+    now = as_displayed(current.number, decimals, percent)
+    before = as_displayed(previous.number, decimals, percent)
+    if now == before:
+        return Dot("same", "neutral")
+    direction = "up" if now > before else "down"
+    if polarity == "info" or polarity not in ("high", "low"):
+        return Dot(direction, "neutral")
+    improving = (direction == "up") == (polarity == "high")
+    return Dot(direction, "improving" if improving else "declining")
+
+
+def rag_rating(value: Reading, measure: Measure) -> Rag:
+    if measure.polarity == "info":
+        return Rag(None, "info measure: not rated")
+    if measure.tolerances.empty:
+        return Rag(None, "no tolerances")
+    if not value.present:
+        return Rag(None, f"no value ('{value.reason}')" if value.reason else "no value")
+    decimals, percent = measure.precision
+    tolerances = measure.tolerances
+    if tolerances.percent and not percent:
+        return Rag(None, f"tolerances are in % but the row is formatted '{measure.number_format}'")
+    shown = as_displayed(value.number, decimals, percent)
+    band = tolerances.rate(shown, measure.polarity)
+    if band is None:
+        return Rag(None, f"{shown} falls in a gap between the tolerance bands")
+    return Rag(band)
+
+
+def measure_for(row: ScoreRow, table: ScoreTable, book: RuleBook, scorecard_path) -> Measure:
+    style = book.style
+    rule = book.match(table.sheet, row.ref, row.part, row.title)
+    if rule is not None:
+        polarity, tolerances = rule.polarity, rule.tolerances
+        number_format = rule.number_format or _format_for(row, style)
+    else:
+        polarity = _sheet_polarity(row, table, scorecard_path)
+        tolerances = _sheet_tolerances(row, table, polarity, scorecard_path)
+        number_format = _format_for(row, style)
+    return Measure(polarity, tolerances, number_format, rule)
+
+
+def _format_for(row: ScoreRow, style: Style) -> str:
+    fmt = style.number_format_for(row.data_note)
+    if fmt == style.default_number_format and row.number_format and row.number_format != "General":
+        return row.number_format  # an unknown DATA NOTE: keep what the team chose
+    return fmt
+
+
+def _sheet_polarity(row: ScoreRow, table: ScoreTable, path) -> str:
+    text = (row.polarity_text or "").strip().lower()
+    if not text:
+        return "info"
+    if text not in POLARITIES:
+        raise CypsError(
+            f"unknown 'Good perf is' value '{row.polarity_text}'.", file=path, place=place(table, row.row, "polarity"),
+            hint="Use high, low or info, or give this indicator a polarity in the rules.",
+        )
+    return text
+
+
+def _sheet_tolerances(row: ScoreRow, table: ScoreTable, polarity: str, path) -> Tolerances:
+    parsed = {}
+    for band, raw in row.tolerance_text.items():
+        try:
+            parsed[band] = parse_band(raw)
+        except ToleranceSyntaxError as exc:
+            raise CypsError(
+                f"{exc}.", file=path, place=place(table, row.row, band),
+                hint="Fix the cell, or give this indicator tolerances in the rules (cyps-xl rules import lists such cells).",
+            ) from None
+    tolerances = Tolerances(**parsed)
+    if polarity == "info":
+        return Tolerances()  # info measures are never rated
+    for problem in tolerances.problems(polarity):
+        raise CypsError(f"{problem}.", file=path, place=place(table, row.row, "green"),
+                        hint="Correct the Red/Amber/Green cells of this row or set its tolerances in the rules.")
+    return tolerances
+
+
+def rate_row(row: ScoreRow, measure: Measure) -> RowResult:
+    months = row.months
+    latest = months[-1] if months else Reading(None)
+    previous = months[-2] if len(months) > 1 else Reading(None)
+    return RowResult(
+        row=row, measure=measure,
+        dot_month=direction_of_travel(latest, previous, measure.polarity, measure.number_format),
+        rag_month=rag_rating(latest, measure),
+        dot_year=direction_of_travel(row.outturn, row.previous_year, measure.polarity, measure.number_format),
+        rag_year=rag_rating(row.outturn, measure),
+    )
+
+
+def rate_table(table: ScoreTable, book: RuleBook, scorecard_path) -> list[RowResult]:
+    return [rate_row(row, measure_for(row, table, book, scorecard_path)) for row in table.rows]

@@ -1,0 +1,88 @@
+"""YAML loading that remembers where each value came from.
+
+Validation messages must name the YAML file and line, so mappings are
+loaded as :class:`LineDict` (a dict that knows the line of each key) and
+syntax errors are turned into :class:`CypsError` with the line PyYAML found.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from cyps_xl.errors import CypsError
+
+
+class LineDict(dict):
+    """A mapping from YAML with ``line`` (its own) and ``key_lines``."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    line: int = 0
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loading (LibYAML's C parser when present: the rules are read on every run)."""
+
+
+def _construct_mapping(loader, node):
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key '{key}' appears twice", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader, node):
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load_yaml(path: Path):
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CypsError("file not found.", file=path, hint="Check the path.") from None
+    except UnicodeDecodeError:
+        raise CypsError("is not a UTF-8 text file.", file=path, hint="Save it as UTF-8 text.") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"line {mark.line + 1}" if mark else None
+        problem = exc.problem or exc.context or "the YAML cannot be read"
+        raise CypsError(
+            f"YAML syntax error: {problem}.", file=path, place=line,
+            hint="Check indentation and quoting on that line (quote texts such as '<87%').",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise CypsError(f"YAML syntax error: {exc}.", file=path) from None
+
+
+def check_keys(mapping: LineDict, allowed: set, path: Path, what: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            raise CypsError(
+                f"unknown key '{key}' in {what}.", file=path, place=f"line {mapping.line_of(key)}",
+                hint=f"Allowed keys are: {', '.join(sorted(allowed))}.",
+            )

@@ -1,0 +1,207 @@
+"""``cyps-xl addin build`` and ``install``: the Excel add-in with the CYPS ribbon tab.
+
+The add-in is assembled from sources kept in ``macros/``:
+
+* ``ribbon.xml`` - the CYPS tab (customUI), loaded from the package's root relationship;
+* ``CYPS.bas``   - the ribbon callbacks, each calling ``RunPython`` on one ``cyps_xl`` function;
+* xlwings' own ``xlwings_custom_addin.bas`` (from the installed xlwings, with its project
+  name set to ``cyps_xl``), which provides ``RunPython``.
+
+Why ms-ovba rather than xlwings' ribbon template: the template's VBA project is
+compiled by Excel and has a single callback (``RibbonMyAddin.RunMain``); giving
+each button its own Sub means writing a new VBA project.  ms-ovba writes
+``vbaProject.bin`` from ``.bas`` sources with no compiled p-code (the
+``_VBA_PROJECT`` stream carries version 0xFFFF), which the MS-OVBA
+specification says Excel must ignore and recompile from source on first load;
+the tests read the result back with oletools to check every module and Sub.
+Its compressor is replaced by :mod:`cyps_xl.excel.ovba`, which is checked against
+oletools' decompressor.
+It targets Excel for Windows (Excel for Mac needs xlwings' Dictionary class
+module, which ms-ovba cannot write yet).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from cyps_xl.errors import CypsError
+from cyps_xl.resources import MACROS
+PROJECT_NAME = "cyps_xl"
+RIBBON_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+
+CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>
+<Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.addin.macroEnabled.main+xml"/>
+<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
+<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
+<Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>
+<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
+</Types>"""
+ROOT_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>
+<Relationship Id="rId3" Type="{RIBBON_REL}" Target="customUI/customUI.xml"/>
+</Relationships>"""
+WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<workbookPr codeName="ThisWorkbook"/>
+<bookViews><workbookView visibility="hidden"/></bookViews>
+<sheets><sheet name="cyps_xl" sheetId="1" r:id="rId1"/></sheets>
+</workbook>"""
+WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+<Relationship Id="rId3" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>
+<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" Target="theme/theme1.xml"/>
+</Relationships>"""
+SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr codeName="Sheet1"/><sheetData/></worksheet>"""
+STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>
+<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
+<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
+<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
+<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>
+<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
+</styleSheet>"""
+CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:title>cyps-xl</dc:title><dc:creator>cyps-xl</dc:creator></cp:coreProperties>"""
+
+
+def xlwings_module_source() -> str:
+    """xlwings' VBA for custom add-ins, named for this project (so its config sheet is cyps_xl.conf)."""
+    import xlwings
+
+    path = Path(xlwings.__file__).parent / "xlwings_custom_addin.bas"
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return text.replace('PROJECT_NAME As String = "myaddin"', f'PROJECT_NAME As String = "{PROJECT_NAME}"')
+
+
+def build_vba_project(modules: dict[str, str]) -> bytes:
+    """vbaProject.bin from module name -> VBA source, with ms-ovba (it writes into the current folder)."""
+    try:
+        import ms_ovba
+        from ms_ovba.Models.Entities.doc_module import DocModule
+        from ms_ovba.Models.Entities.reference import Reference
+        from ms_ovba.Models.Entities.reference_registered import ReferenceRegistered
+        from ms_ovba.Models.Entities.std_module import StdModule
+        from ms_ovba.Models.Fields.libid_reference import LibidReference
+        from ms_ovba.Views.project_ole_file import ProjectOleFile
+        from ms_ovba.vbaProject import VbaProject
+    except ImportError:
+        raise CypsError("building the add-in needs the ms-ovba package.", hint="Run: python -m pip install ms-ovba") from None
+    from ms_ovba_compression.ms_ovba import MsOvba
+
+    from cyps_xl.excel.ovba import compress
+
+    blanks = Path(ms_ovba.__file__).parent / "blank_files"
+    here = os.getcwd()
+    original = MsOvba.compress
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        MsOvba.compress = lambda self, data: compress(data)  # see cyps_xl/ovba.py for why
+        try:
+            project = VbaProject()
+            project.project_id = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "cyps-xl-addin")).upper() + "}"
+            # As Excel writes a project: the PROJECTwm stream (module names in Unicode), the
+            # PROJECTCOMPATVERSION record in dir, VersionCompatible32 and a [Workspace] line a module.
+            project.include_projectwm()
+            project.include_compat()
+            project.add_attribute("VersionCompatible32", "393222000")
+            for name, blank, guid in (("ThisWorkbook", "ThisWorkbook.cls", "0002081900000000C000000000000046"),
+                                      ("Sheet1", "Sheet1.cls", "0002082000000000C000000000000046")):
+                module = DocModule(name)
+                module.add_file(str(blanks / blank))
+                module.add_guid(uuid.UUID(guid))
+                module.normalize_file()
+                module.add_workspace(0, 0, 0, 0, "C")
+                project.add_module(module)
+            for name, source in modules.items():
+                file = Path(folder) / f"{name}.bas"
+                file.write_bytes(source.replace("\r\n", "\n").replace("\n", "\r\n").encode("cp1252", errors="replace"))
+                module = StdModule(name)
+                module.add_file(str(file))
+                module.normalize_file()
+                module.add_workspace(0, 0, 0, 0, "C")
+                project.add_module(module)
+            project.add_reference(Reference(ReferenceRegistered(LibidReference(
+                uuid.UUID("0002043000000000C000000000000046"), "2.0", "0",
+                "C:\\Windows\\System32\\stdole2.tlb", "OLE Automation")), "stdole"))
+            project.add_reference(Reference(ReferenceRegistered(LibidReference(
+                uuid.UUID("2DF8D04C5BFA101BBDE500AA0044DE52"), "2.0", "0",
+                r"C:\Program Files\Common Files\Microsoft Shared\OFFICE16\MSO.DLL",
+                "Microsoft Office 16.0 Object Library")), "Office"))
+            ProjectOleFile.write_file(project)
+            return (Path(folder) / "vbaProject.bin").read_bytes()
+        finally:
+            MsOvba.compress = original
+            os.chdir(here)
+
+
+def _theme() -> bytes:
+    """Office's default theme (a workbook part Excel expects; openpyxl ships the text)."""
+    from openpyxl.writer.theme import theme_xml
+
+    return theme_xml.encode("utf-8")
+
+
+def build_addin(output: Path) -> Path:
+    from cyps_xl.workbook.package import write_zip_atomically
+
+    output = Path(output)
+    if output.suffix.lower() != ".xlam":
+        raise CypsError("the add-in must be an .xlam file.", file=output, hint="For example: -o cyps_xl.xlam")
+    ribbon = (MACROS / "ribbon.xml").read_bytes()
+    modules = {"xlwings": xlwings_module_source()}
+    for bas in sorted(MACROS.glob("*.bas")):
+        modules[bas.stem] = bas.read_text(encoding="utf-8")
+    members = {
+        "[Content_Types].xml": CONTENT_TYPES.encode(),
+        "_rels/.rels": ROOT_RELS.encode(),
+        "docProps/core.xml": CORE.encode(),
+        "xl/workbook.xml": WORKBOOK.encode(),
+        "xl/_rels/workbook.xml.rels": WORKBOOK_RELS.encode(),
+        "xl/worksheets/sheet1.xml": SHEET.encode(),
+        "xl/styles.xml": STYLES.encode(),
+        "xl/theme/theme1.xml": _theme(),
+        "xl/vbaProject.bin": build_vba_project(modules),
+        "customUI/customUI.xml": ribbon,
+    }
+    write_zip_atomically(output, members)
+    return output
+
+
+def addin_folder() -> Path | None:
+    if sys.platform == "win32" and os.environ.get("APPDATA"):
+        return Path(os.environ["APPDATA"]) / "Microsoft" / "AddIns"
+    return None
+
+
+def install_addin(addin: Path) -> str:
+    addin = Path(addin)
+    if not addin.exists():
+        raise CypsError("add-in not found.", file=addin, hint="Build it first: cyps-xl addin build -o cyps_xl.xlam")
+    folder = addin_folder()
+    if folder is None:
+        return (
+            "Nothing was installed: Excel add-ins are installed on Windows. On the Windows PC, run\n"
+            "  cyps-xl addin build -o cyps_xl.xlam\n  cyps-xl addin install cyps_xl.xlam\n"
+            "or copy cyps_xl.xlam to %APPDATA%\\Microsoft\\AddIns and tick it under\n"
+            "File > Options > Add-ins > Manage: Excel Add-ins > Go."
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / addin.name
+    shutil.copyfile(addin, target)
+    return (f"Installed {target}.\nIn Excel: File > Options > Add-ins > Manage: Excel Add-ins > Go, tick 'cyps_xl', "
+            "then restart Excel: the CYPS tab appears on the ribbon.")

@@ -1,0 +1,353 @@
+"""The Excel front door: ribbon actions run on the open workbook through xlwings.
+
+Each ribbon button's VBA callback calls ``RunPython`` on one function here
+(see ``macros/CYPS.bas``); ``main`` is the default RunPython entry point.
+They all do the same thing:
+
+1. read the settings (the ``cyps_xl.conf`` sheet, then environment variables,
+   then defaults) and find the workbook's file, OneDrive and SharePoint included;
+2. keep a backup copy of the open workbook beside it (the undo for the run);
+3. run the engine on that copy, exactly as the headless path does;
+4. write the resulting changes into the open workbook in blocks
+   (:mod:`cyps_xl.excel.xlwings_writer`), with progress on the status bar;
+5. say what was done in a message box: the counts, and the issued file's path.
+
+Whatever goes wrong ends in one alert in plain words; the traceback of an
+unexpected error goes to a log file beside the workbook, never on screen.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from cyps_xl.errors import CypsError
+
+DATA_QUALITY = "Data quality"
+# The one settings sheet: the add-in's VBA (xlwings' custom add-in code, project "cyps_xl") reads
+# its xlwings settings from it, and the Python side reads the CYPS_ settings and OneDrive paths.
+CONFIG_SHEET = "cyps_xl.conf"
+# settings of the CYPS sheet -> the environment variable used when the sheet has none
+SETTINGS = {"CYPS_RULES": "CYPS_XL_RULES", "CYPS_BENCHMARKS": "CYPS_XL_BENCHMARKS",
+            "CYPS_PREVIOUS_ISSUE": "CYPS_XL_PREVIOUS_ISSUE"}
+TITLES = {"refresh": "Refresh ratings", "benchmarks": "Update benchmarks", "check": "Check data",
+          "issue": "Produce issue"}
+LOG_NAME = "cyps-xl.log"
+
+
+@dataclass
+class LiveResult:
+    calls: dict
+    notes: list
+    issued: Path | None = None
+    backup: Path | None = None
+    pdf: Path | None = None
+    message: str = ""
+
+
+def main(book=None):
+    """RunPython entry point (``RunPython "import cyps_xl; cyps_xl.main()"``): Refresh ratings."""
+    return refresh_ratings(book)
+
+
+def refresh_ratings(book=None, **options):
+    """Ribbon: fill DOT, RAG, tolerance text, formats and sparklines in the open workbook."""
+    return _run("refresh", book, **options)
+
+
+def produce_issue(book=None, **options):
+    """Ribbon: refresh, then write '<name> Issue N.xlsx' next to the workbook."""
+    return _run("issue", book, **options)
+
+
+def update_benchmarks(book=None, **options):
+    """Ribbon: refresh, filling the benchmark columns from the configured benchmark files."""
+    return _run("benchmarks", book, **options)
+
+
+def check_data(book=None, **options):
+    """Ribbon: the data-quality check, written to a 'Data quality' sheet (after a backup)."""
+    return _run("check", book, **options)
+
+
+def _caller(book):
+    if book is not None:
+        return book
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, output_dir=None, today=None, previous=None):
+    book = _caller(book)
+    app = book.app
+    status = StatusBar(app)
+    title = f"cyps-xl: {TITLES[action]}"
+    source = None
+    try:
+        config = read_config(book)
+        # a snapshot is the workbook's state handed over as a file (xlwings' remote engine, the tests)
+        source = Path(snapshot) if snapshot else workbook_path(book, config)
+        rules = rules or setting("CYPS_RULES", config)
+        benchmarks = benchmarks or setting("CYPS_BENCHMARKS", config)
+        if action == "benchmarks" and not benchmarks:
+            raise CypsError("no benchmark files are configured.", place=f"sheet '{CONFIG_SHEET}'",
+                            hint="Add a row CYPS_BENCHMARKS with the folder of DfE's CSV files (or a file), "
+                                 "or set the environment variable CYPS_XL_BENCHMARKS.")
+        status.show("cyps-xl: keeping a backup copy…")
+        backup = Path(snapshot) if snapshot else save_backup(book, source)
+        previous = previous or setting("CYPS_PREVIOUS_ISSUE", config)
+        result = fill(book, backup, action, rules=rules, benchmarks=benchmarks, output_dir=output_dir,
+                      today=today, status=status, previous=previous, source=source)
+        result.backup = None if snapshot else backup
+        if result.backup:
+            result.message += f"\n\nA backup of the workbook as it was: {result.backup}"
+        status.show(f"cyps-xl: {result.message.splitlines()[0]}")
+        app.alert(result.message, title=title, buttons="ok", mode="info")  # the result stays until OK
+        return result
+    except CypsError as exc:
+        status.show("cyps-xl: stopped, see the message")
+        app.alert(str(exc), title=title, buttons="ok", mode="critical")
+        return None
+    except Exception as exc:  # noqa: BLE001 - a bug or Excel's own failure: one alert, the traceback in a log
+        log = write_log(source, action, exc)
+        status.show("cyps-xl: stopped, see the message")
+        app.alert(f"cyps-xl could not finish {TITLES[action]}: {type(exc).__name__}: {exc}\n\n"
+                  f"The details for whoever supports cyps-xl are in {log}.", title=title, buttons="ok", mode="critical")
+        return None
+    finally:
+        status.clear()
+
+
+def setting(key: str, config: dict) -> str | None:
+    """One setting: the cyps_xl.conf sheet first, then its environment variable, else none."""
+    return config.get(key) or os.environ.get(SETTINGS[key]) or None
+
+
+def write_log(source: Path | None, action: str, exc: BaseException) -> Path:
+    """The traceback, appended to 'cyps-xl.log' beside the workbook (or in the temp folder)."""
+    text = (f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} {TITLES[action]} on {source or 'an unsaved workbook'}\n"
+            + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) + "\n")
+    for folder in ([source.parent] if source else []) + [Path(tempfile.gettempdir())]:
+        log = folder / LOG_NAME
+        try:
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(text)
+            return log
+        except OSError:
+            continue
+    return Path(tempfile.gettempdir()) / LOG_NAME  # pragma: no cover - not even the temp folder is writable
+
+
+def fill(book, snapshot: Path, action: str, *, rules=None, benchmarks=None, output_dir=None, today=None, status=None,
+         previous=None, source: Path | None = None):
+    """Run the engine on ``snapshot`` (the open book's state) and write the changes into ``book``."""
+    from cyps_xl.api import evaluate, issue, next_issue_path
+    from cyps_xl.workbook.package import Package
+    from cyps_xl.workbook.reader import open_workbook
+    from cyps_xl.engine.rules import RuleBook, load_rules
+    from cyps_xl.excel.xlwings_writer import write_changes
+
+    status = status or StatusBar(book.app)
+    book_rules = rules if isinstance(rules, RuleBook) else load_rules(rules)
+    if action == "check":
+        status.show("cyps-xl: checking the data…")
+        return write_check(book, snapshot, book_rules, benchmarks, previous)
+    status.show("cyps-xl: rating indicators…")
+    _, report = evaluate(snapshot, book_rules, benchmarks=benchmarks)
+    existing = _existing_sparklines(Package(snapshot))
+    changes = [c for c in report.changes if not (hasattr(c, "target") and (c.sheet, c.target) in existing)]
+    current = open_workbook(snapshot)
+    status.show(f"cyps-xl: writing {len(changes)} changes…")
+    writer = write_changes(book, changes, current=current)
+    notes = report.notes + writer.notes
+    result = LiveResult(calls=dict(writer.calls), notes=notes, message="\n".join([report.summary()] + writer.notes))
+    if action == "issue":
+        status.show("cyps-xl: producing the issue…")
+        source = source or Path(book.fullname)
+        folder = Path(output_dir) if output_dir else source.parent
+        target = next_issue_path(folder / (source.stem + ".xlsx"), report.issue_number or _next_number(snapshot))
+        issued = issue(snapshot, target, rules=book_rules, benchmarks=benchmarks, today=today)
+        result.issued = issued.output
+        result.pdf = _pdf(book, issued.output, result.notes)
+        result.message += f"\n\nIssued: {issued.output}" + (f"\nPDF: {result.pdf}" if result.pdf else "")
+    return result
+
+
+def write_check(book, snapshot: Path, rules, benchmarks, previous) -> LiveResult:
+    """Check data in Excel: the report in a 'Data quality' sheet (one block) and a note on each revised cell."""
+    from cyps_xl.report.check import NOTE_PREFIX, run_checks
+    from cyps_xl.excel.xlwings_writer import quiet
+
+    report = run_checks(snapshot, rules, previous, benchmarks, jump_factor=rules.style.jump_factor)
+    rows = [["Check", "Sheet", "Cell", "Indicator", "Finding"]]
+    rows += [[f.check, f.sheet, f.cell, f.indicator, f.message] for f in report.findings] or [["none", "", "", "", "No findings."]]
+    calls = {"values": 0, "notes": 0, "sheet": 0}
+    with quiet(book.app):
+        names = [s.name for s in book.sheets]
+        if DATA_QUALITY in names:
+            sheet = book.sheets[DATA_QUALITY]
+            sheet.clear_contents()
+        else:
+            sheet = book.sheets.add(name=DATA_QUALITY, after=book.sheets[len(names) - 1])
+            calls["sheet"] += 1
+        sheet.range((1, 1), (len(rows), 5)).value = rows
+        calls["values"] += 1
+        for sheet_name, row, column, text in report.revisions:
+            cell = book.sheets[sheet_name].range((row, column))
+            note = cell.note
+            if note is None:
+                cell.add_note(text)
+            else:
+                try:
+                    ours = note.text.startswith(NOTE_PREFIX)
+                except NotImplementedError:  # the engine cannot read it: treat it as a person's
+                    ours = False
+                if not ours:
+                    continue  # a person's note: left alone
+                note.text = text
+            calls["notes"] += 1
+    message = f"{len(report.findings)} finding(s) written to the '{DATA_QUALITY}' sheet."
+    if report.revisions:
+        message += f" {len(report.revisions)} revised cell(s) have a note."
+    return LiveResult(calls=calls, notes=report.lines(), message=message)
+
+
+def _pdf(book, issued: Path, notes: list) -> Path | None:
+    """The PDF of the issue: Excel's own export where Excel runs it, else LibreOffice, else a note."""
+    engine = getattr(getattr(book.app, "engine", None), "name", "")
+    if engine == "excel":
+        opened = book.app.books.open(str(issued))
+        try:
+            target = issued.with_suffix(".pdf")
+            opened.to_pdf(str(target))
+            return target
+        finally:
+            opened.close()
+    from cyps_xl.report.pdf import to_pdf
+
+    try:
+        return to_pdf(issued)
+    except CypsError as exc:
+        notes.append(f"No PDF: {exc}")
+        return None
+
+
+def _next_number(snapshot) -> int:
+    from cyps_xl.workbook.changes import current_issue_number
+    from cyps_xl.workbook.layout import load_layout
+    from cyps_xl.workbook.reader import read_scorecard
+
+    return current_issue_number(read_scorecard(snapshot, load_layout()).tables) + 1
+
+
+def _existing_sparklines(package) -> set:
+    """(sheet, cell) of every sparkline the workbook already has (the live path only adds missing ones)."""
+    return {(sheet, target) for sheet in package.sheet_parts for target in package.sheet(sheet).sparklines()}
+
+
+# -- the workbook's file --------------------------------------------------------------
+def _com(book):
+    """The COM workbook behind ``book`` on desktop Excel; None on engines without one."""
+    try:
+        return book.api
+    except (NotImplementedError, AttributeError):
+        return None
+
+
+def workbook_path(book, config: dict) -> Path:
+    """The workbook's file on this computer, or one clear message why there is none to work from."""
+    com = _com(book)
+    full_name = getattr(com, "FullName", None) if com is not None else None
+    full_name = str(full_name or book.fullname)
+    if "://" in full_name:
+        path = _synced_path(full_name, config)
+    else:
+        path = Path(full_name)
+        if not path.is_absolute() or not path.parent.exists():
+            raise CypsError("the workbook has not been saved yet.", file=book.name,
+                            hint="Save it once (File > Save As), then press the button again.")
+    if com is not None and getattr(com, "ReadOnly", False):
+        raise CypsError("the workbook is open read-only (another user may have it open, or the file is read-only).",
+                        file=path, hint="Ask the other user to close it, or save a copy (File > Save As) and "
+                                        "press the button in that copy.")
+    return path
+
+
+def _synced_path(url: str, config: dict) -> Path:
+    """An https FullName (OneDrive, SharePoint) as the local synced file, the way xlwings maps it."""
+    from xlwings import XlwingsError
+    from xlwings.utils import fullname_url_to_local_path
+
+    suffix = "MAC" if sys.platform == "darwin" else "WIN"
+    kind = "SHAREPOINT" if "sharepoint.com" in url.lower() else (
+        "ONEDRIVE_CONSUMER" if "d.docs.live.net" in url.lower() else "ONEDRIVE_COMMERCIAL")
+    key = f"{kind}_{suffix}"
+    try:
+        local = fullname_url_to_local_path(
+            url=url, sheet_onedrive_consumer_config=config.get(f"ONEDRIVE_CONSUMER_{suffix}"),
+            sheet_onedrive_commercial_config=config.get(f"ONEDRIVE_COMMERCIAL_{suffix}"),
+            sheet_sharepoint_config=config.get(f"SHAREPOINT_{suffix}"))
+    except (XlwingsError, OSError, ValueError):
+        local = None
+    if not local or not Path(local).exists():
+        raise CypsError(f"the workbook is open from OneDrive or SharePoint ({url}) and its synced copy on this "
+                        "computer cannot be found.", place=f"sheet '{CONFIG_SHEET}'",
+                        hint=f"Add a row {key} with the local folder that OneDrive syncs it to "
+                             "(e.g. C:\\Users\\you\\Council Name), or open the file from that folder.")
+    return Path(local)
+
+
+def save_backup(book, source: Path) -> Path:
+    """A copy of the open workbook as it is now, beside it; also what the engine reads."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup = source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}")
+    com = _com(book)
+    try:
+        if com is not None and hasattr(com, "SaveCopyAs"):
+            com.SaveCopyAs(str(backup))  # Excel for Windows: the open state, unsaved edits included
+        else:
+            book.save()  # Excel for Mac has no SaveCopyAs: save, then copy the file
+            shutil.copy2(source, backup)
+    except OSError as exc:
+        raise CypsError(f"the backup copy cannot be written beside the workbook ({exc.strerror or exc}).", file=backup,
+                        hint="Check there is space and that you can save in that folder.") from None
+    return backup
+
+
+def read_config(book) -> dict:
+    """The settings in the 'cyps_xl.conf' sheet: keys in column A, values in column B, keys in any case."""
+    names = {sheet.name.lower(): sheet.name for sheet in book.sheets}
+    if CONFIG_SHEET not in names:
+        return {}
+    rows = book.sheets[names[CONFIG_SHEET]].range("A1").expand().options(ndim=2).value or []
+    return {str(row[0]).strip().upper(): str(row[1]).strip() for row in rows
+            if len(row) > 1 and row[0] not in (None, "") and row[1] not in (None, "")}
+
+
+class StatusBar:
+    """Excel's status bar, where the platform has one (xlwings' remote engine has none)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.available = True
+
+    def show(self, text: str) -> None:
+        if not self.available:
+            return
+        try:
+            self.app.status_bar = text
+        except (NotImplementedError, AttributeError):
+            self.available = False
+
+    def clear(self) -> None:
+        if self.available:
+            try:
+                self.app.status_bar = False
+            except (NotImplementedError, AttributeError):
+                self.available = False

@@ -1,0 +1,380 @@
+"""Cell functions for Excel: ``=CYPS_RAG(...)``, ``=CYPS_DOT(...)``, ``=CYPS_TOLERANCE(...)``, ``=CYPS_BENCH(...)``.
+
+Import them with xlwings (UDF Modules: ``cyps_xl.excel.udfs``).  Each accepts a single
+cell or a whole range and then returns an array of the same shape, so a column
+is rated in one call.  They call the same engine as the ribbon and the CLI, so
+their answers are the engine's.  The rules are loaded once and reloaded only
+when a rules file changes; set ``CYPS_XL_RULES`` (or ``CYPS_RULES`` in the
+xlwings.conf sheet) to use your own rules folder, and ``CYPS_XL_BENCHMARKS``
+for ``CYPS_BENCH``.
+
+Answers that are not a rating start with ``#CYPS!`` and say why, for example
+``#CYPS! no rule for indicator '3.99'``.  A blank answer means "no rating"
+(an info measure, a missing value), as in the scorecard.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import xlwings as xw
+
+from cyps_xl.engine.rating import Measure, direction_of_travel, rag_rating
+from cyps_xl.errors import CypsError
+from cyps_xl.engine.tolerances import POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
+from cyps_xl.engine.values import read_cell
+
+ERROR = "#CYPS!"
+RECHECK_SECONDS = 2.0  # how often the rules files' modification times are looked at
+_cache: dict = {"key": None, "book": None, "bench_key": None, "bench": None, "checked": 0.0, "measures": {}}
+
+
+# -- rules, loaded once and reloaded when a file changes ----------------------
+def _rules_path() -> Path:
+    from cyps_xl.engine.rules import BUNDLED_RULES
+
+    return Path(os.environ.get("CYPS_XL_RULES") or BUNDLED_RULES)
+
+
+def _stamp(path: Path) -> tuple:
+    files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+    if path.is_file() or path.is_dir():
+        files = files + [path.parent / "settings.yaml"] if path.is_file() else files
+    return tuple((str(f), f.stat().st_mtime_ns) for f in files if f.exists())
+
+
+def rulebook():
+    """The rules library, reloaded only when one of its files has changed."""
+    from cyps_xl.engine.rules import load_rules
+
+    if _cache.get("override") is not None:
+        return _cache["override"]
+    now = time.monotonic()
+    setting = os.environ.get("CYPS_XL_RULES")
+    if _cache["book"] is not None and _cache.get("setting", ...) == setting and now - _cache["checked"] < RECHECK_SECONDS:
+        return _cache["book"]  # a whole column recalculates in one go: look at the files once
+    _cache["setting"] = setting
+    path = _rules_path()
+    key = (str(path), _stamp(path))
+    if _cache["key"] != key:
+        _cache["book"] = load_rules(path)
+        _cache["key"] = key
+        _cache["measures"] = {}
+    _cache["checked"] = now
+    return _cache["book"]
+
+
+class using_rules:
+    """Evaluate with a given RuleBook (the headless issue uses the rules it was given)."""
+
+    def __init__(self, book):
+        self.book = book
+
+    def __enter__(self):
+        self.saved = (_cache.get("override"), _cache["measures"])
+        _cache["override"], _cache["measures"] = self.book, {}  # measures belong to the rules they came from
+
+    def __exit__(self, *exc):
+        _cache["override"], _cache["measures"] = self.saved
+
+
+# -- helpers --------------------------------------------------------------------
+# Every argument is declared ndim=2, so xlwings hands each function a list of rows
+# whatever Excel passes (a literal, a cell, a row, a column or a block), and the
+# answer is a block of the values' shape (one cell shows as a single value).
+def _grid(value):
+    """Any argument as a 2D list (a scalar when a function is called from Python)."""
+    if isinstance(value, (list, tuple)):
+        if value and isinstance(value[0], (list, tuple)):
+            return [list(row) for row in value]
+        return [list(value)]
+    return [[value]]
+
+
+def _shape_out(grid, scalar_in: bool):
+    return grid[0][0] if scalar_in else grid
+
+
+def _is_range(value) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+class ShapeError(LookupError):
+    pass
+
+
+def _broadcast(arg, rows: int, cols: int, name: str):
+    """An argument aligned with the values: one for all, one per row, one per column, or one per cell."""
+    grid = _grid(arg)
+    height, width = len(grid), len(grid[0]) if grid else 0
+    if (height, width) == (1, 1):
+        return lambda r, c: grid[0][0]
+    if (height, width) == (rows, cols):
+        return lambda r, c: grid[r][c]
+    if height == rows and width == 1:
+        return lambda r, c: grid[r][0]
+    if height == 1 and width == cols:
+        return lambda r, c: grid[0][c]
+    raise ShapeError(f"{name} has {height}x{width} cells for {rows}x{cols} values; give one, one per row, "
+                     "one per column or one per value")
+
+
+def _error_cells(rows: int, cols: int, text: str):
+    return [[f"{ERROR} {text}"] * cols for _ in range(rows)]
+
+
+def _find_rule(indicator):
+    """'Social Care!3.14', 'Social Care|3.14|%', '3.14' (if unique) or a title."""
+    book = rulebook()
+    text = str(indicator).strip()
+    if isinstance(indicator, float) and indicator.is_integer():
+        text = str(int(indicator))
+    sheet, ref, part = None, text, None
+    if "!" in text:
+        sheet, ref = text.split("!", 1)
+    if "|" in ref:
+        bits = [b.strip() for b in (sheet + "|" + ref if sheet else ref).split("|")]
+        sheet, ref, part = (bits + [None, None])[:3] if len(bits) >= 2 else (None, bits[0], None)
+    if sheet:
+        rule = book.match(sheet.strip().strip("'"), ref.strip(), part, None)
+    else:
+        same = [r for r in book.rules if r.ref == ref and (part is None or (r.part or "").lower() == part.lower())]
+        rule = same[0] if len(same) == 1 else None
+        if rule is None and not same:
+            rule = next((r for r in book.rules if r.title and r.title.strip().lower() == text.lower()), None)
+        elif rule is None:
+            raise LookupError(f"'{text}' is on several sheets; write it as 'Sheet!{ref}'")
+    if rule is None:
+        raise LookupError(f"no rule for indicator '{text}'")
+    return rule
+
+
+def _tolerances_from(spec):
+    """Three cells (red, amber, green) or 'red | amber | green' text."""
+    texts = spec if isinstance(spec, (list, tuple)) else [t.strip() for t in str(spec).split("|")]
+    if len(texts) != 3:
+        raise LookupError("give three tolerances: red | amber | green (use - for none)")
+    return Tolerances(*(parse_band(t) for t in texts))
+
+
+def _measure(spec, polarity, number_format) -> Measure:
+    """The measure for a spec, cached until the rules change (a column asks for the same one many times)."""
+    key = (tuple(spec) if isinstance(spec, (list, tuple)) else spec, polarity, number_format)
+    cache = _cache["measures"]  # emptied whenever rulebook() loads new rules
+    if key not in cache:
+        cache[key] = _build_measure(spec, polarity, number_format)
+    return cache[key]
+
+
+_CELL_FORMAT = re.compile(r"^([FP,CS])([0-9])-?(\(\))?$")
+
+
+def excel_format(text) -> str | None:
+    """A number format as a cell function may be given it: an Excel format ("0.0%"), the row's
+    DATA NOTE ("%", "Count": the format settings.yaml gives it, as the scorecard uses), or the code
+    of Excel's =CELL("format", ...) ("P1", "F0", ",0", "G")."""
+    if text is None or str(text).strip() == "":
+        return None
+    text = str(text).strip()
+    for note, fmt in rulebook().style.number_formats.items():
+        if note.strip().lower() == text.lower():
+            return fmt
+    if text == "G":
+        return "General"
+    code = _CELL_FORMAT.match(text)
+    if code:
+        kind, decimals = code.group(1), int(code.group(2))
+        digits = "0" + ("." + "0" * decimals if decimals else "")
+        return {"F": digits, "C": digits, "S": digits + "E+00", ",": "#,##" + digits, "P": digits + "%"}[kind]
+    return text
+
+
+def _build_measure(spec, polarity, number_format) -> Measure:
+    number_format = excel_format(number_format)
+    polarity = str(polarity).strip().lower() if polarity not in (None, "") else None
+    if isinstance(spec, str) and "|" not in spec or isinstance(spec, float):
+        rule = _find_rule(spec)
+        return Measure(polarity or rule.polarity, rule.tolerances,
+                       number_format or rule.number_format or _default_format(rule.tolerances), rule)
+    tolerances = _tolerances_from(spec)
+    if polarity is None:
+        raise LookupError("give the polarity (high, low or info) with literal tolerances")
+    if polarity not in POLARITIES:
+        raise LookupError(f"unknown polarity '{polarity}'; use high, low or info")
+    return Measure(polarity, tolerances, number_format or _default_format(tolerances), None)
+
+
+def _default_format(tolerances: Tolerances) -> str:
+    return "0.0%" if tolerances.percent else "0.0"
+
+
+def _spec_lookup(spec, rows: int, cols: int):
+    """Tolerances or indicators for each value cell.
+
+    Three cells red, amber, green - one row of them for all values, or one row
+    beside each value - are tolerances; anything else is an indicator (or a
+    "red | amber | green" text) for all, per row, per column or per cell.
+    """
+    grid = _grid(spec)
+    if len(grid[0]) == 3 and cols != 3 and len(grid) in (1, rows):
+        if len(grid) == 1:
+            return lambda r, c: tuple(grid[0])
+        return lambda r, c: tuple(grid[r])
+    return _broadcast(spec, rows, cols, "indicator_or_tolerances")
+
+
+def _label(band, labels=None):
+    return (labels or rulebook().style.labels)[band] if band else ""
+
+
+# -- the functions ----------------------------------------------------------------
+VALUE_OPTIONS = {"ndim": 2, "err_to_str": True}  # Excel errors arrive as "#N/A", not as blanks
+
+
+def _reading(raw):
+    reading = read_cell(raw)
+    if reading.error:
+        raise LookupError(f"the value is the Excel error {reading.error}")
+    return reading
+
+
+def _answers(rows: int, cols: int, answer):
+    out = []
+    for r in range(rows):
+        line = []
+        for c in range(cols):
+            try:
+                line.append(answer(r, c))
+            except (LookupError, ToleranceSyntaxError, CypsError) as exc:
+                line.append(f"{ERROR} {exc}")
+        out.append(line)
+    return out
+
+
+@xw.func(category="cyps-xl")
+@xw.arg("value", **VALUE_OPTIONS, doc="The value to rate, or a whole column of values (fractions for % cells: 0.904 is 90.4%).")
+@xw.arg("indicator_or_tolerances", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them), or three cells red, amber, green (one row for all, or one beside each value), or text \"<87% | 87%+ | 95%+\".")
+@xw.arg("polarity", ndim=2, doc="Optional with an indicator; required with tolerances: high, low or info (or a column of them).")
+@xw.arg("number_format", ndim=2, doc="Optional: the format the value is shown in, or a column of them (default: the indicator's, or 0.0% for % tolerances). Values are compared as shown.")
+def CYPS_RAG(value, indicator_or_tolerances, polarity=None, number_format=None):  # noqa: N802 - Excel's naming
+    """RAG rating (Red / Amber / Green) of a value against an indicator's tolerances."""
+    scalar = not _is_range(value)
+    values = _grid(value)
+    rows, cols = len(values), len(values[0])
+    try:
+        spec_at = _spec_lookup(indicator_or_tolerances, rows, cols)
+        polarity_at = _broadcast(polarity, rows, cols, "polarity")
+        format_at = _broadcast(number_format, rows, cols, "number_format")
+    except ShapeError as exc:
+        return _shape_out(_error_cells(rows, cols, str(exc)), scalar)
+    labels = rulebook().style.labels
+
+    def answer(r, c):
+        measure = _measure(spec_at(r, c), polarity_at(r, c), format_at(r, c))
+        return _label(rag_rating(_reading(values[r][c]), measure).band, labels)
+
+    return _shape_out(_answers(rows, cols, answer), scalar)
+
+
+@xw.func(category="cyps-xl")
+@xw.arg("current", **VALUE_OPTIONS, doc="The latest value, or a whole column of them.")
+@xw.arg("previous", **VALUE_OPTIONS, doc="The value to compare with (last month or last year), same shape as current.")
+@xw.arg("polarity", ndim=2, doc="high, low or info, or an indicator reference such as \"Social Care!3.14\" (or a column of them).")
+@xw.arg("number_format", ndim=2, doc="Optional: the format the values are shown in (or a column of them); values that show the same count as no change. Default: the indicator's, or General.")
+def CYPS_DOT(current, previous, polarity, number_format=None):  # noqa: N802
+    """Direction of travel arrow: ↑ up, ↓ down, → same, blank when a value is missing."""
+    scalar = not _is_range(current)
+    now = _grid(current)
+    rows, cols = len(now), len(now[0])
+    try:
+        before_at = _broadcast(previous, rows, cols, "previous")
+        polarity_at = _broadcast(polarity, rows, cols, "polarity")
+        format_at = _broadcast(number_format, rows, cols, "number_format")
+    except ShapeError as exc:
+        return _shape_out(_error_cells(rows, cols, str(exc)), scalar)
+    symbols = rulebook().style.dot_symbols
+
+    def answer(r, c):
+        pol, fmt = _polarity_and_format(polarity_at(r, c), format_at(r, c))
+        dot = direction_of_travel(_reading(now[r][c]), _reading(before_at(r, c)), pol, fmt)
+        return symbols[dot.direction] if dot.direction else ""
+
+    return _shape_out(_answers(rows, cols, answer), scalar)
+
+
+def _polarity_and_format(polarity, number_format):
+    number_format = excel_format(number_format)
+    text = str(polarity or "").strip().lower()
+    if not text:
+        raise LookupError("give the polarity: high, low or info, or an indicator such as \"Social Care!3.14\"")
+    if text in POLARITIES:
+        return text, number_format or "General"  # Excel's General, as a cell shows it (up to 11 characters)
+    rule = _find_rule(polarity)
+    return rule.polarity, number_format or rule.number_format or _default_format(rule.tolerances)
+
+
+@xw.func(category="cyps-xl")
+@xw.arg("indicator", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
+@xw.arg("band", ndim=2, doc="red, amber or green (or a row of them, e.g. the Red/Amber/Green headings).")
+def CYPS_TOLERANCE(indicator, band):  # noqa: N802
+    """The tolerance text of an indicator's band, as the rules give it (blank if the band is absent)."""
+    def text(item, which):
+        words = str(which or "").strip().lower().split()
+        name = words[0] if words else ""  # a heading such as "Green (target)" names its band first
+        if name not in ("red", "amber", "green"):
+            raise LookupError("band should be red, amber or green")
+        found = getattr(_find_rule(item).tolerances, name)
+        return found.text if found else ""
+
+    return _per_indicator(indicator, band, "band", text)
+
+
+def _per_indicator(indicator, other, name, answer):
+    """``answer(indicator, other)`` for each cell of the larger of the two; a problem is an answer too (#CYPS! ...)."""
+    items, others = _grid(indicator), _grid(other)
+    rows, cols = max(len(items), len(others)), max(len(items[0]), len(others[0]))
+    scalar = not _is_range(indicator) and not _is_range(other)
+    try:
+        item_at = _broadcast(indicator, rows, cols, "indicator")
+        other_at = _broadcast(other, rows, cols, name)
+    except ShapeError as exc:
+        return _shape_out(_error_cells(rows, cols, str(exc)), scalar)
+    return _shape_out(_answers(rows, cols, lambda r, c: answer(item_at(r, c), other_at(r, c))), scalar)
+
+
+MEASURES = {"sn_average": "sn_average", "stat neigh av.": "sn_average", "sn": "sn_average",
+            "sn_best": "sn_best", "best stat neigh": "sn_best", "best": "sn_best",
+            "national": "national", "nat av.": "national", "nat": "national",
+            "top_quartile": "top_quartile", "top qtile threshold": "top_quartile",
+            "regional": "regional", "region": "regional", "ria": "regional"}
+_HEADING_YEAR = re.compile(r"\s*\(?\d{4}(\s*[/-]\s*\d{2,4})?\)?\s*$")  # "Nat av. 2020/21": the heading's year
+
+
+@xw.func(category="cyps-xl")
+@xw.arg("indicator", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
+@xw.arg("measure", ndim=2, doc="sn_average, sn_best, national, top_quartile or regional (or a row of them, e.g. the benchmark headings).")
+def CYPS_BENCH(indicator, measure):  # noqa: N802
+    """A benchmark figure for an indicator from the configured benchmark file (CYPS_XL_BENCHMARKS)."""
+    return _per_indicator(indicator, measure, "measure", _bench)
+
+
+def _bench(indicator, measure):
+    from cyps_xl.benchmarks.filling import load_benchmarks
+
+    key = MEASURES.get(_HEADING_YEAR.sub("", str(measure or "")).strip().lower())
+    if key is None:
+        raise LookupError(f"unknown measure '{measure}'; use sn_average, sn_best, national, top_quartile or regional")
+    path = os.environ.get("CYPS_XL_BENCHMARKS")
+    if not path:
+        raise LookupError("no benchmark file: set CYPS_XL_BENCHMARKS")
+    stamp = (path, Path(path).stat().st_mtime_ns if Path(path).exists() else None)
+    if _cache["bench_key"] != stamp:
+        _cache["bench"] = load_benchmarks(Path(path))
+        _cache["bench_key"] = stamp
+    rule = _find_rule(indicator)
+    for row in (r for source in _cache["bench"] for r in source.rows):
+        if row.sheet.lower() == rule.sheet.lower() and row.ref == rule.ref and (row.part or None) == (rule.part or None):
+            return row.values.get(key, "")
+    return ""

@@ -1,0 +1,128 @@
+"""Draft commentary: one or two plain-English sentences per rated indicator.
+
+Built from the data in the style of the published narrative, with wording from
+``rules/commentary.yaml`` that the team can edit.  For example:
+
+    Care leavers in suitable accommodation rose to 96.6% in March from 94.6% in
+    February (98.4% last year), on target (Green, 94%+) and above the statistical
+    neighbour average of 88.4%.
+
+"Above"/"below" a benchmark means better/worse in value terms (the rating says
+whether that is good); the statistical neighbour average is used when there is
+one, else the national average.  It is a draft for the service to edit, and the
+sheet says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cyps_xl.engine.rating import RowResult, rag_rating
+from cyps_xl.engine.rules import BUNDLED_RULES, RuleBook
+from cyps_xl.engine.values import Reading, as_displayed, format_precision
+from cyps_xl.engine.yamlfile import load_yaml
+
+
+@dataclass(frozen=True)
+class Wording:
+    data: dict
+
+    @classmethod
+    def load(cls, rules: RuleBook | None = None) -> "Wording":
+        folder = rules.files[0].parent if rules and rules.files else BUNDLED_RULES
+        path = folder / "commentary.yaml"
+        return cls(load_yaml(path if path.exists() else BUNDLED_RULES / "commentary.yaml"))
+
+
+def shown(value: float, number_format: str) -> str:
+    decimals, percent = format_precision(number_format)
+    return f"{as_displayed(value, decimals, percent)}{'%' if percent else ''}"
+
+
+def subject(title: str, wording: Wording) -> str:
+    text = (title or "").strip()
+    for prefix in wording.data.get("subject_drop", []):
+        if text.lower().startswith(prefix.lower()):
+            text = text[len(prefix):]
+            break
+    return text[:1].upper() + text[1:]
+
+
+def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wording: Wording) -> str:
+    """``months``: the table's month columns; ``benchmarks``: key -> value for this row."""
+    w = wording.data
+    row, measure = result.row, result.measure
+    fmt = measure.number_format
+    latest, previous = (row.months[-1] if row.months else Reading(None)), (row.months[-2] if len(row.months) > 1 else Reading(None))
+    month = months[-1].date.strftime("%B") if months and months[-1].date else (months[-1].label if months else "")
+    before = months[-2].date.strftime("%B") if len(months) > 1 and months[-2].date else (months[-2].label if len(months) > 1 else "")
+    fields = {"subject": subject(row.title, wording), "month": month, "previous_month": before}
+    if not latest.present:
+        fields["reason"] = latest.reason or "blank"
+        return w["opening"]["no_value"].format(**fields) + w["end"]
+    fields["value"] = shown(latest.number, fmt)
+    if previous.present:
+        fields["previous_value"] = shown(previous.number, fmt)
+        key = result.dot_month.direction or "no_previous"
+    else:
+        key = "no_previous"
+    text = w["opening"][key].format(**fields)
+    if row.previous_year.present:
+        last_year = shown(row.previous_year.number, fmt)
+        if row.outturn.present and shown(row.outturn.number, fmt) != fields["value"]:
+            text += w["last_year_total"].format(outturn=shown(row.outturn.number, fmt), last_year=last_year)
+        else:  # a snapshot or a rate: this month's figure is the year's
+            text += w["last_year"].format(last_year=last_year)
+    band = result.rag_month.band
+    if measure.polarity == "info":
+        text += w["rating"]["info"]
+    elif band:
+        green = measure.tolerances.green.text if measure.tolerances.green else "-"
+        text += w["rating"][band].format(rag=labels[band], green=green)
+    text += _benchmark_phrase(latest.number, benchmarks, fmt, w)
+    text += w["end"]
+    streak = _months_off_target(result, row)
+    if measure.polarity != "info" and band and band != "green" and streak > 1:
+        text += w["off_target"].format(months=streak)
+    return text
+
+
+def _benchmark_phrase(value: float, benchmarks: dict, fmt: str, w: dict) -> str:
+    decimals, percent = format_precision(fmt)
+    for key, suffix in (("sn_average", ""), ("national", "_national")):
+        other = benchmarks.get(key)
+        if isinstance(other, (int, float)):
+            mine, theirs = as_displayed(value, decimals, percent), as_displayed(other, decimals, percent)
+            where = "above" if mine > theirs else "below" if mine < theirs else "level"
+            return w["benchmark"][where + suffix].format(**{key: shown(other, fmt)})
+    return ""
+
+
+def _months_off_target(result: RowResult, row) -> int:
+    count = 0
+    for reading in reversed(row.months):
+        if not reading.present:
+            break
+        if rag_rating(reading, result.measure).band in (None, "green"):
+            break
+        count += 1
+    return count
+
+
+def commentary_rows(table, results, benchmark_values: dict, labels: dict, wording: Wording) -> list[list]:
+    """[ref, indicator, sentence] for every row that is rated or informative."""
+    rows = []
+    for result in results:
+        row = result.row
+        if not any(m.present or m.reason for m in row.months):
+            continue  # an empty row: nothing to say
+        bench = benchmark_values.get(row.row, {})
+        rows.append([row.ref if row.first_in_block else "", row.title or "", sentence(result, table.months, bench, labels, wording)])
+    return rows
+
+
+def load_wording(rules: RuleBook | None) -> Wording:
+    return Wording.load(rules)
+
+
+__all__ = ["sentence", "commentary_rows", "load_wording", "Wording", "subject", "Path"]

@@ -1,0 +1,158 @@
+"""The summary page and the draft commentary of the issued report.
+
+``rules/reports.yaml`` names the reports built from one indicator library: each
+has its title, its summary tiles (headline figures with their DOT arrow and RAG
+colour), a chart of one indicator's twelve months and - for a view such as the
+Corporate Parenting report - the indicators it shows, in order, with its own
+references and titles (see :mod:`cyps_xl.report.views`).
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from cyps_xl.engine.rules import BUNDLED_RULES, RuleBook, normalise
+from cyps_xl.engine.yamlfile import load_yaml
+from cyps_xl.errors import CypsError
+from cyps_xl.report.commentary import commentary_rows, load_wording
+from cyps_xl.report.printing import footer_text
+from cyps_xl.workbook.package import CellStyle, Package, column_letter
+
+SUMMARY_SHEET = "Summary"
+COMMENTARY_SHEET = "Commentary"
+NEUTRAL_FILL = "D9E1F2"
+
+
+def load_reports(rules: RuleBook | None = None) -> dict:
+    folder = rules.files[0].parent if rules and rules.files else BUNDLED_RULES
+    path = folder / "reports.yaml"
+    data = load_yaml(path if path.exists() else BUNDLED_RULES / "reports.yaml")
+    return data
+
+
+def report_config(rules: RuleBook | None, name: str | None) -> dict:
+    data = load_reports(rules)
+    reports = data.get("reports") or {}
+    name = name or data.get("default")
+    if name not in reports:
+        raise CypsError(f"there is no report named '{name}'.", file="reports.yaml",
+                        hint=f"Reports: {', '.join(reports)}.")
+    return {"name": name, **reports[name]}
+
+
+def _in_report(config: dict, item: dict) -> tuple[str, str]:
+    """Where a library row (sheet, ref) is in this report: a view shows it under its own sheet and reference."""
+    for entry in config.get("indicators") or []:
+        if normalise(str(entry["sheet"])) == normalise(str(item["sheet"])) and str(entry["ref"]) == str(item["ref"]):
+            return config.get("sheet", config["name"])[:31], str(entry.get("as", entry["ref"]))
+    return item["sheet"], str(item["ref"])
+
+
+def _find(results: dict, sheet: str, ref: str):
+    for result in results.get(sheet, []):
+        if result.row.ref == str(ref) and result.row.first_in_block:
+            return result
+    return None
+
+
+def add_summary(package: Package, config: dict, tables: list, results: dict, style, issue_number,
+                as_at: str | None) -> list[str]:
+    """A first sheet with headline tiles, counts by RAG and by direction of travel, and a trend chart.
+
+    Returns notes: tiles or a chart that name rows this scorecard does not have are left out."""
+    title = config.get("title", "Performance report")
+    rows = [[title], [as_at or ""], [f"Status: Issue {issue_number}" if issue_number else ""], []]
+    name = free_name(package, SUMMARY_SHEET, "Issue summary")
+    package.put_sheet(name, rows, widths=[16, 16, 3] * 4 + [16], first=True)
+    editor = package.sheet(name)
+    editor.set_style(1, 1, CellStyle(bold=True, size=16, font_color="1F3864"))
+    tiles = [(t, _find(results, *_in_report(config, t))) for t in config.get("tiles") or []]
+    missing = [t for t, found in tiles if found is None]
+    tiles = [(t, found) for t, found in tiles if found is not None]
+    for i, (tile, result) in enumerate(tiles[:4]):
+        column = 1 + 3 * i
+        reading = result.row.outturn if tile.get("value") == "outturn" else result.row.months[-1]
+        band = result.rag_year.band if tile.get("value") == "outturn" else result.rag_month.band
+        dot = result.dot_year if tile.get("value") == "outturn" else result.dot_month
+        fill = style.colours[band] if band else NEUTRAL_FILL
+        editor.set_value(5, column, reading.number if reading.present else (reading.reason or "-"))
+        editor.set_style(5, column, CellStyle(number_format=result.measure.number_format, size=24, bold=True, fill=fill))
+        editor.set_style(5, column + 1, CellStyle(fill=fill))
+        arrow = style.dot_symbols[dot.direction] if dot.direction else ""
+        since = "since last year" if tile.get("value") == "outturn" else "since last month"
+        editor.set_value(6, column, tile.get("label", result.row.title))
+        editor.set_style(6, column, CellStyle(bold=True, fill=fill, wrap=True))
+        editor.set_style(6, column + 1, CellStyle(fill=fill))
+        editor.set_value(7, column, f"{arrow} {since}".strip() if arrow else "no change measured")
+        colour = {"improving": style.colours["improving"], "declining": style.colours["declining"]}.get(dot.trend, "000000")
+        editor.set_style(7, column, CellStyle(font_color=colour, bold=True, fill=fill))
+        editor.set_style(7, column + 1, CellStyle(fill=fill))
+        for r in (5, 6, 7):
+            package.merge(name, f"{column_letter(column)}{r}:{column_letter(column + 1)}{r}")
+    rag = Counter(r.rag_month.band for rs in results.values() for r in rs if r.rag_month.band)
+    trend = Counter((r.dot_month.trend if r.measure.polarity != "info" else "info")
+                    for rs in results.values() for r in rs if r.dot_month.direction)
+    labels = style.labels
+    counts = [
+        ["RAG (month)", labels["red"], labels["amber"], labels["green"]],
+        ["indicators", rag.get("red", 0), rag.get("amber", 0), rag.get("green", 0)],
+        [],
+        ["Direction of travel (month)", "improving", "declining", "no change", "information only"],
+        ["indicators", trend.get("improving", 0), trend.get("declining", 0), trend.get("neutral", 0), trend.get("info", 0)],
+    ]
+    columns = [1, 2, 4, 5, 7]  # the wide columns: every third one is a gap between tiles
+    for offset, line in enumerate(counts):
+        for c, value in zip(columns, line):
+            editor.set_value(9 + offset, c, value)
+    for c, band in ((2, "red"), (4, "amber"), (5, "green")):
+        editor.set_style(9, c, CellStyle(fill=style.colours[band], bold=True))
+    editor.row_height(5, 36)
+    editor.row_height(6, 30)
+    for r in (9, 12):
+        editor.set_style(r, 1, CellStyle(bold=True))
+    chart = config.get("chart")
+    if chart:
+        sheet, ref = _in_report(config, chart)
+        table = next((t for t in tables if normalise(t.sheet) == normalise(sheet)), None)
+        result = _find(results, sheet, ref)
+        if table is not None and result is not None and table.months:
+            quoted = "'" + table.sheet.replace("'", "''") + "'"
+            first, last = column_letter(table.months[0].column), column_letter(table.months[-1].column)
+            header = table.header_rows[1]
+            package.add_column_chart(name, (0, 14, 8, 30), chart.get("title", result.row.title),
+                                     f"{quoted}!${first}${header}:${last}${header}",
+                                     f"{quoted}!${first}${result.row.row}:${last}${result.row.row}")
+    package.set_print(name, None, f"&L{footer_text(title)}&CIssue {issue_number}&R&D")
+    return [f"Summary tile '{t.get('label')}' left out: {t['sheet']} {t['ref']} is not in this scorecard." for t in missing]
+
+
+def free_name(package: Package, *candidates: str) -> str:
+    """A sheet name the workbook does not use yet: a team's own 'Summary' sheet is never overwritten."""
+    for name in candidates:
+        if name not in package.sheet_parts:
+            return name
+    n = 2
+    while f"{candidates[-1]} {n}" in package.sheet_parts:
+        n += 1
+    return f"{candidates[-1]} {n}"
+
+
+def add_commentary(package: Package, tables: list, results: dict, bench: dict, style, rules: RuleBook) -> int:
+    wording = load_wording(rules)
+    # Headings the reader does not take for a scorecard's (REF NO. / INDICATOR), so an issue can be re-read.
+    rows = [[wording.data.get("label", "DRAFT commentary")], [], ["Sheet", "Scorecard ref", "Indicator name", "Draft commentary"]]
+    for table in tables:
+        for ref, title, text in commentary_rows(table, results[table.sheet], bench.get(table.sheet, {}), style.labels, wording):
+            rows.append([table.sheet, ref, title, text])
+    name = free_name(package, COMMENTARY_SHEET, "Draft commentary")
+    package.put_sheet(name, rows, widths=[14, 12, 50, 110])
+    editor = package.sheet(name)
+    editor.set_style(1, 1, CellStyle(bold=True, font_color="C00000", size=12))
+    for c in range(1, 5):
+        editor.set_style(3, c, CellStyle(bold=True, fill="D9E1F2"))
+    for r in range(4, len(rows) + 1):
+        editor.set_style(r, 3, CellStyle(wrap=True))
+        editor.set_style(r, 4, CellStyle(wrap=True))
+        lines = max(-(-len(str(rows[r - 1][3])) // 115), -(-len(str(rows[r - 1][2])) // 50), 1)
+        editor.row_height(r, 12.75 * lines + 1)  # viewers do not grow wrapped rows by themselves
+    package.set_print(name, (3, 3), "&LDraft commentary&RPage &P of &N")
+    return len(rows) - 3

@@ -1,0 +1,16 @@
+"""The workbook: the team's file, parsed once into one package model that is also the writer.
+
+Owns: the zip and its parts, safe XML parsing and atomic writing (``parts``),
+the package model (``package``, with ``additions`` for the sheets and notes it
+adds and ``cleaning`` for what issuing removes), worksheet edits and
+sparklines (``sheet``), append-only styles (``styles``), cell values read from
+the same XML trees (``cells``), the scorecard reader and its column titles
+(``reader``, ``layout``), the cell changes the engine's results become
+(``changes``) and the writer that applies them (``writer``), and the rules
+import from a sheet's own tolerance columns (``rules_import``).
+
+Data flows one way: read (``cells``, ``reader``) -> model -> engine -> changes -> writer.
+
+May import: ``cyps_xl.engine``. Must not import: ``cyps_xl.benchmarks``,
+``cyps_xl.report``, ``cyps_xl.excel`` or the front doors.
+"""

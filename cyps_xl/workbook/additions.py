@@ -1,0 +1,274 @@
+"""Sheets, notes, charts and print settings that cyps-xl adds to a package (the report, the Data quality sheet)."""
+from __future__ import annotations
+
+import copy
+import functools
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from cyps_xl.errors import CypsError
+
+from cyps_xl.workbook.parts import CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, split_ref, xml_text
+
+
+class SheetAdditions:
+    """Methods of :class:`cyps_xl.workbook.package.Package` that add to the workbook."""
+
+    def put_sheet(self, name: str, rows: list[list], *, widths: list | None = None, first: bool = False) -> None:
+        """Write ``rows`` (text and numbers) as the whole content of sheet ``name``, adding the sheet if needed
+        (as the first sheet when ``first``); ``widths`` are column widths in characters."""
+        if name not in self.sheet_parts:
+            part = self._new_part_name("xl/worksheets/sheet{}.xml")
+            widths = widths or [16, 16, 16, 16, 110]
+            cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
+            root = etree.fromstring(
+                f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><cols>{cols}</cols><sheetData/></worksheet>'.encode())
+            self.parts[part] = b""
+            self._trees[part] = root
+            rid = self._add_relationship(self.workbook_part, f"{NS_REL}/worksheet",
+                                         posixpath.relpath(part, posixpath.dirname(self.workbook_part)))
+            workbook = self.tree(self.workbook_part)
+            sheets = workbook.find(f"{M}sheets")
+            next_id = max(int(x.get("sheetId")) for x in sheets) + 1
+            sheet = etree.Element(f"{M}sheet", name=name, sheetId=str(next_id))
+            sheet.set(f"{{{NS_REL}}}id", rid)
+            if first:
+                sheets.insert(0, sheet)
+                self._shift_sheet_indexes(workbook, 0, +1)
+            else:
+                sheets.append(sheet)
+            self.touch(self.workbook_part)
+            self._content_type(part, "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
+            self.sheet_parts[name] = part
+        editor = self.sheet(name)
+        for row in list(editor.data):
+            editor.data.remove(row)
+        editor.rows = {}
+        for r, values in enumerate(rows, start=1):
+            for c, value in enumerate(values, start=1):
+                if value not in (None, ""):
+                    editor.set_value(r, c, value)
+
+    def _shift_sheet_indexes(self, workbook, start: int, delta: int) -> None:
+        """Sheet positions held by defined names (localSheetId) follow an inserted sheet."""
+        names = workbook.find(f"{M}definedNames")
+        for defined in names if names is not None else []:
+            local = defined.get("localSheetId")
+            if local is not None and int(local) >= start:
+                defined.set("localSheetId", str(int(local) + delta))
+
+    def merge(self, sheet: str, ref: str) -> None:
+        root = self.tree(self.sheet_parts[sheet])
+        merges = root.find(f"{M}mergeCells")
+        if merges is None:
+            merges = etree.Element(f"{M}mergeCells")
+            insert_in_order(root, merges)
+        etree.SubElement(merges, f"{M}mergeCell", ref=ref)
+        merges.set("count", str(len(merges)))
+        self.touch(self.sheet_parts[sheet])
+
+    def add_column_chart(self, sheet: str, anchor: tuple, title: str, categories: str, values: str) -> None:
+        """A small column chart on ``sheet`` at anchor (col, row, col2, row2), 0-based, over two ranges."""
+        part = self.sheet_parts[sheet]
+        chart = self._new_part_name("xl/charts/chart{}.xml")
+        drawing = self._new_part_name("xl/drawings/drawing{}.xml")
+        self.parts[chart] = CHART_XML.format(title=xml_text(title), categories=xml_text(categories),
+                                             values=xml_text(values)).encode()
+        chart_rid = self._add_relationship(drawing, f"{NS_REL}/chart", posixpath.relpath(chart, posixpath.dirname(drawing)))
+        c1, r1, c2, r2 = anchor
+        self.parts[drawing] = DRAWING_XML.format(c1=c1, r1=r1, c2=c2, r2=r2, rid=chart_rid).encode()
+        rid = self._add_relationship(part, f"{NS_REL}/drawing", posixpath.relpath(drawing, posixpath.dirname(part)))
+        self._content_type(chart, "application/vnd.openxmlformats-officedocument.drawingml.chart+xml")
+        self._content_type(drawing, "application/vnd.openxmlformats-officedocument.drawing+xml")
+        element = etree.Element(f"{M}drawing")
+        element.set(f"{{{NS_REL}}}id", rid)
+        insert_in_order(self.tree(part), element)
+        self.touch(part)
+
+    def set_print(self, sheet: str, title_rows: tuple | None, footer: str) -> None:
+        """Landscape, fit to one page wide, header rows repeated on every page, a footer."""
+        root = self.tree(self.sheet_parts[sheet])
+        pr = root.find(f"{M}sheetPr")
+        if pr is None:
+            pr = etree.Element(f"{M}sheetPr")
+            root.insert(0, pr)
+        fit = pr.find(f"{M}pageSetUpPr")
+        if fit is None:
+            fit = etree.SubElement(pr, f"{M}pageSetUpPr")
+        fit.set("fitToPage", "1")
+        setup = root.find(f"{M}pageSetup")
+        if setup is None:
+            setup = etree.Element(f"{M}pageSetup")
+            insert_in_order(root, setup)
+        for key, value in (("orientation", "landscape"), ("fitToWidth", "1"), ("fitToHeight", "0"), ("paperSize", "9")):
+            setup.set(key, value)
+        if root.find(f"{M}pageMargins") is None:
+            insert_in_order(root, etree.Element(f"{M}pageMargins", left="0.4", right="0.4", top="0.5", bottom="0.6",
+                                                 header="0.3", footer="0.3"))
+        header_footer = root.find(f"{M}headerFooter")
+        if header_footer is None:
+            header_footer = etree.Element(f"{M}headerFooter")
+            insert_in_order(root, header_footer)
+        for child in list(header_footer):
+            if etree.QName(child).localname == "oddFooter":
+                header_footer.remove(child)
+        etree.SubElement(header_footer, f"{M}oddFooter").text = footer
+        self.touch(self.sheet_parts[sheet])
+        if title_rows:
+            workbook = self.tree(self.workbook_part)
+            index = [e.get("name") for e in workbook.find(f"{M}sheets")].index(sheet)
+            names = workbook.find(f"{M}definedNames")
+            if names is None:
+                names = etree.Element(f"{M}definedNames")
+                anchor = workbook.find(f"{M}externalReferences")
+                anchor = anchor if anchor is not None else workbook.find(f"{M}sheets")
+                anchor.addnext(names)
+            for defined in list(names):
+                if defined.get("name") == "_xlnm.Print_Titles" and defined.get("localSheetId") == str(index):
+                    names.remove(defined)
+            quoted = "'" + sheet.replace("'", "''") + "'"
+            defined = etree.SubElement(names, f"{M}definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
+            defined.text = f"{quoted}!${title_rows[0]}:${title_rows[1]}"
+            self.touch(self.workbook_part)
+
+    def print_geometry(self, sheet: str) -> tuple[float, dict]:
+        """(printed width in points of the visible columns, {row: height in points}) of a sheet, from its XML."""
+        root = self.tree(self.sheet_parts[sheet])
+        widths, hidden = {}, set()
+        cols = root.find(f"{M}cols")
+        for col in cols if cols is not None else []:
+            for c in range(int(col.get("min")), int(col.get("max")) + 1):
+                widths[c] = float(col.get("width", 8.43))
+                if col.get("hidden") in ("1", "true"):
+                    hidden.add(c)
+        # the last cell of each row is its rightmost (cells are kept in column order)
+        last = max([split_ref(row[-1].get("r"))[1] for row in root.iter(f"{M}row")
+                    if len(row) and row[-1].tag == f"{M}c" and row[-1].get("r")] + [1])
+        width = sum(widths.get(c, 8.43) * 5.6 for c in range(1, last + 1) if c not in hidden)  # ~5.6 pt a character
+        fmt = root.find(f"{M}sheetFormatPr")
+        default = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
+        heights = {}
+        for row in root.iter(f"{M}row"):
+            heights[int(row.get("r"))] = float(row.get("ht")) if row.get("ht") else default
+        return width, heights
+
+    def set_row_breaks(self, sheet: str, before_rows: list[int]) -> None:
+        """Manual page breaks before the given rows (replacing cyps-xl's own and the team's)."""
+        root = self.tree(self.sheet_parts[sheet])
+        existing = root.find(f"{M}rowBreaks")
+        if existing is not None:
+            root.remove(existing)
+        if not before_rows:
+            return
+        breaks = etree.Element(f"{M}rowBreaks", count=str(len(before_rows)), manualBreakCount=str(len(before_rows)))
+        for row in before_rows:
+            etree.SubElement(breaks, f"{M}brk", id=str(row - 1), max="16383", man="1")
+        insert_in_order(root, breaks)
+        self.touch(self.sheet_parts[sheet])
+
+    def remove_sheet(self, name: str) -> bool:
+        """Take a sheet out (the issue leaves the Data quality report behind). Returns whether it was there."""
+        if name not in self.sheet_parts:
+            return False
+        workbook = self.tree(self.workbook_part)
+        sheets = workbook.find(f"{M}sheets")
+        entries = list(sheets)
+        index = next(i for i, e in enumerate(entries) if e.get("name") == name)
+        rid = entries[index].get(f"{{{NS_REL}}}id")
+        sheets.remove(entries[index])
+        names = workbook.find(f"{M}definedNames")
+        for defined in list(names if names is not None else []):
+            local = defined.get("localSheetId")
+            if local is not None:
+                if int(local) == index:
+                    names.remove(defined)
+                elif int(local) > index:
+                    defined.set("localSheetId", str(int(local) - 1))
+        for view in workbook.iter(f"{M}workbookView"):
+            for attr in ("activeTab", "firstSheet"):
+                value = view.get(attr)
+                if value is not None and int(value) >= index and int(value) > 0:
+                    view.set(attr, str(int(value) - 1))
+        self.touch(self.workbook_part)
+        part = self.sheet_parts.pop(name)
+        rels_name, rels = self.relationships(self.workbook_part)
+        for rel in list(rels):
+            if rel.get("Id") == rid:
+                rels.remove(rel)
+        self.touch(rels_name)
+        _, own = self.relationships(part)
+        for rel in list(own if own is not None else []):
+            if rel.get("TargetMode") != "External":
+                self.remove_part(self.resolve(part, rel.get("Target")))
+        self.remove_part(self.rels_name(part))
+        self.remove_part(part)
+        return True
+
+    def put_notes(self, sheet: str, notes: list[tuple], prefix: str) -> list[str]:
+        """Legacy cell notes (row, col, text) on ``sheet``; a note of ours (text starting with ``prefix``) is
+        replaced, a person's note is left alone. Returns the cells skipped for that reason."""
+        part = self.sheet_parts[sheet]
+        _, rels = self.relationships(part)
+        comments_part = vml_part = None
+        for rel in rels if rels is not None else []:
+            if rel.get("Type", "").endswith("/comments"):
+                comments_part = self.resolve(part, rel.get("Target"))
+            if rel.get("Type", "").endswith("/vmlDrawing"):
+                vml_part = self.resolve(part, rel.get("Target"))
+        root = self.tree(part)
+        if comments_part is None:
+            comments_part = self._new_part_name("xl/comments{}.xml")
+            self.parts[comments_part] = b""
+            self._trees[comments_part] = etree.fromstring(
+                f'<comments xmlns="{NS_MAIN}"><authors><author>cyps-xl</author></authors><commentList/></comments>'.encode())
+            self._add_relationship(part, f"{NS_REL}/comments", posixpath.relpath(comments_part, posixpath.dirname(part)))
+            self._content_type(comments_part, "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml")
+        if vml_part is None:
+            vml_part = self._new_part_name("xl/drawings/vmlDrawing{}.vml")
+            self.parts[vml_part] = VML_HEAD.encode() + b"</xml>"
+            rid = self._add_relationship(part, f"{NS_REL}/vmlDrawing", posixpath.relpath(vml_part, posixpath.dirname(part)))
+            self._content_type(None, "application/vnd.openxmlformats-officedocument.vmlDrawing", extension="vml")
+            legacy = etree.Element(f"{M}legacyDrawing")
+            legacy.set(f"{{{NS_REL}}}id", rid)
+            insert_in_order(root, legacy)
+            self.touch(part)
+        comments = self.tree(comments_part)
+        authors = comments.find(f"{M}authors")
+        names = [a.text for a in authors]
+        if "cyps-xl" not in names:
+            etree.SubElement(authors, f"{M}author").text = "cyps-xl"
+            names.append("cyps-xl")
+        author = str(names.index("cyps-xl"))
+        listing = comments.find(f"{M}commentList")
+        existing = {c.get("ref"): c for c in listing}
+        vml = self.parts[vml_part].decode("utf-8", errors="replace")
+        shape_id = max([int(x) for x in re.findall(r"_x0000_s(\d+)", vml)] + [1024])
+        skipped, shapes = [], []
+        for row, col, text in notes:
+            ref = f"{column_letter(col)}{row}"
+            old = existing.get(ref)
+            if old is not None:
+                if not "".join(old.itertext()).startswith(prefix):
+                    skipped.append(ref)
+                    continue
+                old.getparent().remove(old)
+            comment = etree.SubElement(listing, f"{M}comment", ref=ref, authorId=author)
+            run = etree.SubElement(etree.SubElement(comment, f"{M}text"), f"{M}r")
+            etree.SubElement(run, f"{M}t").text = text
+            if old is None:
+                shape_id += 1
+                shapes.append(VML_SHAPE.format(id=shape_id, row=row - 1, col=col - 1, c1=col, r1=max(row - 2, 0),
+                                               c2=col + 3, r2=row + 3))
+        self.touch(comments_part)
+        if shapes:
+            at = vml.rindex("</xml>")
+            self.parts[vml_part] = (vml[:at] + "".join(shapes) + vml[at:]).encode("utf-8")
+        return skipped
+

@@ -1,0 +1,252 @@
+"""Cell values and number formats, read from the package model's own XML trees.
+
+The workbook is parsed once, into :class:`cyps_xl.workbook.package.Package` (which is
+also the writer); this module reads what the scorecard reader needs from
+those same trees: each cell's saved value (a formula's last result, as Excel
+saved it) and its number format, shared strings, dates, merged ranges.
+Values come out as openpyxl would give them in ``data_only`` mode (numbers as
+int or float, dates in date formats as datetimes, errors as "#N/A"...), so
+nothing downstream can tell, and openpyxl is never loaded on the issue path.
+
+Cost follows the cells that exist: rows and cells are kept sparse.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+
+from cyps_xl.errors import CypsError
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+M = f"{{{NS_MAIN}}}"
+# Excel's built-in number formats, by id (ECMA-376 Part 1, 18.8.30), as openpyxl names them.
+BUILTIN_FORMATS = {
+    0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 5: '"$"#,##0_);("$"#,##0)',
+    6: '"$"#,##0_);[Red]("$"#,##0)', 7: '"$"#,##0.00_);("$"#,##0.00)', 8: '"$"#,##0.00_);[Red]("$"#,##0.00)',
+    9: "0%", 10: "0.00%", 11: "0.00E+00", 12: "# ?/?", 13: "# ??/??", 14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm",
+    17: "mmm-yy", 18: "h:mm AM/PM", 19: "h:mm:ss AM/PM", 20: "h:mm", 21: "h:mm:ss", 22: "m/d/yy h:mm",
+    37: "#,##0_);(#,##0)", 38: "#,##0_);[Red](#,##0)", 39: "#,##0.00_);(#,##0.00)", 40: "#,##0.00_);[Red](#,##0.00)",
+    41: r'_(* #,##0_);_(* \(#,##0\);_(* "-"_);_(@_)', 42: r'_("$"* #,##0_);_("$"* \(#,##0\);_("$"* "-"_);_(@_)',
+    43: r'_(* #,##0.00_);_(* \(#,##0.00\);_(* "-"??_);_(@_)',
+    44: r'_("$"* #,##0.00_)_("$"* \(#,##0.00\)_("$"* "-"??_)_(@_)', 45: "mm:ss", 46: "[h]:mm:ss",
+    47: "mmss.0", 48: "##0.0E+0", 49: "@",
+}
+_LITERALS = re.compile(r'"[^"]*"|\\.|\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\]]*\]')
+_DATE_PARTS = re.compile(r"[dmyhs]", re.IGNORECASE)
+REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+@functools.lru_cache(maxsize=512)
+def is_date_format(code: str | None) -> bool:
+    """A number format that shows a date or time (colours, literals and locales aside)."""
+    if not code or code == "General":
+        return False
+    return bool(_DATE_PARTS.search(_LITERALS.sub("", code.split(";")[0])))
+
+
+def from_excel(serial: float, epoch1904: bool = False) -> dt.datetime:
+    """An Excel date serial as a datetime (the 1900 system's phantom 29 Feb 1900 accounted for)."""
+    if epoch1904:
+        base = dt.datetime(1904, 1, 1)
+    else:
+        base = dt.datetime(1899, 12, 30)
+        if 0 < serial < 60:
+            serial += 1
+    days = int(serial)
+    seconds = round((serial - days) * 86400)
+    return base + dt.timedelta(days=days, seconds=seconds)
+
+
+@functools.lru_cache(maxsize=20000)
+def column_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+@dataclass(frozen=True)
+class GridCell:
+    row: int
+    column: int
+    value: object
+    number_format: str
+
+    @property
+    def coordinate(self) -> str:
+        from cyps_xl.workbook.package import column_letter
+
+        return f"{column_letter(self.column)}{self.row}"
+
+
+@dataclass(frozen=True)
+class MergedRange:
+    min_row: int
+    min_col: int
+    max_row: int
+    max_col: int
+    coord: str
+
+
+class GridSheet:
+    """A worksheet's saved values and number formats, sparse: cost follows the cells that exist."""
+
+    def __init__(self, title: str, cells: dict, merged: list):
+        self.title = title
+        self._cells = cells  # row -> {column: (value, number format)}
+        filled = [r for r, row in cells.items() if any(v is not None for v, _ in row.values())]
+        self.max_row = max(filled, default=0)
+        self.max_column = max((c for r in filled for c, (v, _) in cells[r].items() if v is not None), default=0)
+        self.merged_ranges = merged
+
+    def cell(self, row: int, column: int) -> GridCell:
+        found = self._cells.get(row, {}).get(column)
+        if found is None:
+            return GridCell(row, column, None, "General")
+        return GridCell(row, column, found[0], found[1])
+
+    def row_numbers(self, min_row: int = 1) -> list:
+        """The rows at or below ``min_row`` that hold any cell, in order."""
+        return sorted(r for r in self._cells if min_row <= r <= self.max_row)
+
+    def iter_rows(self, min_row: int = 1, max_row: int | None = None):
+        """Each row's cells that exist, in column order (rows without cells are skipped)."""
+        last = self.max_row if max_row is None else min(max_row, self.max_row)
+        for r in self.row_numbers(min_row):
+            if r > last:
+                break
+            row = self._cells[r]
+            yield [GridCell(r, c, *row[c]) for c in sorted(row)]
+
+
+class GridBook:
+    """Sheets by name, as :class:`GridSheet` (what the reader and the CYPS_ formula evaluation read)."""
+
+    def __init__(self, sheets: list):
+        self.worksheets = sheets
+        self.sheetnames = [s.title for s in sheets]
+        self._by_name = {s.title: s for s in sheets}
+
+    def __getitem__(self, name: str) -> GridSheet:
+        return self._by_name[name]
+
+
+def read_grids(package) -> GridBook:
+    """Every worksheet of the package's workbook, from its XML trees (parsed once, shared with the writer)."""
+    strings = _shared_strings(package)
+    formats = _cell_formats(package)
+    epoch1904 = _date1904(package)
+    sheets = []
+    for name, part in package.sheet_parts.items():
+        root = package.tree(part)
+        cells: dict = {}
+        data = root.find(f"{M}sheetData")
+        last_row = 0
+        for row in (data.iterfind(f"{M}row") if data is not None else ()):
+            number = int(row.get("r")) if (row.get("r") or "").isdigit() else last_row + 1  # r is optional
+            last_row, position = number, 0
+            for cell in row.iterfind(f"{M}c"):
+                ref = cell.get("r")
+                if ref:
+                    letters = ref.rstrip("0123456789")
+                    if not letters.isalpha() or not letters.isupper() or len(letters) > 3 or letters == ref:
+                        raise CypsError(f"a cell has the reference '{ref}', which is not a cell address.",
+                                        file=package.path, place=f"sheet '{name}', row {number}",
+                                        hint="The file is damaged; open it in Excel and save it again.")
+                    column = column_number(letters)
+                else:
+                    column = position + 1
+                position = column
+                style = cell.get("s")
+                code = formats[int(style)] if style and style.isdigit() and int(style) < len(formats) else "General"
+                cells.setdefault(number, {})[column] = (_value(cell, strings, code, epoch1904), code)
+        merged = [_merged(m.get("ref")) for m in root.iterfind(f"{M}mergeCells/{M}mergeCell") if m.get("ref")]
+        sheets.append(GridSheet(name, cells, merged))
+    return GridBook(sheets)
+
+
+V = f"{M}v"
+
+
+def _value(cell, strings: list, code: str, epoch1904: bool):
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        inline = cell.find(f"{M}is")
+        return _rich_text(inline) if inline is not None else None
+    found = cell.find(V)
+    if found is None:
+        return None
+    raw = found.text or ""
+    if kind == "s":
+        index = int(raw) if raw.strip().isdigit() else -1
+        return strings[index] if 0 <= index < len(strings) else None
+    if kind in ("str", "e"):
+        return raw
+    if kind == "b":
+        return raw.strip() in ("1", "true")
+    if kind == "d":
+        try:
+            return dt.datetime.fromisoformat(raw.strip().rstrip("Z"))
+        except ValueError:
+            return raw
+    text = raw.strip()
+    try:
+        number = float(text) if any(ch in text for ch in ".eE") else int(text)
+    except ValueError:
+        return text  # not a number: kept as the text it is, for the reader to name
+    if is_date_format(code) and isinstance(number, (int, float)) and 0 <= number < 2958466:
+        return from_excel(number, epoch1904)
+    return number
+
+
+def _rich_text(element) -> str:
+    """The text of a string item: its <t>, or its runs' <t>s (phonetic runs left out)."""
+    direct = element.find(f"{M}t")
+    if direct is not None:
+        return direct.text or ""
+    return "".join(t.text or "" for r in element.iterfind(f"{M}r") for t in r.iterfind(f"{M}t"))
+
+
+def _related(package, rel_type: str) -> str | None:
+    _, rels = package.relationships(package.workbook_part)
+    for rel in (rels if rels is not None else ()):
+        if rel.get("Type", "").endswith(rel_type):
+            return package.resolve(package.workbook_part, rel.get("Target"))
+    return None
+
+
+def _shared_strings(package) -> list:
+    part = _related(package, "/sharedStrings")
+    if not part or part not in package.parts:
+        return []
+    return [_rich_text(si) for si in package.tree(part).iterfind(f"{M}si")]
+
+
+def _cell_formats(package) -> list:
+    """Each cell style (cellXfs index) as its number format code."""
+    part = _related(package, "/styles")
+    if not part or part not in package.parts:
+        return []
+    root = package.tree(part)
+    custom = {int(n.get("numFmtId")): n.get("formatCode") for n in root.iterfind(f"{M}numFmts/{M}numFmt")
+              if (n.get("numFmtId") or "").isdigit()}
+    codes = []
+    for xf in root.iterfind(f"{M}cellXfs/{M}xf"):
+        ident = int(xf.get("numFmtId", "0")) if (xf.get("numFmtId") or "0").isdigit() else 0
+        codes.append(custom.get(ident) or BUILTIN_FORMATS.get(ident, "General"))
+    return codes
+
+
+def _date1904(package) -> bool:
+    pr = package.tree(package.workbook_part).find(f"{M}workbookPr")
+    return pr is not None and pr.get("date1904") in ("1", "true")
+
+
+def _merged(ref: str) -> MergedRange:
+    from cyps_xl.workbook.package import split_ref
+
+    first, _, last = ref.partition(":")
+    (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
+    return MergedRange(r1, c1, r2, c2, ref)

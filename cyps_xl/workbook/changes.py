@@ -1,0 +1,149 @@
+"""From ratings to cell changes: the one list both writers apply.
+
+The headless writer (:mod:`cyps_xl.workbook.package`) and the Excel writer apply the
+same :class:`CellChange` list, so both produce identical values and formats.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from cyps_xl.engine.rating import Dot, Rag, RowResult
+from cyps_xl.workbook.layout import BENCHMARK_KEYS
+from cyps_xl.workbook.package import CellStyle
+from cyps_xl.workbook.reader import ScoreTable
+from cyps_xl.engine.rules import Style
+
+NO_VALUE = object()  # leave the value alone, change only the style
+
+
+@dataclass(frozen=True)
+class CellChange:
+    sheet: str
+    row: int
+    column: int
+    value: object = NO_VALUE
+    style: CellStyle | None = None
+
+
+@dataclass(frozen=True)
+class SparklineChange:
+    """A trend sparkline in ``sheet``!``target`` over ``source`` (an A1 range with its sheet)."""
+
+    sheet: str
+    target: str
+    source: str
+
+
+def quote_sheet(name: str) -> str:
+    if name.replace("_", "").isalnum():
+        return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+def sparkline_changes(table: ScoreTable) -> tuple[list[SparklineChange], str | None]:
+    """One column sparkline per indicator row over its monthly history.
+
+    Returns the changes and, when none can be made, why (no trend column,
+    or month columns that are not side by side in date order).
+    """
+    from cyps_xl.workbook.package import column_letter
+
+    if "trend" not in table.columns:
+        return [], None
+    columns = [m.column for m in table.months]
+    if len(columns) < 2:
+        return [], f"sheet '{table.sheet}' has fewer than two month columns, so there is no trend to draw"
+    if columns != list(range(columns[0], columns[0] + len(columns))):
+        return [], f"the month columns of sheet '{table.sheet}' are not side by side in date order; trend sparklines left as they are"
+    first, last = column_letter(columns[0]), column_letter(columns[-1])
+    trend = column_letter(table.columns["trend"])
+    return [
+        SparklineChange(table.sheet, f"{trend}{row.row}", f"{quote_sheet(table.sheet)}!{first}{row.row}:{last}{row.row}")
+        for row in table.rows
+    ], None
+
+
+def dot_cell(dot: Dot, style: Style) -> tuple[str | None, CellStyle]:
+    if dot.direction is None:
+        return None, CellStyle(fill="none", bold=True)  # the whole DOT column is bold, so it is one block
+    colour = {"improving": style.colours["improving"], "declining": style.colours["declining"]}.get(
+        dot.trend, style.colours["neutral"]
+    )
+    return style.dot_symbols[dot.direction], CellStyle(font_color=colour, fill="none", bold=True)
+
+
+def rag_cell(rag: Rag, style: Style) -> tuple[str | None, CellStyle]:
+    if rag.band is None:
+        return None, CellStyle(fill="none")
+    return style.labels[rag.band], CellStyle(fill=style.colours[rag.band])
+
+
+def rating_changes(table: ScoreTable, results: list[RowResult], style: Style) -> list[CellChange]:
+    cols = table.columns
+    changes: list[CellChange] = []
+    for result in results:
+        r = result.row.row
+        measure = result.measure
+
+        def put(key, value=NO_VALUE, cell_style=None, row=r):
+            if key in cols:
+                changes.append(CellChange(table.sheet, row, cols[key], value, cell_style))
+
+        for key, dot in (("dot_month", result.dot_month), ("dot_year", result.dot_year)):
+            put(key, *dot_cell(dot, style))
+        for key, rag in (("rag_month", result.rag_month), ("rag_year", result.rag_year)):
+            put(key, *rag_cell(rag, style))
+        if measure.rule is not None:
+            # The workbook never disagrees with the rules: polarity and bands come from YAML.
+            put("polarity", measure.polarity)
+            for band in ("red", "amber", "green"):
+                text = getattr(measure.tolerances, band)
+                put(band, text.canonical() if text else None)
+        number_style = CellStyle(number_format=measure.number_format)
+        for month in table.months:
+            changes.append(CellChange(table.sheet, r, month.column, NO_VALUE, number_style))
+        for key in ("outturn", "previous_year", *BENCHMARK_KEYS):
+            put(key, NO_VALUE, number_style)
+    return changes
+
+
+def as_at_text(table: ScoreTable) -> str | None:
+    latest = table.latest
+    if latest is None or latest.date is None:
+        return None
+    date = latest.date
+    start = date.year if date.month >= 4 else date.year - 1
+    year = f"{start}/{str(start + 1)[2:]}"
+    label = f"Outturn {year}" if date.month == 3 else f"{year} year to date"
+    return f"As at month end: {date.strftime('%B %Y')} ({label})"
+
+
+def title_block_changes(table: ScoreTable, *, issue_number: int | None, today: dt.date | None) -> list[CellChange]:
+    from cyps_xl.workbook.package import split_ref
+
+    changes = []
+    block = table.title_block
+    updates = {}
+    text = as_at_text(table)
+    if text and "as_at" in block:
+        updates["as_at"] = text
+    if issue_number is not None and "status" in block:
+        updates["status"] = f"Status: Issue {issue_number}"
+    if today is not None and "date_created" in block:
+        updates["date_created"] = f"Date created: {today.strftime('%d/%m/%Y')}"
+    for key, value in updates.items():
+        row, column = split_ref(block[key][0])
+        changes.append(CellChange(table.sheet, row, column, value, None))
+    return changes
+
+
+def current_issue_number(tables) -> int:
+    import re
+
+    for table in tables:
+        if "status" in table.title_block:
+            found = re.search(r"issue\s*(\d+)", table.title_block["status"][1], re.IGNORECASE)
+            if found:
+                return int(found.group(1))
+    return 0

@@ -1,0 +1,105 @@
+"""What issuing removes from a package: formulas (frozen to their values), macros, people's names, links."""
+from __future__ import annotations
+
+import copy
+import functools
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from cyps_xl.errors import CypsError
+
+from cyps_xl.workbook.parts import CALC_CHAIN_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
+from cyps_xl.workbook.sheet import set_inline_string
+
+
+class IssueCleaning:
+    """Methods of :class:`cyps_xl.workbook.package.Package` that make the issued copy."""
+
+    # -- whole-package changes for the issued copy ---------------------------
+    def freeze_formulas(self) -> list[str]:
+        """Replace every formula by its saved result. Returns cells that had no saved result."""
+        unsaved = []
+        for sheet_name, part in self.sheet_parts.items():
+            tree = self.tree(part)
+            changed = False
+            for formula in list(tree.iter(f"{M}f")):
+                cell = formula.getparent()
+                if cell.find(f"{M}v") is None and cell.get("t") != "inlineStr":
+                    unsaved.append(f"sheet '{sheet_name}', cell {cell.get('r')}")
+                cell.remove(formula)
+                if cell.get("t") == "str":
+                    value = cell.find(f"{M}v")
+                    text = value.text if value is not None else ""
+                    set_inline_string(cell, text or "")
+                changed = True
+            if changed:
+                self.touch(part)
+        for rel_type in (CALC_CHAIN_REL,):
+            self._drop_related(self.workbook_part, {rel_type})
+        return unsaved
+
+    def drop_macros(self) -> None:
+        """Remove the VBA project, its signature and the ribbon; make it a plain .xlsx."""
+        self._drop_related(self.workbook_part, MACRO_REL_TYPES)
+        self._drop_related("", MACRO_REL_TYPES)
+        ct = self.tree("[Content_Types].xml")
+        for override in ct.findall(f"{{{NS_CT}}}Override"):
+            if override.get("PartName") == "/" + self.workbook_part and "macroEnabled" in override.get("ContentType", ""):
+                override.set("ContentType", WORKBOOK_XLSX_CT)
+                self.touch("[Content_Types].xml")
+        for name in [n for n in self.parts if n.lower().endswith("vbaproject.bin") or n.lower().startswith("customui")]:
+            self.remove_part(name)
+
+    def scrub_properties(self, created_by: str | None) -> None:
+        """Document properties name no one but the configured 'Created by'."""
+        core_ns = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+        dc_ns = "http://purl.org/dc/elements/1.1/"
+        app_ns = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+        if "docProps/core.xml" in self.parts:
+            core = self.tree("docProps/core.xml")
+            for tag in (f"{{{dc_ns}}}creator", f"{{{core_ns}}}lastModifiedBy"):
+                for element in core.findall(tag):
+                    if created_by:
+                        element.text = created_by
+                    else:
+                        core.remove(element)
+            self.touch("docProps/core.xml")
+        if "docProps/app.xml" in self.parts:
+            app = self.tree("docProps/app.xml")
+            for element in app.findall(f"{{{app_ns}}}Manager"):
+                app.remove(element)
+            self.touch("docProps/app.xml")
+
+    def drop_external_links(self) -> None:
+        dropped = self._drop_related(self.workbook_part, {EXTERNAL_LINK_REL})
+        if dropped:
+            workbook = self.tree(self.workbook_part)
+            refs = workbook.find(f"{M}externalReferences")
+            if refs is not None:
+                workbook.remove(refs)
+            self.touch(self.workbook_part)
+
+    def _drop_related(self, source: str, types: set) -> list[str]:
+        rels_name, rels = self.relationships(source)
+        dropped = []
+        if rels is None:
+            return dropped
+        for rel in list(rels):
+            if rel.get("Type") in types:
+                if rel.get("TargetMode") != "External":
+                    target = self.resolve(source, rel.get("Target"))
+                    sub_rels = self.rels_name(target)
+                    self.remove_part(target)
+                    self.remove_part(sub_rels)
+                    dropped.append(target)
+                rels.remove(rel)
+                self.touch(rels_name)
+        return dropped
+

@@ -1,0 +1,85 @@
+"""Column titles and how a scorecard sheet is laid out (from rules/layout.yaml)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cyps_xl.errors import CypsError
+from cyps_xl.engine.rules import BUNDLED_RULES
+from cyps_xl.engine.yamlfile import check_keys, load_yaml
+
+COLUMN_KEYS = (
+    "ref", "indicator", "part", "timeline", "data_note", "outturn", "polarity",
+    "dot_month", "rag_month", "dot_year", "rag_year", "red", "amber", "green",
+    "previous_year", "trend", "sn_average", "sn_best", "national", "top_quartile", "regional",
+    "quartile_band", "national_rank",
+)
+BENCHMARK_KEYS = ("sn_average", "sn_best", "national", "top_quartile", "regional")
+LAYOUT_KEYS = {"header_search_rows", "required", "columns", "months", "title_block"}
+
+
+def clean_title(text) -> str:
+    return " ".join(str(text).replace("*", " ").replace("\n", " ").split()).lower()
+
+
+@dataclass(frozen=True)
+class Layout:
+    header_search_rows: int
+    required: tuple
+    titles: dict  # key -> set of cleaned titles
+    patterns: dict  # key -> list of compiled regexes
+    month_patterns: tuple
+    title_block: dict  # key -> prefix
+    source: Path
+
+    def classify(self, title) -> str | None:
+        """The column key for a header title, or None."""
+        if title is None:
+            return None
+        cleaned = clean_title(title)
+        if not cleaned:
+            return None
+        for key in COLUMN_KEYS:
+            if cleaned in self.titles.get(key, ()):
+                return key
+        for key in COLUMN_KEYS:
+            if any(p.search(cleaned) for p in self.patterns.get(key, ())):
+                return key
+        return None
+
+    def is_month_title(self, title) -> bool:
+        return isinstance(title, str) and any(p.search(clean_title(title)) for p in self.month_patterns)
+
+
+def load_layout(path: Path | None = None) -> Layout:
+    path = Path(path) if path else BUNDLED_RULES / "layout.yaml"
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise CypsError("should be a mapping with 'columns:'.", file=path, place="line 1")
+    check_keys(data, LAYOUT_KEYS, path, "the layout")
+    columns = data.get("columns") or {}
+    check_keys(columns, set(COLUMN_KEYS), path, "columns")
+    titles, patterns = {}, {}
+    for key, spec in columns.items():
+        if not isinstance(spec, dict):
+            raise CypsError(f"column '{key}' should have titles: and/or patterns:.", file=path, place=f"line {columns.line_of(key)}")
+        check_keys(spec, {"titles", "patterns"}, path, f"column '{key}'")
+        titles[key] = {clean_title(t) for t in spec.get("titles") or []}
+        patterns[key] = [_compile(p, path, spec.line_of("patterns")) for p in spec.get("patterns") or []]
+    months = data.get("months") or {}
+    return Layout(
+        header_search_rows=int(data.get("header_search_rows", 40)),
+        required=tuple(data.get("required") or ("ref", "indicator")),
+        titles=titles, patterns=patterns,
+        month_patterns=tuple(_compile(p, path, months.line_of("patterns")) for p in months.get("patterns") or []),
+        title_block=dict(data.get("title_block") or {}),
+        source=path,
+    )
+
+
+def _compile(pattern: str, path: Path, line: int):
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise CypsError(f"the pattern '{pattern}' is not a valid regular expression ({exc}).", file=path, place=f"line {line}") from None

@@ -1,0 +1,265 @@
+"""The package's parts: the zip archive, XML parsing that refuses bombs, atomic writing, schema order.
+
+
+Why not load and save with openpyxl?  openpyxl rebuilds the whole file from
+its object model and silently drops what it does not model: sparklines and
+other ``x14`` extensions, text boxes, threaded comments, the ribbon of an
+``.xlsm``.  A scorecard is years of the team's work, so cyps-xl edits the
+package instead: the zip members are copied byte for byte, and only the
+worksheet XML of cells we write and ``styles.xml`` (new formats appended,
+none changed) are re-serialised with lxml, which keeps unknown elements,
+extensions and namespace prefixes as they were.
+
+XML is parsed without DTDs, entities or network access, and any part that
+declares a DOCTYPE (which no OOXML part needs) is refused, so XML bombs and
+external entities never expand.  Archives whose parts would expand past
+:data:`MAX_EXPANDED_BYTES` are refused before anything is unpacked.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from cyps_xl.errors import CypsError
+
+from cyps_xl.cellref import column_index, column_letter, split_ref  # noqa: F401 - re-exported for the workbook modules
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+M = f"{{{NS_MAIN}}}"
+NS_X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+NS_XM = "http://schemas.microsoft.com/office/excel/2006/main"
+X14 = f"{{{NS_X14}}}"
+XM = f"{{{NS_XM}}}"
+SPARKLINE_EXT_URI = "{05C60535-1F16-4fd2-B633-F4F36F0B64E0}"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+MAX_EXPANDED_BYTES = 1 << 30  # 1 GiB: far beyond any scorecard
+MAX_RATIO = 200  # deflate rarely beats ~100:1 on real XML
+MAX_PART_BYTES = 512 << 20  # one worksheet of a huge scorecard is a few MB
+
+MACRO_REL_TYPES = {
+    "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
+    "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",
+    "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility",
+    "http://schemas.microsoft.com/office/2006/relationships/vbaProjectSignature",
+}
+EXTERNAL_LINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink"
+CALC_CHAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
+WORKBOOK_XLSX_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False)
+
+
+def parse_xml(data: bytes, name: str, source: Path):
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in head:
+        raise CypsError(f"the part {name} declares a DOCTYPE or entities, which no Excel file does; refusing to read it.",
+                        file=source, hint="The file may be hostile; do not open it.")
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise CypsError(f"the part {name} is not well-formed XML ({exc}).", file=source,
+                        hint="The file is damaged; save it again from Excel.") from None
+
+
+def same_range(a: str, b: str) -> bool:
+    """'Education'!F14:Q14 is Education!$F$14:$Q$14: quotes a name does not need, and $ signs, do not matter."""
+    def plain(ref: str) -> str:
+        sheet, _, cells = ref.rpartition("!")
+        if sheet.startswith("'") and sheet.endswith("'"):
+            inner = sheet[1:-1].replace("''", "'")
+            sheet = inner if inner.replace("_", "").isalnum() else sheet
+        return f"{sheet}!{cells.replace('$', '')}".lower()
+    return plain(a) == plain(b)
+
+
+
+def ensure_workbook_file(path: Path) -> None:
+    """Refuse, with a useful message, anything that is not an .xlsx/.xlsm package."""
+    path = Path(path)
+    if not path.is_file():
+        raise CypsError("file not found.", file=path, hint="Check the path and the file name.")
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if path.suffix.lower() == ".xls":
+        raise CypsError("is an old Excel 97-2003 (.xls) workbook.", file=path,
+                        hint="Open it in Excel and Save As 'Excel Workbook (.xlsx)', then run again.")
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise CypsError("is password-protected (encrypted) or an old binary workbook.", file=path,
+                        hint="Remove the password in Excel (File > Info > Protect Workbook) and save as .xlsx.")
+    if not magic.startswith(b"PK"):
+        raise CypsError("is not an Excel workbook (.xlsx/.xlsm).", file=path, hint="Check you chose the right file.")
+    _refuse_hostile(path)
+
+
+def _refuse_hostile(path: Path) -> None:
+    """Zip bombs and XML with DTDs are refused before any XML parser sees them.
+
+    Only the archive's directory and the first 4 KB of each XML part are read,
+    so this costs little memory whatever the file claims to hold.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            biggest = max((i.file_size for i in infos), default=0)
+            if total > MAX_EXPANDED_BYTES or biggest > MAX_PART_BYTES or (total > 50_000_000 and total / packed > MAX_RATIO):
+                raise CypsError(f"its parts would expand to {total:,} bytes, far more than any scorecard; "
+                                "refusing to unpack it.", file=path, hint="The file may be a zip bomb; do not open it.")
+            for info in infos:
+                if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    with archive.open(info) as part:
+                        head = part.read(4096).lower()
+                    if b"<!doctype" in head or b"<!entity" in head:
+                        raise CypsError(f"the part {info.filename} declares a DOCTYPE or entities, which no Excel "
+                                        "file does; refusing to read it.", file=path,
+                                        hint="The file may be hostile (an XML bomb or external entity); do not open it.")
+    except (zipfile.BadZipFile, EOFError, OSError, zlib_error()) as exc:
+        raise CypsError(f"cannot be read as a workbook ({exc}).", file=path,
+                        hint="The file may be truncated or damaged; save it again from Excel.") from None
+
+
+def zlib_error():
+    import zlib
+
+    return zlib.error
+
+
+def write_zip_atomically(target: Path, members: dict, infos: dict | None = None) -> None:
+    target = Path(target)
+    if not target.parent.exists():
+        raise CypsError("the output folder does not exist.", file=target, hint="Create the folder or choose another -o.")
+    _remove_abandoned_temps(target)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                names = sorted(members, key=lambda n: (n != "[Content_Types].xml",))
+                for name in names:
+                    info = zipfile.ZipInfo(name, date_time=(infos[name].date_time if infos and name in infos else (1980, 1, 1, 0, 0, 0)))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o600 << 16
+                    archive.writestr(info, members[name])
+            raw.flush()
+            os.fsync(raw.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual permissions
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _remove_abandoned_temps(target: Path) -> None:
+    """Temporary files left by a run that was killed (its process is gone) are removed."""
+    for temp in target.parent.glob(f".{target.name}.*.tmp"):
+        parts = temp.name[len(target.name) + 2:].split(".")
+        if parts and parts[0].isdigit() and not _alive(int(parts[0])):
+            try:
+                temp.unlink()
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+CHART_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><c:chart>'
+    '<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:pPr><a:defRPr sz="1100" b="1"/></a:pPr><a:r><a:rPr lang="en-GB" sz="1100" b="1"/>'
+    '<a:t>{title}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
+    '<c:plotArea><c:layout/><c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+    '<c:ser><c:idx val="0"/><c:order val="0"/><c:spPr><a:solidFill><a:srgbClr val="2E75B6"/></a:solidFill></c:spPr>'
+    '<c:invertIfNegative val="0"/><c:cat><c:numRef><c:f>{categories}</c:f></c:numRef></c:cat>'
+    '<c:val><c:numRef><c:f>{values}</c:f></c:numRef></c:val></c:ser><c:gapWidth val="60"/>'
+    '<c:axId val="50010001"/><c:axId val="50010002"/></c:barChart>'
+    '<c:catAx><c:axId val="50010001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+    '<c:axPos val="b"/><c:numFmt formatCode="mmm-yy" sourceLinked="0"/><c:tickLblPos val="nextTo"/>'
+    '<c:crossAx val="50010002"/><c:crosses val="autoZero"/><c:auto val="0"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/>'
+    '</c:catAx><c:valAx><c:axId val="50010002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+    '<c:axPos val="l"/><c:majorGridlines/><c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/>'
+    '<c:crossAx val="50010001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx></c:plotArea>'
+    '<c:plotVisOnly val="0"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
+)
+DRAWING_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><xdr:twoCellAnchor>'
+    '<xdr:from><xdr:col>{c1}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{r1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
+    '<xdr:to><xdr:col>{c2}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{r2}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>'
+    '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Trend chart"/><xdr:cNvGraphicFramePr/>'
+    '</xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic>'
+    '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+    '<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}"/>'
+    '</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>'
+)
+
+VML_HEAD = (
+    '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/>'
+    '</o:shapelayout><v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+    '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+)
+VML_SHAPE = (
+    '<v:shape id="_x0000_s{id}" type="#_x0000_t202" style="position:absolute;margin-left:0;margin-top:0;width:180pt;'
+    'height:60pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+    '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+    '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+    '<x:Anchor>{c1}, 15, {r1}, 10, {c2}, 15, {r2}, 4</x:Anchor><x:AutoFill>False</x:AutoFill><x:Row>{row}</x:Row>'
+    '<x:Column>{col}</x:Column></x:ClientData></v:shape>'
+)
+# The order of a worksheet's children after sheetData (ECMA-376 CT_Worksheet), for inserting legacyDrawing.
+WORKSHEET_ORDER = ["sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState",
+                   "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
+                   "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter",
+                   "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags",
+                   "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+                   "webPublishItems", "tableParts", "extLst"]
+
+
+def insert_in_order(root, element, order: list = WORKSHEET_ORDER) -> None:
+    """Insert ``element`` before the first child the schema's ``order`` puts after it."""
+    position = order.index(etree.QName(element).localname)
+    for index, child in enumerate(root):
+        name = etree.QName(child).localname
+        if name in order and order.index(name) > position:
+            root.insert(index, element)
+            return
+    root.append(element)
+
+
+FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name", "family", "charset", "scheme"]
+
+

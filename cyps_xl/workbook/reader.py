@@ -1,0 +1,255 @@
+"""Reading the team's scorecard workbook into plain data.
+
+The reader finds each sheet's table by its column titles (see
+``rules/layout.yaml``), wherever the header row is and in any column order,
+and returns :class:`ScoreTable` objects the engine can rate without knowing
+anything about Excel.  It never writes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cyps_xl.engine.table import MonthColumn, Scorecard, ScoreRow, ScoreTable, place, place_of  # noqa: F401 - re-exported
+from cyps_xl.errors import CypsError
+from cyps_xl.workbook.layout import Layout
+from cyps_xl.workbook.package import ensure_workbook_file
+from cyps_xl.engine.values import Reading, is_placeholder, read_cell
+
+PLAN_CODE_RE = re.compile(r"^(TB|CH)\s*\d", re.IGNORECASE)
+REF_RE = re.compile(r"^\d+(\.\d+)*[a-z]?$", re.IGNORECASE)
+MONTH_TEXT_RE = re.compile(r"^([A-Za-z]{3})[- ](\d{2}|\d{4})")
+
+
+def open_workbook(path: Path, *, data_only: bool = True):
+    """Load with openpyxl, turning every way a file can be unreadable into one message."""
+    import openpyxl
+
+    path = Path(path)
+    ensure_workbook_file(path)
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns that it cannot keep sparklines; the reader only reads, and the
+            # writer (cyps_xl.workbook.package) keeps them, so the warning would only alarm users.
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(path, data_only=data_only, keep_links=False)
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as exc:
+        raise CypsError(f"cannot be read as a workbook ({exc}).", file=path,
+                        hint="The file may be truncated or damaged; save it again from Excel.") from None
+
+
+def read_scorecard(path: Path, layout: Layout, package=None) -> Scorecard:
+    """The scorecard tables of a workbook, read from the package model (parsed once, shared with the writer)."""
+    from cyps_xl.workbook.cells import read_grids
+    from cyps_xl.workbook.package import Package
+
+    path = Path(path)
+    grids = read_grids(package if package is not None else Package(path))
+    scorecard = _read_tables(path, grids.worksheets, layout)
+    scorecard.grids = grids
+    return scorecard
+
+
+def _read_tables(path: Path, sheets, layout: Layout) -> Scorecard:
+    tables, looked_at = [], []
+    for sheet in sheets:
+        table = read_sheet(sheet, layout, path)
+        if table is not None:
+            tables.append(table)
+        else:
+            empty = (sheet.max_row or 0) <= 1 and (sheet.max_column or 0) <= 1 and sheet.cell(1, 1).value is None
+            looked_at.append(f"'{sheet.title}'" + (" is empty" if empty else " has no such header"))
+    if not tables:
+        raise CypsError(
+            "no scorecard table found: no sheet has a header row with REF NO. and INDICATOR columns "
+            f"(sheet {'; sheet '.join(looked_at)}).",
+            file=path, hint=f"Check you chose the scorecard, and its column titles (or add yours to {layout.source.name}).",
+        )
+    return Scorecard(path=path, tables=tables, macro_enabled=path.suffix.lower() == ".xlsm")
+
+
+def _find_header(sheet, layout: Layout, path: Path):
+    limit = min(sheet.max_row or 0, layout.header_search_rows)
+    for row in sheet.iter_rows(min_row=1, max_row=limit):
+        found = {}
+        for cell in row:
+            key = layout.classify(cell.value) if isinstance(cell.value, str) else None
+            if key and key not in found:
+                found[key] = cell
+        if "indicator" in found or "ref" in found:
+            missing = [k for k in layout.required if k not in found]
+            if not missing:
+                return row[0].row
+            if len(found) >= 3:  # clearly a header row, but incomplete
+                title = {"ref": "REF NO.", "indicator": "INDICATOR"}.get(missing[0], missing[0])
+                raise CypsError(
+                    f"the header row has no {title} column.", file=path,
+                    place=f"sheet '{sheet.title}', row {row[0].row}",
+                    hint=f"Add a column titled '{title}', or add your title to {layout.source.name}.",
+                )
+    return None
+
+
+def read_sheet(sheet, layout: Layout, path: Path) -> ScoreTable | None:
+    header = _find_header(sheet, layout, path)
+    if header is None:
+        return None
+    width = sheet.max_column
+    top = [sheet.cell(header, c).value for c in range(1, width + 1)]
+    below = [sheet.cell(header + 1, c).value for c in range(1, width + 1)]
+    two_rows = _is_second_header_row(below, layout)
+    columns: dict = {}
+    titles: dict = {}
+    months: list[MonthColumn] = []
+    for index in range(width):
+        lower = two_rows and below[index] not in (None, "")
+        title = below[index] if lower else top[index]
+        column = index + 1
+        if isinstance(title, (dt.datetime, dt.date)):
+            date = title.date() if isinstance(title, dt.datetime) else title
+            months.append(MonthColumn(column, date.strftime("%b-%y"), date))
+            continue
+        if layout.is_month_title(title):
+            months.append(MonthColumn(column, str(title).strip(), _month_date(str(title))))
+            continue
+        key = layout.classify(title)
+        if key and key not in columns:
+            columns[key] = column
+            titles[key] = (header + 1 if lower else header, str(title))
+    if all(m.date for m in months):
+        months.sort(key=lambda m: m.date)
+    table = ScoreTable(sheet.title, (header, header + 1 if two_rows else header), columns, months, titles=titles)
+    table.title_block = _title_block(sheet, header, layout)
+    _read_rows(sheet, table, layout, path)
+    if not table.rows:
+        raise CypsError(f"the header is on row {header} but there are no indicator rows under it.", file=path,
+                        place=f"sheet '{sheet.title}'", hint="Check the sheet holds the scorecard's rows.")
+    _check_merged_values(sheet, table, path)
+    return table
+
+
+def _is_second_header_row(values, layout: Layout) -> bool:
+    recognised = sum(
+        1 for v in values
+        if isinstance(v, (dt.datetime, dt.date)) or layout.classify(v) or layout.is_month_title(v)
+    )
+    return recognised >= 2
+
+
+def _month_date(text: str) -> dt.date | None:
+    match = MONTH_TEXT_RE.match(text.strip())
+    if not match:
+        return None
+    try:
+        year = int(match.group(2))
+        year = year + 2000 if year < 100 else year
+        return dt.datetime.strptime(f"{match.group(1).title()} {year}", "%b %Y").date()
+    except ValueError:
+        return None
+
+
+def _title_block(sheet, header: int, layout: Layout) -> dict:
+    found = {}
+    for row in sheet.iter_rows(min_row=1, max_row=max(header - 1, 0)):
+        for cell in row:
+            if isinstance(cell.value, str):
+                text = cell.value.strip()
+                for key, prefix in layout.title_block.items():
+                    if key not in found and text.lower().startswith(prefix.lower()):
+                        found[key] = (cell.coordinate, text)
+    return found
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _tolerance_value(cell):
+    """Tolerance cells are text; a number formatted as % is read as '87%'."""
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        return f"{format(value * 100, '.10g')}%"
+    return value
+
+
+def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
+    cols = table.columns
+    get = lambda r, key: sheet.cell(r, cols[key]).value if key in cols else None  # noqa: E731
+    section = None
+    block_ref = block_title = None
+    seen_refs: dict = {}
+    for r in sheet.row_numbers(table.header_rows[1] + 1):
+        ref_text = _text(get(r, "ref"))
+        title = _text(get(r, "indicator"))
+        if ref_text and title and layout.classify(ref_text) == "ref" and layout.classify(title) == "indicator":
+            raise CypsError(f"a second header row (the first is row {table.header_rows[0]}).", file=path,
+                            place=f"sheet '{sheet.title}', row {r}",
+                            hint="Keep one header row per sheet; put another table on its own sheet.")
+        note = _text(get(r, "data_note"))
+        month_values = [sheet.cell(r, m.column).value for m in table.months]
+        has_data = any(v not in (None, "") for v in month_values) or get(r, "outturn") not in (None, "")
+        if ref_text and not REF_RE.match(ref_text) and not title and not note:
+            section, block_ref, block_title = ref_text, None, None  # a section band such as FIRST RESPONSE
+            continue
+        if not (ref_text or title or note or has_data):
+            continue
+        first = bool(ref_text)
+        if ref_text:
+            if ref_text in seen_refs:
+                raise CypsError(f"REF NO. {ref_text} is used again (first on row {seen_refs[ref_text]}).", file=path,
+                                place=place_of(sheet.title, r, cols["ref"]),
+                                hint="Give each indicator its own reference; rows of one indicator leave REF NO. blank.")
+            seen_refs[ref_text] = r
+            block_ref, block_title = ref_text, title
+        part = _text(get(r, "part"))
+        if part and PLAN_CODE_RE.match(part):
+            part = None  # a council-plan code such as TB3, not a sub-row label
+        if not first and not part:
+            part = note  # a sub-row such as the % row under a count: told apart by its DATA NOTE
+        latest_cell = sheet.cell(r, table.latest.column) if table.latest else None
+        value_cells = [(m.column, v) for m, v in zip(table.months, month_values)]
+        value_cells += [(cols[k], get(r, k)) for k in ("outturn", "previous_year") if k in cols]
+        readings = {column: _value(raw, sheet.title, r, column, path) for column, raw in value_cells}
+        table.rows.append(ScoreRow(
+            row=r, section=section, ref=block_ref, title=title or block_title, part=part, data_note=note,
+            months=[readings[m.column] for m in table.months],
+            outturn=readings.get(cols.get("outturn"), Reading(None)),
+            previous_year=readings.get(cols.get("previous_year"), Reading(None)),
+            polarity_text=_text(get(r, "polarity")),
+            tolerance_text={band: _tolerance_value(sheet.cell(r, cols[band])) for band in ("red", "amber", "green") if band in cols},
+            number_format=latest_cell.number_format if latest_cell is not None else None,
+            first_in_block=first,
+            existing={k: _text(get(r, k)) for k in ("dot_month", "rag_month", "dot_year", "rag_year") if k in cols},
+        ))
+
+
+def _value(raw, sheet: str, row: int, column: int, path: Path) -> Reading:
+    """A value cell: a number, a known placeholder, or blank; anything else is a mistake to fix."""
+    reading = read_cell(raw)
+    if reading.error:
+        raise CypsError(f"holds the Excel error {reading.error}.", file=path, place=place_of(sheet, row, column),
+                        hint="Fix the formula or the source data, or type '-' if there is no figure this month.")
+    if reading.reason and not is_placeholder(reading.reason):
+        raise CypsError(f"'{reading.reason}' is not a number.", file=path, place=place_of(sheet, row, column),
+                        hint="Type the figure, or '-' / 'n/a' when there is none.")
+    return reading
+
+
+def _check_merged_values(sheet, table: ScoreTable, path: Path) -> None:
+    """Merged cells across value columns would hide months; section bands may be merged."""
+    value_columns = {m.column for m in table.months} | {table.columns[k] for k in ("outturn", "previous_year") if k in table.columns}
+    indicator_rows = {row.row for row in table.rows}
+    for merged in sheet.merged_ranges:
+        rows = set(range(merged.min_row, merged.max_row + 1))
+        columns = set(range(merged.min_col, merged.max_col + 1))
+        if rows & indicator_rows and columns & value_columns and (len(columns) > 1 or len(rows) > 1):
+            raise CypsError(f"the cells {merged.coord} are merged across value columns.", file=path,
+                            place=f"sheet '{sheet.title}'",
+                            hint="Unmerge them so each month has its own cell (Home > Merge & Center > Unmerge Cells).")

@@ -1,0 +1,192 @@
+"""Cell-level edits to one worksheet's XML: rows and cells indexed once, values, styles and sparklines."""
+from __future__ import annotations
+
+import copy
+import functools
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from cyps_xl.errors import CypsError
+
+if TYPE_CHECKING:
+    from cyps_xl.workbook.package import Package
+
+from cyps_xl.workbook.parts import (M, NS_X14, NS_XM, SPARKLINE_EXT_URI, X14, XM, XML_SPACE, column_index, column_letter,
+                                    same_range, split_ref)
+from cyps_xl.workbook.styles import CellStyle
+
+def set_inline_string(cell, text: str) -> None:
+    for child in list(cell):
+        if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
+            cell.remove(child)
+    cell.set("t", "inlineStr")
+    inline = etree.SubElement(cell, f"{M}is")
+    node = etree.SubElement(inline, f"{M}t")
+    node.text = text
+    if text != text.strip() or "\n" in text:
+        node.set(XML_SPACE, "preserve")
+
+
+class SheetEditor:
+    """Cell-level edits to one worksheet's XML."""
+
+    def __init__(self, root, package: Package):
+        self.root = root
+        self.package = package
+        self.data = root.find(f"{M}sheetData")
+        self.rows = {int(row.get("r")): row for row in self.data.findall(f"{M}row") if row.get("r")}
+        self._cells: dict = {}  # row number -> {column: cell}, built when a row is first touched
+        self._sparklines: dict | None = None  # target cell -> x14:sparkline, built on first use
+        self._column_styles: list | None = None  # (first, last, style) of each styled <col>, built on first use
+
+    def _row(self, number: int):
+        row = self.rows.get(number)
+        if row is not None:
+            return row
+        row = etree.Element(f"{M}row", r=str(number))
+        later = [n for n in self.rows if n > number]
+        if later:
+            self.rows[min(later)].addprevious(row)
+        else:
+            self.data.append(row)
+        self.rows[number] = row
+        return row
+
+    def _row_cells(self, number: int, row) -> dict:
+        cells = self._cells.get(number)
+        if cells is None:
+            cells = {}
+            position = 0
+            for cell in row.iterfind(f"{M}c"):
+                ref = cell.get("r")
+                position = column_index(ref.rstrip("0123456789")) if ref else position + 1
+                cells[position] = cell
+            self._cells[number] = cells
+        return cells
+
+    def cell(self, number: int, column: int):
+        row = self._row(number)
+        cells = self._row_cells(number, row)
+        found = cells.get(column)
+        if found is not None:
+            return found
+        new = etree.Element(f"{M}c", r=f"{column_letter(column)}{number}")
+        later = [c for c in cells if c > column]
+        if later:
+            cells[min(later)].addprevious(new)
+        else:
+            row.append(new)
+        cells[column] = new
+        self._inherit_style(new, row, column)
+        return new
+
+    def _inherit_style(self, cell, row, column: int) -> None:
+        """A new cell takes its row's style, else its column's, as Excel shows an empty cell."""
+        if row.get("customFormat") in ("1", "true") and row.get("s"):
+            cell.set("s", row.get("s"))
+            return
+        if self._column_styles is None:
+            cols = self.root.find(f"{M}cols")
+            self._column_styles = [(int(col.get("min")), int(col.get("max")), col.get("style"))
+                                   for col in (cols.findall(f"{M}col") if cols is not None else [])
+                                   if col.get("style") and (col.get("min") or "").isdigit() and (col.get("max") or "").isdigit()]
+        for low, high, style in self._column_styles:
+            if low <= column <= high:
+                cell.set("s", style)
+                return
+
+    def set_value(self, number: int, column: int, value) -> None:
+        cell = self.cell(number, column)
+        for child in list(cell):
+            if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
+                cell.remove(child)
+        if "t" in cell.attrib:
+            del cell.attrib["t"]
+        if value is None or value == "":
+            return
+        if isinstance(value, bool):
+            cell.set("t", "b")
+            etree.SubElement(cell, f"{M}v").text = "1" if value else "0"
+        elif isinstance(value, (int, float)):
+            etree.SubElement(cell, f"{M}v").text = repr(float(value)) if isinstance(value, float) else str(value)
+        else:
+            set_inline_string(cell, str(value))
+
+    def row_height(self, number: int, points: float) -> None:
+        row = self._row(number)
+        row.set("ht", f"{points:g}")
+        row.set("customHeight", "1")
+
+    def set_style(self, number: int, column: int, style: CellStyle) -> None:
+        cell = self.cell(number, column)
+        base = int(cell.get("s", "0"))
+        derived = self.package.styles.derive(base, style)
+        if derived == 0 and "s" in cell.attrib:
+            del cell.attrib["s"]
+        elif derived != 0:
+            cell.set("s", str(derived))
+
+
+    # -- sparklines (an x14 extension openpyxl cannot keep) -------------------
+    def sparklines(self) -> dict:
+        """Existing sparklines: target cell -> source range."""
+        return {
+            line.findtext(f"{XM}sqref"): line.findtext(f"{XM}f")
+            for line in self.root.iter(f"{X14}sparkline")
+        }
+
+    def ensure_sparkline(self, target: str, source: str) -> str:
+        """Point the sparkline in ``target`` at ``source``, creating it if missing.
+
+        Returns "kept", "updated" or "created".  New sparklines join the sheet's
+        first column sparkline group, so they look like the team's own.
+        """
+        if self._sparklines is None:
+            self._sparklines = {line.findtext(f"{XM}sqref"): line for line in self.root.iter(f"{X14}sparkline")}
+        line = self._sparklines.get(target)
+        if line is not None:
+            formula = line.find(f"{XM}f")
+            if same_range(formula.text or "", source):
+                return "kept"
+            formula.text = source
+            return "updated"
+        groups = self._sparkline_groups()
+        group = next((g for g in groups.findall(f"{X14}sparklineGroup") if g.get("type") == "column"), None)
+        if group is None:
+            group = etree.SubElement(groups, f"{X14}sparklineGroup", type="column", displayEmptyCellsAs="gap",
+                                     displayHidden="1")
+            for tag, rgb in (("colorSeries", "FF2E75B6"), ("colorNegative", "FFC00000"), ("colorAxis", "FF000000"),
+                             ("colorMarkers", "FF2E75B6"), ("colorFirst", "FF2E75B6"), ("colorLast", "FF2E75B6"),
+                             ("colorHigh", "FF2E75B6"), ("colorLow", "FF2E75B6")):
+                etree.SubElement(group, f"{X14}{tag}", rgb=rgb)
+            etree.SubElement(group, f"{X14}sparklines")
+        lines = group.find(f"{X14}sparklines")
+        line = etree.SubElement(lines, f"{X14}sparkline")
+        etree.SubElement(line, f"{XM}f").text = source
+        etree.SubElement(line, f"{XM}sqref").text = target
+        self._sparklines[target] = line
+        return "created"
+
+    def _sparkline_groups(self):
+        ext_list = self.root.find(f"{M}extLst")
+        if ext_list is None:
+            ext_list = etree.SubElement(self.root, f"{M}extLst")  # extLst is always the last child
+        ext = next((e for e in ext_list.findall(f"{M}ext") if e.get("uri") == SPARKLINE_EXT_URI), None)
+        if ext is None:
+            ext = etree.Element(f"{M}ext", uri=SPARKLINE_EXT_URI, nsmap={"x14": NS_X14})
+            # Excel lists the sparkline extension after the conditional-formatting one.
+            ext_list.append(ext)
+        groups = ext.find(f"{X14}sparklineGroups")
+        if groups is None:
+            groups = etree.SubElement(ext, f"{X14}sparklineGroups", nsmap={"xm": NS_XM})
+        return groups
+
+

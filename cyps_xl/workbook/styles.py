@@ -1,0 +1,133 @@
+"""styles.xml, append-only: new fonts, fills and cell formats are added, existing ones never change."""
+from __future__ import annotations
+
+import copy
+import functools
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from cyps_xl.errors import CypsError
+
+from cyps_xl.workbook.parts import FONT_ORDER, M, insert_in_order
+
+BUILTIN_NUMFMTS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
+
+
+@dataclass(frozen=True)
+class CellStyle:
+    """What cyps-xl sets on a cell. None leaves that property as it is."""
+
+    fill: str | None = None  # "RRGGBB", or "none" to clear a fill
+    font_color: str | None = None  # "RRGGBB"
+    number_format: str | None = None
+    bold: bool | None = None
+    italic: bool | None = None
+    size: float | None = None  # font size in points (the summary tiles)
+    wrap: bool | None = None  # wrap text (the commentary)
+
+
+
+class Styles:
+    """Append-only edits to styles.xml: existing formats are never changed."""
+
+    def __init__(self, root):
+        self.root = root
+        self.num_fmts = root.find(f"{M}numFmts")
+        self.fonts = root.find(f"{M}fonts")
+        self.fills = root.find(f"{M}fills")
+        self.xfs = root.find(f"{M}cellXfs")
+        self._cache: dict = {}
+        self._index = {
+            "font": {self._key(e): i for i, e in reversed(list(enumerate(self.fonts)))},
+            "fill": {self._key(e): i for i, e in reversed(list(enumerate(self.fills)))},
+            "xf": {self._key(e): i for i, e in reversed(list(enumerate(self.xfs)))},
+        }
+
+    @staticmethod
+    def _key(element) -> bytes:
+        return etree.tostring(element, method="c14n")
+
+    def _add(self, kind: str, container, element) -> int:
+        key = self._key(element)
+        found = self._index[kind].get(key)
+        if found is not None:
+            return found
+        container.append(element)
+        index = len(container) - 1
+        container.set("count", str(len(container)))
+        self._index[kind][key] = index
+        return index
+
+    def number_format_id(self, code: str) -> int:
+        if code in BUILTIN_NUMFMTS:
+            return BUILTIN_NUMFMTS[code]
+        if self.num_fmts is None:
+            self.num_fmts = etree.Element(f"{M}numFmts", count="0")
+            self.root.insert(0, self.num_fmts)
+        used = [int(f.get("numFmtId")) for f in self.num_fmts]
+        for fmt in self.num_fmts:
+            if fmt.get("formatCode") == code:
+                return int(fmt.get("numFmtId"))
+        new_id = max([163, *used]) + 1
+        etree.SubElement(self.num_fmts, f"{M}numFmt", numFmtId=str(new_id), formatCode=code)
+        self.num_fmts.set("count", str(len(self.num_fmts)))
+        return new_id
+
+    def derive(self, base: int, style: CellStyle) -> int:
+        key = (base, style)
+        if key in self._cache:
+            return self._cache[key]
+        xf = copy.deepcopy(self.xfs[base] if base < len(self.xfs) else self.xfs[0])
+        if style.number_format is not None:
+            xf.set("numFmtId", str(self.number_format_id(style.number_format)))
+            xf.set("applyNumberFormat", "1")
+        if style.font_color is not None or style.bold is not None or style.italic is not None or style.size is not None:
+            font = copy.deepcopy(self.fonts[int(xf.get("fontId", "0"))])
+            if style.font_color is not None:
+                _set_font_child(font, "color", rgb="FF" + style.font_color)
+            if style.size is not None:
+                _set_font_child(font, "sz", val=f"{style.size:g}")
+            for tag, wanted in (("b", style.bold), ("i", style.italic)):
+                if wanted is None:
+                    continue
+                existing = font.find(f"{M}{tag}")
+                if wanted and existing is None:
+                    _set_font_child(font, tag)
+                elif not wanted and existing is not None:
+                    font.remove(existing)
+            xf.set("fontId", str(self._add("font", self.fonts, font)))
+            xf.set("applyFont", "1")
+        if style.fill is not None:
+            if style.fill == "none":
+                xf.set("fillId", "0")
+            else:
+                fill = etree.Element(f"{M}fill")
+                pattern = etree.SubElement(fill, f"{M}patternFill", patternType="solid")
+                etree.SubElement(pattern, f"{M}fgColor", rgb="FF" + style.fill)
+                etree.SubElement(pattern, f"{M}bgColor", indexed="64")
+                xf.set("fillId", str(self._add("fill", self.fills, fill)))
+            xf.set("applyFill", "1")
+        if style.wrap is not None:
+            alignment = xf.find(f"{M}alignment")
+            if alignment is None:
+                alignment = etree.SubElement(xf, f"{M}alignment")
+            alignment.set("wrapText", "1" if style.wrap else "0")
+            alignment.set("vertical", "top")
+            xf.set("applyAlignment", "1")
+        index = self._add("xf", self.xfs, xf)
+        self._cache[key] = index
+        return index
+
+
+def _set_font_child(font, tag: str, **attrs) -> None:
+    existing = font.find(f"{M}{tag}")
+    if existing is not None:
+        font.remove(existing)
+    insert_in_order(font, etree.Element(f"{M}{tag}", **attrs), FONT_ORDER)

@@ -1,0 +1,25 @@
+"""The headless writer: applies the computed changes to a package."""
+from __future__ import annotations
+
+from collections import Counter
+
+from cyps_xl.workbook.changes import NO_VALUE, SparklineChange
+from cyps_xl.workbook.package import Package
+
+
+def apply_changes(package: Package, changes: list) -> Counter:
+    """Apply cell and sparkline changes; returns how many sparklines were kept/updated/created."""
+    editors = {}
+    sparklines: Counter = Counter()
+    for change in changes:
+        editor = editors.get(change.sheet)
+        if editor is None:
+            editor = editors[change.sheet] = package.sheet(change.sheet)
+        if isinstance(change, SparklineChange):
+            sparklines[editor.ensure_sparkline(change.target, change.source)] += 1
+            continue
+        if change.value is not NO_VALUE:
+            editor.set_value(change.row, change.column, change.value)
+        if change.style is not None:
+            editor.set_style(change.row, change.column, change.style)
+    return sparklines
