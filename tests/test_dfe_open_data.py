@@ -13,7 +13,6 @@ import shutil
 import openpyxl
 import pytest
 
-import cyps_xl
 from cyps_xl.benchmarks import measures
 from cyps_xl.engine.rules import load_rules
 from conftest import ROOT, run_cli

@@ -10,7 +10,7 @@ from cyps_xl.excel import ribbon as live
 from cyps_xl.excel import udfs
 from cyps_xl.workbook.changes import SparklineChange
 from cyps_xl.excel.xlwings_writer import XlwingsWriter, excel_value
-from conftest import ROOT, run_cli
+from conftest import run_cli
 from fakexl import desktop_book
 from test_udfs import excel_call
 

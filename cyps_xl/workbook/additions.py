@@ -1,19 +1,11 @@
 """Sheets, notes, charts and print settings that cyps-xl adds to a package (the report, the Data quality sheet)."""
 from __future__ import annotations
 
-import copy
-import functools
-import os
 import posixpath
 import re
-import tempfile
-import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 
 from lxml import etree
 
-from cyps_xl.errors import CypsError
 
 from cyps_xl.workbook.parts import CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, split_ref, xml_text
 

@@ -17,6 +17,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from cyps_xl.cellref import column_index, column_letter, split_ref
 from cyps_xl.errors import CypsError
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -59,14 +60,6 @@ def from_excel(serial: float, epoch1904: bool = False) -> dt.datetime:
     return base + dt.timedelta(days=days, seconds=seconds)
 
 
-@functools.lru_cache(maxsize=20000)
-def column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
-
-
 @dataclass(frozen=True)
 class GridCell:
     row: int
@@ -76,8 +69,6 @@ class GridCell:
 
     @property
     def coordinate(self) -> str:
-        from cyps_xl.workbook.package import column_letter
-
         return f"{column_letter(self.column)}{self.row}"
 
 
@@ -155,7 +146,7 @@ def read_grids(package) -> GridBook:
                         raise CypsError(f"a cell has the reference '{ref}', which is not a cell address.",
                                         file=package.path, place=f"sheet '{name}', row {number}",
                                         hint="The file is damaged; open it in Excel and save it again.")
-                    column = column_number(letters)
+                    column = column_index(letters)
                 else:
                     column = position + 1
                 position = column
@@ -245,8 +236,6 @@ def _date1904(package) -> bool:
 
 
 def _merged(ref: str) -> MergedRange:
-    from cyps_xl.workbook.package import split_ref
-
     first, _, last = ref.partition(":")
     (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
     return MergedRange(r1, c1, r2, c2, ref)

@@ -1,19 +1,8 @@
 """What issuing removes from a package: formulas (frozen to their values), macros, people's names, links."""
 from __future__ import annotations
 
-import copy
-import functools
-import os
-import posixpath
-import re
-import tempfile
-import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 
-from lxml import etree
 
-from cyps_xl.errors import CypsError
 
 from cyps_xl.workbook.parts import CALC_CHAIN_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
 from cyps_xl.workbook.sheet import set_inline_string

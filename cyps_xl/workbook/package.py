@@ -9,21 +9,16 @@ worksheet XML of cells we write and ``styles.xml`` (new formats appended,
 none changed) are re-serialised with lxml, which keeps unknown elements,
 extensions and namespace prefixes as they were.
 
-XML is parsed without DTDs, entities or network access, and any part that
-declares a DOCTYPE (which no OOXML part needs) is refused, so XML bombs and
-external entities never expand.  Archives whose parts would expand past
-:data:`MAX_EXPANDED_BYTES` are refused before anything is unpacked.
+The model is split by concern: :mod:`~cyps_xl.workbook.parts` (zip, parsing,
+writing), :mod:`~cyps_xl.workbook.sheet` (cell edits, sparklines),
+:mod:`~cyps_xl.workbook.styles`, :mod:`~cyps_xl.workbook.additions` (sheets
+and notes cyps-xl adds) and :mod:`~cyps_xl.workbook.cleaning` (what issuing
+removes); :class:`Package` brings them together.
 """
 from __future__ import annotations
 
-import copy
-import functools
-import os
 import posixpath
-import re
-import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree

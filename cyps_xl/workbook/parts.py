@@ -1,30 +1,17 @@
 """The package's parts: the zip archive, XML parsing that refuses bombs, atomic writing, schema order.
 
-
-Why not load and save with openpyxl?  openpyxl rebuilds the whole file from
-its object model and silently drops what it does not model: sparklines and
-other ``x14`` extensions, text boxes, threaded comments, the ribbon of an
-``.xlsm``.  A scorecard is years of the team's work, so cyps-xl edits the
-package instead: the zip members are copied byte for byte, and only the
-worksheet XML of cells we write and ``styles.xml`` (new formats appended,
-none changed) are re-serialised with lxml, which keeps unknown elements,
-extensions and namespace prefixes as they were.
-
 XML is parsed without DTDs, entities or network access, and any part that
 declares a DOCTYPE (which no OOXML part needs) is refused, so XML bombs and
 external entities never expand.  Archives whose parts would expand past
-:data:`MAX_EXPANDED_BYTES` are refused before anything is unpacked.
+:data:`MAX_EXPANDED_BYTES` are refused before anything is unpacked.  Outputs
+are written to a temporary file beside the target and moved into place only
+when complete.
 """
 from __future__ import annotations
 
-import copy
-import functools
 import os
-import posixpath
-import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree

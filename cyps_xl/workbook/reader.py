@@ -11,7 +11,6 @@ import datetime as dt
 import re
 import warnings
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cyps_xl.engine.table import MonthColumn, Scorecard, ScoreRow, ScoreTable, place, place_of  # noqa: F401 - re-exported

@@ -1,26 +1,16 @@
 """Cell-level edits to one worksheet's XML: rows and cells indexed once, values, styles and sparklines."""
 from __future__ import annotations
 
-import copy
-import functools
-import os
-import posixpath
-import re
-import tempfile
-import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from cyps_xl.errors import CypsError
 
 if TYPE_CHECKING:
     from cyps_xl.workbook.package import Package
 
 from cyps_xl.workbook.parts import (M, NS_X14, NS_XM, SPARKLINE_EXT_URI, X14, XM, XML_SPACE, column_index, column_letter,
-                                    same_range, split_ref)
+                                    same_range)
 from cyps_xl.workbook.styles import CellStyle
 
 def set_inline_string(cell, text: str) -> None:

@@ -2,18 +2,10 @@
 from __future__ import annotations
 
 import copy
-import functools
-import os
-import posixpath
-import re
-import tempfile
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from lxml import etree
 
-from cyps_xl.errors import CypsError
 
 from cyps_xl.workbook.parts import FONT_ORDER, M, insert_in_order
 
