@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cyps_xl.workbook.changes import current_issue_number, rating_changes, sparkline_changes, title_block_changes
+from cyps_xl.workbook.changes import (current_issue_number, rating_changes, renumber, sparkline_changes,
+                                     title_block_changes)
 from cyps_xl.engine.rating import RowResult, rate_table
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, load_layout
@@ -152,6 +154,10 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     number = report.issue_number
     if output is None:
         output = next_issue_path(Path(output_dir) / name.name if output_dir is not None else name, number)
+        taken = int(re.search(r"Issue (\d+)\.xlsx$", output.name).group(1))
+        if taken != number:  # that issue exists already: this one is the next, in its name and on its sheets
+            report.changes = renumber(report.changes, report.tables, taken)
+            number = report.issue_number = taken
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
         raise CypsError("the issued workbook must be an .xlsx file (it carries no macros).", file=output,
@@ -165,9 +171,9 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
         from cyps_xl.report.summary import add_commentary, add_summary
 
         report.notes += add_summary(package, config, report.tables, report.results, book.style, number,
-                                    next((as_at_text(t) for t in report.tables if as_at_text(t)), None))
+                                    next((as_at_text(t) for t in report.tables if as_at_text(t)), None), today)
         add_commentary(package, report.tables, report.results, report.bench_values, book.style, book)
-        print_settings(package, report.tables, config.get("title", ""), number)
+        print_settings(package, report.tables, config.get("title", ""), number, today)
     unsaved = package.freeze_formulas()
     if unsaved:
         more = f" (and {len(unsaved) - 1} more cell(s) like it)" if len(unsaved) > 1 else ""
@@ -182,10 +188,13 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     package.scrub_properties(book.style.created_by)
     package.save(output)
     report.output = output
-    if pdf:
+    if pdf:  # optional: a PDF that cannot be made is a warning, the issued workbook stands
         from cyps_xl.report.pdf import to_pdf
 
-        report.pdf = to_pdf(output)
+        try:
+            report.pdf = to_pdf(output)
+        except CypsError as exc:
+            report.notes.append(f"No PDF: {exc}")
     return report
 
 

@@ -2,6 +2,8 @@
 and page breaks that keep each section band with its first rows."""
 from __future__ import annotations
 
+import datetime as dt
+
 from cyps_xl.workbook.package import Package
 
 
@@ -10,9 +12,16 @@ PAGE_WIDTH, PAGE_HEIGHT, SIDE_MARGINS, TOP_BOTTOM_MARGINS = 842.0, 595.0, 57.6, 
 KEEP_WITH_BAND = 3  # a section band is printed with at least this many of its rows
 
 
-def print_settings(package: Package, tables: list, title: str, issue_number) -> None:
+def footer(title: str, issue_number, today: dt.date | None) -> str:
+    """The footer: report title, issue number, and the date as text in dd/mm/yyyy (Excel's &D follows the
+    printer's locale, which printed 11/27/2026 for a UK council)."""
+    date = (today or dt.date.today()).strftime("%d/%m/%Y")
+    return f"&L{footer_text(title)}&CIssue {issue_number}&R{date}"
+
+
+def print_settings(package: Package, tables: list, title: str, issue_number, today: dt.date | None = None) -> None:
     for table in tables:
-        package.set_print(table.sheet, table.header_rows, f"&L{footer_text(title)}&CIssue {issue_number}&R&D")
+        package.set_print(table.sheet, table.header_rows, footer(title, issue_number, today))
         package.set_row_breaks(table.sheet, section_breaks(package, table))
 
 

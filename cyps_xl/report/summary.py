@@ -14,7 +14,7 @@ from cyps_xl.engine.rules import BUNDLED_RULES, RuleBook, normalise
 from cyps_xl.engine.yamlfile import load_yaml
 from cyps_xl.errors import CypsError
 from cyps_xl.report.commentary import commentary_rows, load_wording
-from cyps_xl.report.printing import footer_text
+from cyps_xl.report.printing import footer
 from cyps_xl.workbook.package import CellStyle, Package, column_letter
 
 SUMMARY_SHEET = "Summary"
@@ -55,7 +55,7 @@ def _find(results: dict, sheet: str, ref: str):
 
 
 def add_summary(package: Package, config: dict, tables: list, results: dict, style, issue_number,
-                as_at: str | None) -> list[str]:
+                as_at: str | None, today=None) -> list[str]:
     """A first sheet with headline tiles, counts by RAG and by direction of travel, and a trend chart.
 
     Returns notes: tiles or a chart that name rows this scorecard does not have are left out."""
@@ -121,7 +121,7 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
             package.add_column_chart(name, (0, 14, 8, 30), chart.get("title", result.row.title),
                                      f"{quoted}!${first}${header}:${last}${header}",
                                      f"{quoted}!${first}${result.row.row}:${last}${result.row.row}")
-    package.set_print(name, None, f"&L{footer_text(title)}&CIssue {issue_number}&R&D")
+    package.set_print(name, None, footer(title, issue_number, today))
     return [f"Summary tile '{t.get('label')}' left out: {t['sheet']} {t['ref']} is not in this scorecard." for t in missing]
 
 

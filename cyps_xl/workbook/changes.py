@@ -138,6 +138,15 @@ def title_block_changes(table: ScoreTable, *, issue_number: int | None, today: d
     return changes
 
 
+def renumber(changes: list, tables, number: int) -> list:
+    """The changes with the status line saying ``number`` (the issue number the file is named with)."""
+    from cyps_xl.cellref import split_ref
+
+    status = {(t.sheet, *split_ref(t.title_block["status"][0])) for t in tables if "status" in t.title_block}
+    return [CellChange(c.sheet, c.row, c.column, f"Status: Issue {number}", c.style)
+            if isinstance(c, CellChange) and (c.sheet, c.row, c.column) in status else c for c in changes]
+
+
 def current_issue_number(tables) -> int:
     import re
 

@@ -1,0 +1,52 @@
+"""Labels that are true: the issue number a file is named with is the one its pages print; footers carry a UK date;
+a PDF that cannot be made does not fail the issue."""
+import datetime as dt
+import html
+import re
+import zipfile
+
+import openpyxl
+
+from conftest import run_cli
+
+
+def footers(path):
+    """Each worksheet's printed footer, as Excel reads it."""
+    with zipfile.ZipFile(path) as z:
+        return [html.unescape(m.group(1)) for name in z.namelist() if name.startswith("xl/worksheets/sheet")
+                for m in re.finditer(r"<(?:\w+:)?oddFooter>(.*?)</(?:\w+:)?oddFooter>", z.read(name).decode())]
+
+
+def test_issuing_twice_names_and_prints_the_same_next_number(template, tmp_path):
+    card = tmp_path / "CYPS Scorecard March 2022.xlsx"
+    card.write_bytes(template.read_bytes())
+    first = run_cli("issue", card)
+    second = run_cli("issue", card)
+    assert first.returncode == second.returncode == 0, second.stderr
+    issue2, issue3 = tmp_path / "CYPS Scorecard March 2022 Issue 2.xlsx", tmp_path / "CYPS Scorecard March 2022 Issue 3.xlsx"
+    assert f"Issued: {issue3} (Issue 3)" in second.stdout
+    for path, number in ((issue2, 2), (issue3, 3)):
+        wb = openpyxl.load_workbook(path)
+        statuses = {ws.title: ws["A4"].value for ws in wb.worksheets if ws["A4"].value and "Status" in str(ws["A4"].value)}
+        assert set(statuses.values()) == {f"Status: Issue {number}"}, statuses
+        assert footers(path) and all(f"&CIssue {number}&R" in f for f in footers(path) if "&CIssue" in f)
+
+
+def test_footers_carry_the_date_as_text_in_uk_order(template, tmp_path):
+    import cyps_xl
+
+    out = cyps_xl.issue(template, tmp_path / "issued.xlsx", today=dt.date(2026, 11, 27)).output
+    printed = [f for f in footers(out) if "&CIssue" in f]
+    assert printed and all(f.endswith("&R27/11/2026") and "&D" not in f for f in printed)
+
+
+def test_a_pdf_that_cannot_be_made_is_a_warning_not_a_failure(template, tmp_path, monkeypatch):
+    broken = tmp_path / "soffice"
+    broken.write_text("#!/bin/sh\necho 'no display' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("CYPS_XL_SOFFICE", str(broken))
+    out = tmp_path / "issued.xlsx"
+    result = run_cli("issue", template, "--pdf", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "No PDF: " in result.stdout and "LibreOffice could not convert the workbook to PDF" in result.stdout
+    assert f"Issued: {out}" in result.stdout and out.exists() and not out.with_suffix(".pdf").exists()
