@@ -54,10 +54,11 @@ def test_sparklines_and_untouched_parts_survive(template, issued):
         assert set(a.namelist()) <= set(b.namelist())
         # the summary page (with its chart) and the commentary are the only new parts
         assert all(re.match(r"xl/(worksheets|charts|drawings)/(_rels/)?(sheet|chart|drawing)\d+\.xml(\.rels)?$", n) for n in added)
-        owned = ("xl/styles.xml", "docProps/core.xml", "docProps/app.xml", "xl/workbook.xml", "[Content_Types].xml",
+        owned = ("xl/styles.xml", "xl/sharedStrings.xml", "docProps/core.xml", "docProps/app.xml", "xl/workbook.xml", "[Content_Types].xml",
                  "xl/_rels/workbook.xml.rels")
         for name in a.namelist():
-            # owned: the written sheets and styles, the new sheets' entries, docProps whose names are replaced
+            # owned: the written sheets, styles and shared strings (both append-only), the new sheets' entries,
+            # docProps whose names are replaced
             if not (name.startswith("xl/worksheets/sheet") or name in owned):
                 assert a.read(name) == b.read(name), name
 

@@ -39,3 +39,27 @@ def test_issue_and_refresh_add_no_error_to_a_teams_workbook(tmp_path, suffix):
                            today=dt.date(2022, 5, 20)).output
     assert set(audit(refreshed)) - before == set()
     assert set(audit(issued)) - before == set()
+
+
+def test_a_workbook_another_tool_wrote_gets_no_new_error(template, tmp_path):
+    """openpyxl writes font children out of the schema's order (color before sz) and keeps no
+    shared strings the same way Excel does: a team's file made that way must not gain errors."""
+    import warnings
+
+    import openpyxl
+    from openpyxl.styles import Font
+
+    source = tmp_path / "made by another tool.xlsx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(template)
+    for ws in wb.worksheets:
+        ws["B1"].font = Font(name="Arial", size=14, bold=True, color="FF1F4E79")
+    wb.save(source)
+    before = set(audit(source))
+    assert any("font" in where for where, _ in before)  # the file really has the fault
+    issued = cyps_xl.issue(source, tmp_path / "issued.xlsx", benchmarks=DATA / "sample_benchmarks.csv",
+                           today=dt.date(2022, 5, 20)).output
+    refreshed = cyps_xl.refresh(source, tmp_path / "refreshed.xlsx").output
+    assert set(audit(issued)) - before == set()
+    assert set(audit(refreshed)) - before == set()

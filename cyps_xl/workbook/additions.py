@@ -7,7 +7,7 @@ import re
 from lxml import etree
 
 
-from cyps_xl.workbook.parts import CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, split_ref, xml_text
+from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, split_ref, xml_text
 
 
 class SheetAdditions:
@@ -111,7 +111,9 @@ class SheetAdditions:
         for child in list(header_footer):
             if etree.QName(child).localname == "oddFooter":
                 header_footer.remove(child)
-        etree.SubElement(header_footer, f"{M}oddFooter").text = footer
+        odd_footer = etree.Element(f"{M}oddFooter")
+        odd_footer.text = footer
+        insert_in_order(header_footer, odd_footer, HEADER_FOOTER_ORDER)
         self.touch(self.sheet_parts[sheet])
         if title_rows:
             workbook = self.tree(self.workbook_part)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from cyps_xl.workbook.parts import CALC_CHAIN_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
-from cyps_xl.workbook.sheet import set_inline_string
+from cyps_xl.workbook.sheet import set_shared_string
 
 
 class IssueCleaning:
@@ -26,7 +26,7 @@ class IssueCleaning:
                 if cell.get("t") == "str":
                     value = cell.find(f"{M}v")
                     text = value.text if value is not None else ""
-                    set_inline_string(cell, text or "")
+                    set_shared_string(cell, text or "", self.shared_strings)
                 changed = True
             if changed:
                 self.touch(part)

@@ -57,6 +57,7 @@ class Package(SheetAdditions, IssueCleaning):
         self.workbook_part = self._office_document()
         self.sheet_parts = self._sheet_parts()
         self._styles: Styles | None = None
+        self._strings = None
 
     # -- parts ---------------------------------------------------------------
     def tree(self, name: str):
@@ -126,6 +127,15 @@ class Package(SheetAdditions, IssueCleaning):
             self._styles = Styles(self.tree(name))
             self.touch(name)
         return self._styles
+
+    @property
+    def shared_strings(self):
+        """The shared-strings table every text cyps-xl writes goes into (created when the workbook has none)."""
+        if self._strings is None:
+            from cyps_xl.workbook.strings import SharedStrings
+
+            self._strings = SharedStrings(self)
+        return self._strings
 
     def sheet(self, name: str) -> "SheetEditor":
         part = self.sheet_parts[name]

@@ -247,6 +247,7 @@ def insert_in_order(root, element, order: list = WORKSHEET_ORDER) -> None:
     root.append(element)
 
 
+HEADER_FOOTER_ORDER = ["oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"]
 FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name", "family", "charset", "scheme"]
 
 

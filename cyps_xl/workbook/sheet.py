@@ -13,16 +13,13 @@ from cyps_xl.workbook.parts import (M, NS_X14, NS_XM, SPARKLINE_EXT_URI, X14, XM
                                     same_range)
 from cyps_xl.workbook.styles import CellStyle
 
-def set_inline_string(cell, text: str) -> None:
+def set_shared_string(cell, text: str, strings) -> None:
+    """The cell holds ``text`` through the shared-strings table (see :mod:`cyps_xl.workbook.strings`)."""
     for child in list(cell):
         if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
             cell.remove(child)
-    cell.set("t", "inlineStr")
-    inline = etree.SubElement(cell, f"{M}is")
-    node = etree.SubElement(inline, f"{M}t")
-    node.text = text
-    if text != text.strip() or "\n" in text:
-        node.set(XML_SPACE, "preserve")
+    cell.set("t", "s")
+    etree.SubElement(cell, f"{M}v").text = str(strings.add(text))
 
 
 class SheetEditor:
@@ -108,7 +105,7 @@ class SheetEditor:
         elif isinstance(value, (int, float)):
             etree.SubElement(cell, f"{M}v").text = repr(float(value)) if isinstance(value, float) else str(value)
         else:
-            set_inline_string(cell, str(value))
+            set_shared_string(cell, str(value), self.package.shared_strings)
 
     def row_height(self, number: int, points: float) -> None:
         row = self._row(number)

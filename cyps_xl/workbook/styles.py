@@ -94,6 +94,7 @@ class Styles:
                     _set_font_child(font, tag)
                 elif not wanted and existing is not None:
                     font.remove(existing)
+            _in_schema_order(font)  # a font copied from a file another tool wrote may have them out of order
             xf.set("fontId", str(self._add("font", self.fonts, font)))
             xf.set("applyFont", "1")
         if style.fill is not None:
@@ -116,6 +117,17 @@ class Styles:
         index = self._add("xf", self.xfs, xf)
         self._cache[key] = index
         return index
+
+
+def _in_schema_order(font) -> None:
+    """A font's children in CT_Font's order (b, i, ..., sz, color, name, ...); unknown ones keep their place at the end."""
+    rank = {tag: i for i, tag in enumerate(FONT_ORDER)}
+    children = list(font)
+    ordered = sorted(children, key=lambda e: rank.get(etree.QName(e).localname, len(rank)))
+    if ordered != children:
+        for child in children:
+            font.remove(child)
+        font.extend(ordered)
 
 
 def _set_font_child(font, tag: str, **attrs) -> None:

@@ -1,0 +1,62 @@
+"""The shared-strings table: where every text cyps-xl writes goes, as Excel itself keeps text.
+
+Inline strings (``t="inlineStr"``) are valid, but Excel moves them all into
+the shared-strings table on its next save, rewriting the sheets, and the Open
+XML SDK's checks flag them. So text is appended to ``xl/sharedStrings.xml``
+(created, with its relationship and content type, when the workbook has none)
+and cells refer to it; existing items are never changed or reordered.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from cyps_xl.workbook.parts import M, NS_MAIN, NS_REL, XML_SPACE
+
+SST_REL = f"{NS_REL}/sharedStrings"
+SST_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+class SharedStrings:
+    def __init__(self, package):
+        self.package = package
+        self.part = None
+        _, rels = package.relationships(package.workbook_part)
+        for rel in (rels if rels is not None else ()):
+            if rel.get("Type") == SST_REL:
+                self.part = package.resolve(package.workbook_part, rel.get("Target"))
+        self.root = package.tree(self.part) if self.part in package.parts else None
+        self.index = {}
+        for position, item in enumerate(self.root.iterfind(f"{M}si") if self.root is not None else ()):
+            text = item.find(f"{M}t")
+            if text is not None and len(item) == 1:  # a plain item (not rich text): reusable
+                self.index.setdefault(text.text or "", position)
+        self.size = len(self.root.findall(f"{M}si")) if self.root is not None else 0
+
+    def _create(self) -> None:
+        self.part = "xl/sharedStrings.xml" if "xl/sharedStrings.xml" not in self.package.parts else \
+            self.package._new_part_name("xl/sharedStrings{}.xml")
+        self.root = etree.Element(f"{M}sst", nsmap={None: NS_MAIN}, count="0", uniqueCount="0")
+        self.package.parts[self.part] = b""
+        self.package._trees[self.part] = self.root
+        target = self.part[len("xl/"):] if self.part.startswith("xl/") else "/" + self.part
+        self.package._add_relationship(self.package.workbook_part, SST_REL, target)
+        self.package._content_type(self.part, SST_CT)
+
+    def add(self, text: str) -> int:
+        """The index of ``text`` in the table, appending it if new."""
+        if self.root is None:
+            self._create()
+        found = self.index.get(text)
+        if found is None:
+            item = etree.SubElement(self.root, f"{M}si")
+            node = etree.SubElement(item, f"{M}t")
+            node.text = text
+            if text != text.strip() or "\n" in text:
+                node.set(XML_SPACE, "preserve")
+            found = self.index[text] = self.size
+            self.size += 1
+            self.root.set("uniqueCount", str(self.size))
+        if self.root.get("count") is not None:
+            self.root.set("count", str(int(self.root.get("count") or 0) + 1))
+        self.package.touch(self.part)
+        return found
