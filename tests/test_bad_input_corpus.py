@@ -44,7 +44,6 @@ EXPECTED = {
     "benchmark CSV with wrong columns": "bench.csv, line 1: the columns are indicator, value; expected sheet, ref and at least one of sn_average, sn_best, national, top_quartile, regional (or a DfE open-data file with geographic_level). Use the layout of workbook_templates/data/sample_benchmarks.csv.",
     "benchmark text value": "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv, line 224: the value 'seventy' in column rereferral_percent is neither a number nor a DfE missing-value code. Missing or suppressed values are written x, z, c, low, k, u, ~, :, . or ..; download the file again if it was edited.",
     "benchmark filter without Total": "myrules/benchmarks.yaml, line 40: the measure for Social Care 1.9: leaves out the filter column 'category', which has no Total row; choose one of: 'Referrals and Re-referrals'; 'Referrals from schools'. Run: cyps-xl benchmarks inspect c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
-    "benchmark unquoted ref": "myrules/benchmarks.yaml, line 41: ref 3.10 is read by YAML as the float 3.1, not as text. Quote it: ref: \"3.10\".",
     "output over the source": "card.xlsx: the output would overwrite the source scorecard. Choose another name with -o; the source is never changed by 'issue'.",
     "output not .xlsx": "out.xlsm: the issued workbook must be an .xlsx file (it carries no macros). Give -o a name ending in .xlsx.",
     "output folder missing": "no/such/folder/out.xlsx: the output folder does not exist. Create the folder or choose another -o.",

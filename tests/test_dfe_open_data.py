@@ -396,30 +396,24 @@ BAD = {
         lambda t: (write_rules(t, "  - {sheet: Social Care, ref: \"3.2\", column: number}\n"), [DFE / CLA, DFE / MISSING]),
         r"benchmarks\.yaml, line 16: the measure for Social Care 3\.2 has no file, and its column 'number' is in 2 files: "
         r"cla_number_and_rate_per_10k_children\.csv, la_children_who"),
-    "an unquoted reference": (
-        lambda t: (write_rules(t, "  - {sheet: Social Care, ref: 3.10, file: x.csv, column: number}\n"), [DFE / CLA]),
-        r"benchmarks\.yaml, line 16: ref 3\.10 is read by YAML as the float 3\.1, not as text\. Quote it: ref: \"3\.10\""),
-    "a short row where a figure should be": (
-        lambda t: (write_rules(t, measure_yaml("1.9", MEASURES["1.9"])),
-                   [corrupt(t, C1, b",Rotherham,Referrals and Re-referrals,3269,580,17.7,17,0.5,1208,37,3026,525,17.3\n",
-                            b",Rotherham,Referrals and Re-referrals,3269\n")]),
-        r"c1_.*\.csv, line \d+: has 12 fields where the header has 21\."),
-    "a figure too large for any number": (
-        lambda t: (write_rules(t, measure_yaml("1.9", MEASURES["1.9"])),
-                   [corrupt(t, C1, b",3269,580,17.7,", b",3269,580,1e400,")]),
-        r"c1_.*\.csv, line \d+: the value '1e400' in column rereferral_percent is neither a number"),
-    "a Latin-1 byte far into the file": (
-        lambda t: (write_rules(t, measure_yaml("1.9", MEASURES["1.9"])),
-                   [corrupt(t, C1, b"Referrals and Re-referrals,3269", b"Referrals and Re-referrals\xe9,3269")]),
-        r"c1_.*\.csv: is not UTF-8 text\."),
-    "a header and no rows": (
-        lambda t: (write_rules(t, measure_yaml("1.9", MEASURES["1.9"])), [header_only(t)]),
-        r"c1_.*\.csv: has a header but no rows\."),
     "a pinned year with no figures": (
         lambda t: (write_rules(t, measure_yaml("4.1", MEASURES["4.1"], year="2019/20")), [DFE / ABSENCE]),
         r"benchmarks\.yaml, line 24: .*absence_la\.csv has no figures for 2019/20 in this selection \(years with data: "
         r"2018/19, 2020/21, 2021/22, 2022/23\)"),
 }
+
+
+def test_an_unquoted_reference_stays_as_typed(template, tmp_path):
+    """YAML reads ref: 3.10 as the number 3.1; the measure must fill 3.10, never indicator 3.1."""
+    m = MEASURES["3.2"]
+    text = measure_yaml("3.2", m).replace('ref: "3.2"', "ref: 3.10")
+    rules = write_rules(tmp_path, text)
+    out = tmp_path / "out.xlsx"
+    result = run_cli("issue", template, "--rules", rules, "--benchmarks", DFE / CLA, "-o", out)
+    assert result.returncode == 0, result.stderr
+    ws, rows = cells(out)
+    assert ws.cell(rows["3.10"], 31).value == reference("3.2", "2021")["national"]
+    assert ws.cell(rows["3.1"], 31).value is None
 
 
 def header_only(tmp_path):

@@ -53,3 +53,14 @@ def test_labels_and_colours_come_from_settings(template, tmp_path):
     ws = openpyxl.load_workbook(out)["Social Care"]
     cells = [ws.cell(r, 21) for r in range(13, ws.max_row + 1) if ws.cell(r, 21).value in ("Yellow", "Amber")]
     assert cells and {c.value for c in cells} == {"Yellow"} and {c.fill.fgColor.rgb for c in cells} == {"FFFFFF00"}
+
+
+def test_an_unquoted_reference_in_the_rules_stays_as_typed(tmp_path):
+    """ref: 3.10 unquoted is the number 3.1 to YAML: the rule must still be 3.10's, and 3.1 untouched."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sheets:\n  Social Care:\n    indicators:\n      - ref: 3.10\n        polarity: low\n"
+                     "        tolerances: {red: '40+', amber: '30+', green: '<30'}\n", encoding="utf-8")
+    book = load_rules(rules)
+    assert [r.ref for r in book.rules] == ["3.10"]
+    assert book.match("Social Care", "3.10", None, None) is not None
+    assert book.match("Social Care", "3.1", None, None) is None

@@ -127,28 +127,16 @@ class AuthorityIndex:
 
 
 def _text(item, key, path, what="a text") -> str | None:
-    """A YAML scalar that must stay text: a reference typed 3.10 unquoted would become the number 3.1."""
+    """A YAML scalar that must be text (references stay as typed: see cyps_xl.engine.yamlfile.TEXT_KEYS)."""
     value = item.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or (key == "ref" and not isinstance(value, (str, dict, list))):
-        line = item.line_of(key)
-        typed = _as_typed(path, line, key) or str(value)
-        raise CypsError(f"{key} {typed} is read by YAML as the {type(value).__name__} {value!r}, not as text.", file=path,
-                        place=f"line {line}", hint=f'Quote it: {key}: "{typed}".')
+    if isinstance(value, bool):
+        raise CypsError(f"{key} is {value!r}, which YAML reads as true/false, not text.", file=path,
+                        place=f"line {item.line_of(key)}", hint=f'Quote it: {key}: "{value}".')
     if isinstance(value, (dict, list)):
         raise CypsError(f"{key} should be {what}, not a list or mapping.", file=path, place=f"line {item.line_of(key)}")
     return str(value)
-
-
-def _as_typed(path: Path, line: int, key: str) -> str | None:
-    """The scalar as the user typed it on that line (3.10 stays 3.10)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8").splitlines()[line - 1]
-    except (OSError, IndexError, UnicodeDecodeError):
-        return None
-    found = re.search(rf"\b{re.escape(key)}\s*:\s*([^,}}#\s]+)", text)
-    return found.group(1) if found else None
 
 
 def load_config(path: Path, authorities: list[Authority] | None = None) -> BenchmarkConfig:

@@ -31,6 +31,11 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe loading (LibYAML's C parser when present: the rules are read on every run)."""
 
 
+# Keys whose values are references or labels: kept as the text typed, so that an unquoted
+# ref: 3.10 stays "3.10" (YAML would read the number 3.1 and match indicator 3.1).
+TEXT_KEYS = frozenset({"ref", "as", "part", "title", "sheet"})
+
+
 def _construct_mapping(loader, node):
     loader.flatten_mapping(node)
     result = LineDict()
@@ -42,7 +47,11 @@ def _construct_mapping(loader, node):
             raise yaml.constructor.ConstructorError(
                 None, None, f"the key '{key}' appears twice", key_node.start_mark
             )
-        result[key] = loader.construct_object(value_node, deep=True)
+        if key in TEXT_KEYS and isinstance(value_node, yaml.ScalarNode) and not value_node.style \
+                and value_node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            result[key] = value_node.value  # as typed: 3.10, not 3.1
+        else:
+            result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 

@@ -143,8 +143,6 @@ CASES = {
         f, b",Rotherham,Referrals and Re-referrals,3269,580,17.7,", b",Rotherham,Referrals and Re-referrals,3269,580,seventy,")),
     "benchmark filter without Total": lambda f: issue(card(f), "--rules", _bench_rules(f, MEASURE.replace(
         "    filters: {category: Referrals and Re-referrals}\n", "")), "--benchmarks", _dfe_file(f, extra=True)),
-    "benchmark unquoted ref": lambda f: issue(card(f), "--rules", _bench_rules(f, MEASURE.replace('"1.9"', "3.10")),
-                                              "--benchmarks", _dfe_file(f)),
     # -- outputs -----------------------------------------------------------------------------------
     "output over the source": lambda f: ["issue", card(f), "-o", "card.xlsx"],
     "output not .xlsx": lambda f: ["issue", card(f), "-o", "out.xlsm"],
