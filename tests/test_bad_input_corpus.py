@@ -27,6 +27,7 @@ EXPECTED = {
     "header row twice": "card.xlsx, sheet 'Social Care', row 40: a second header row (the first is row 11). Keep one header row per sheet; put another table on its own sheet.",
     "merged value cells": "card.xlsx, sheet 'Social Care': the cells O20:Q20 are merged across value columns. Unmerge them so each month has its own cell (Home > Merge & Center > Unmerge Cells).",
     "text in a value cell": "card.xlsx, sheet 'Social Care', cell Q20: 'about 80' is not a number. Type the figure, or '-' / 'n/a' when there is none.",
+    "decimal comma in a value cell": "card.xlsx, sheet 'Social Care', cell Q20: '60,5%' has a decimal comma, which could be read two ways. Type it with a decimal point: 60.5%.",
     "#N/A in a value cell": "card.xlsx, sheet 'Social Care', cell Q20: holds the Excel error #N/A. Fix the formula or the source data, or type '-' if there is no figure this month.",
     "#DIV/0! in a value cell": "card.xlsx, sheet 'Social Care', cell P21: holds the Excel error #DIV/0!. Fix the formula or the source data, or type '-' if there is no figure this month.",
     "#REF! in the outturn": "card.xlsx, sheet 'Social Care', cell R22: holds the Excel error #REF!. Fix the formula or the source data, or type '-' if there is no figure this month.",

@@ -40,7 +40,10 @@ class Reading:
         return self.number is not None
 
 
-NUMBER_RE = re.compile(r"^\s*([-+]?\d[\d,]*(?:\.\d+)?|[-+]?\.\d+)\s*(%?)\s*$")
+# A number typed as text: thousands separators only in whole groups of three (1,234 or 12,345.6), so a
+# decimal comma ("60,5%") is never read as 605%: it is no number, and the reader says why.
+NUMBER_RE = re.compile(r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)\s*(%?)\s*$")
+DECIMAL_COMMA_RE = re.compile(r"^\s*[-+]?\d+,\d+\s*%?\s*$")
 
 
 def read_cell(raw) -> Reading:

@@ -17,7 +17,7 @@ from cyps_xl.engine.table import MonthColumn, Scorecard, ScoreRow, ScoreTable, p
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import Layout
 from cyps_xl.workbook.package import ensure_workbook_file
-from cyps_xl.engine.values import Reading, is_placeholder, read_cell
+from cyps_xl.engine.values import DECIMAL_COMMA_RE, Reading, is_placeholder, read_cell
 
 PLAN_CODE_RE = re.compile(r"^(TB|CH)\s*\d", re.IGNORECASE)
 REF_RE = re.compile(r"^\d+(\.\d+)*[a-z]?$", re.IGNORECASE)
@@ -236,6 +236,10 @@ def _value(raw, sheet: str, row: int, column: int, path: Path) -> Reading:
         raise CypsError(f"holds the Excel error {reading.error}.", file=path, place=place_of(sheet, row, column),
                         hint="Fix the formula or the source data, or type '-' if there is no figure this month.")
     if reading.reason and not is_placeholder(reading.reason):
+        if DECIMAL_COMMA_RE.match(reading.reason):
+            shown = reading.reason.strip().replace(",", ".")
+            raise CypsError(f"'{reading.reason}' has a decimal comma, which could be read two ways.", file=path,
+                            place=place_of(sheet, row, column), hint=f"Type it with a decimal point: {shown}.")
         raise CypsError(f"'{reading.reason}' is not a number.", file=path, place=place_of(sheet, row, column),
                         hint="Type the figure, or '-' / 'n/a' when there is none.")
     return reading

@@ -122,6 +122,7 @@ CASES = {
     "header row twice": lambda f: issue(card(f, {"A40": "REF NO.", "B40": "INDICATOR"})),
     "merged value cells": lambda f: issue(card(f, merge="O20:Q20")),
     "text in a value cell": lambda f: issue(card(f, {"Q20": "about 80"})),
+    "decimal comma in a value cell": lambda f: issue(card(f, {"Q20": "60,5%"})),
     "#N/A in a value cell": lambda f: issue(card(f, {"Q20": "#N/A"})),
     "#DIV/0! in a value cell": lambda f: issue(card(f, {"P21": "#DIV/0!"})),
     "#REF! in the outturn": lambda f: issue(card(f, {"R22": "#REF!"})),
