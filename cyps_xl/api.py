@@ -181,7 +181,10 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
             f"this formula has no saved result, so its value cannot be issued{more}.", file=source, place=unsaved[0],
             hint="Open the workbook in Excel, let it calculate, save it, and run again.",
         )
-    if not keep_data_quality and package.remove_sheet(DATA_QUALITY_SHEET):
+    own_checks = [n for n in package.own_sheets() if n.casefold().startswith(DATA_QUALITY_SHEET.casefold())]
+    if not keep_data_quality and own_checks:
+        for name in own_checks:  # only cyps-xl's own: a team's sheet of that name is the team's
+            package.remove_sheet(name)
         report.notes.append("The 'Data quality' sheet stays in the working copy; it is not in the issue.")
     package.drop_macros()
     package.drop_external_links()

@@ -129,7 +129,7 @@ def _run(args) -> int:
                            write=not args.no_write)
         print("\n".join(report.lines()))
         if not args.no_write:
-            print(f"Written to the 'Data quality' sheet of {args.scorecard} (a backup was kept).")
+            print(f"Written to the '{report.sheet}' sheet of {args.scorecard} (a backup was kept).")
         return 0
     if args.command == "batch":
         from cyps_xl.batch import run_batch

@@ -50,3 +50,37 @@ def test_a_pdf_that_cannot_be_made_is_a_warning_not_a_failure(template, tmp_path
     assert result.returncode == 0, result.stderr
     assert "No PDF: " in result.stdout and "LibreOffice could not convert the workbook to PDF" in result.stdout
     assert f"Issued: {out}" in result.stdout and out.exists() and not out.with_suffix(".pdf").exists()
+
+
+def sheet_names(path):
+    return openpyxl.load_workbook(path).sheetnames
+
+
+def test_reissuing_an_issue_replaces_its_own_sheets(template, tmp_path):
+    import cyps_xl
+
+    first = cyps_xl.issue(template, tmp_path / "Issue 2.xlsx", today=dt.date(2022, 5, 20)).output
+    again = cyps_xl.issue(first, tmp_path / "Issue 3.xlsx", today=dt.date(2022, 6, 20)).output
+    assert sheet_names(first) == sheet_names(again) == ["Summary", "Early Help", "Social Care", "Commentary"]
+    assert openpyxl.load_workbook(again)["Social Care"]["A4"].value == "Status: Issue 3"
+
+
+def test_a_teams_own_sheets_of_those_names_are_never_replaced(template, tmp_path):
+    import cyps_xl
+
+    card = tmp_path / "card.xlsx"
+    wb = openpyxl.load_workbook(template)
+    for name in ("summary", "DATA QUALITY"):  # Excel treats these as the same names as Summary, Data quality
+        wb.create_sheet(name)["A1"] = f"the team's {name}"
+    wb.save(card)
+    result = run_cli("check", card)
+    assert result.returncode == 0, result.stderr
+    assert "Written to the 'Data quality (cyps-xl)' sheet" in result.stdout
+    after = openpyxl.load_workbook(card)
+    assert after["DATA QUALITY"]["A1"].value == "the team's DATA QUALITY"
+    assert after["Data quality (cyps-xl)"]["A3"].value == "Check"
+    issued = cyps_xl.issue(card, tmp_path / "issued.xlsx", today=dt.date(2022, 5, 20)).output
+    names = sheet_names(issued)
+    assert names[0] == "Issue summary" and "summary" in names and "DATA QUALITY" in names
+    assert "Data quality (cyps-xl)" not in names  # cyps-xl's own report stays in the working copy
+    assert openpyxl.load_workbook(issued)["summary"]["A1"].value == "the team's summary"

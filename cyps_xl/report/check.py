@@ -49,6 +49,7 @@ class CheckReport:
     source: Path
     findings: list[Finding] = field(default_factory=list)
     revisions: list[tuple] = field(default_factory=list)  # (sheet, row, col, note text)
+    sheet: str = "Data quality"  # where the report was written (a team's own 'Data quality' is left alone)
 
     def lines(self) -> list[str]:
         if not self.findings:
@@ -227,8 +228,11 @@ def check(source, previous=None, *, rules=None, benchmarks=None, write: bool = T
         rows = [["Check", "Sheet", "Cell", "Indicator", "Finding"]]
         rows += [[f.check, f.sheet, f.cell, f.indicator, f.message] for f in report.findings] or [["none", "", "", "", "No findings."]]
         stamp = (today or dt.date.today()).strftime("%d/%m/%Y")
-        package.put_sheet("Data quality", [[f"Data quality check of {source.name} on {stamp}"
-                                            + (f" against {Path(previous).name}" if previous else "")], []] + rows)
+        sheet_name = package.own_sheet_name("Data quality", "Data quality (cyps-xl)")  # a team's own is never replaced
+        package.put_sheet(sheet_name, [[f"Data quality check of {source.name} on {stamp}"
+                                        + (f" against {Path(previous).name}" if previous else "")], []] + rows)
+        package.mark_own(sheet_name)
+        report.sheet = sheet_name
         for sheet in {r[0] for r in report.revisions}:
             package.put_notes(sheet, [(r, c, text) for s, r, c, text in report.revisions if s == sheet], NOTE_PREFIX)
         if backup:

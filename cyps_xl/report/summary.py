@@ -61,8 +61,9 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
     Returns notes: tiles or a chart that name rows this scorecard does not have are left out."""
     title = config.get("title", "Performance report")
     rows = [[title], [as_at or ""], [f"Status: Issue {issue_number}" if issue_number else ""], []]
-    name = free_name(package, SUMMARY_SHEET, "Issue summary")
+    name = package.own_sheet_name(SUMMARY_SHEET, "Issue summary")  # its own earlier Summary is replaced
     package.put_sheet(name, rows, widths=[16, 16, 3] * 4 + [16], first=True)
+    package.mark_own(name)
     editor = package.sheet(name)
     editor.set_style(1, 1, CellStyle(bold=True, size=16, font_color="1F3864"))
     tiles = [(t, _find(results, *_in_report(config, t))) for t in config.get("tiles") or []]
@@ -125,17 +126,6 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
     return [f"Summary tile '{t.get('label')}' left out: {t['sheet']} {t['ref']} is not in this scorecard." for t in missing]
 
 
-def free_name(package: Package, *candidates: str) -> str:
-    """A sheet name the workbook does not use yet: a team's own 'Summary' sheet is never overwritten."""
-    for name in candidates:
-        if name not in package.sheet_parts:
-            return name
-    n = 2
-    while f"{candidates[-1]} {n}" in package.sheet_parts:
-        n += 1
-    return f"{candidates[-1]} {n}"
-
-
 def add_commentary(package: Package, tables: list, results: dict, bench: dict, style, rules: RuleBook) -> int:
     wording = load_wording(rules)
     # Headings the reader does not take for a scorecard's (REF NO. / INDICATOR), so an issue can be re-read.
@@ -143,8 +133,9 @@ def add_commentary(package: Package, tables: list, results: dict, bench: dict, s
     for table in tables:
         for ref, title, text in commentary_rows(table, results[table.sheet], bench.get(table.sheet, {}), style.labels, wording):
             rows.append([table.sheet, ref, title, text])
-    name = free_name(package, COMMENTARY_SHEET, "Draft commentary")
+    name = package.own_sheet_name(COMMENTARY_SHEET, "Draft commentary")
     package.put_sheet(name, rows, widths=[14, 12, 50, 110])
+    package.mark_own(name)
     editor = package.sheet(name)
     editor.set_style(1, 1, CellStyle(bold=True, font_color="C00000", size=12))
     for c in range(1, 5):

@@ -7,7 +7,8 @@ import re
 from lxml import etree
 
 
-from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, split_ref, xml_text
+from cyps_xl.errors import CypsError
+from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, OWN_MARK, WORKBOOK_ORDER, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, split_ref, xml_text
 
 
 class SheetAdditions:
@@ -47,6 +48,47 @@ class SheetAdditions:
             for c, value in enumerate(values, start=1):
                 if value not in (None, ""):
                     editor.set_value(r, c, value)
+
+    # -- the sheets cyps-xl owns (Summary, Commentary, Data quality) ------------------
+    def find_sheet(self, name: str) -> str | None:
+        """The workbook's own spelling of a sheet name: Excel compares sheet names without regard to case."""
+        wanted = name.casefold()
+        return next((existing for existing in self.sheet_parts if existing.casefold() == wanted), None)
+
+    def own_sheets(self) -> set:
+        """Sheets cyps-xl wrote: each carries a hidden sheet-level name, which follows it through moves and renames."""
+        workbook = self.tree(self.workbook_part)
+        order = [e.get("name") for e in workbook.iterfind(f"{M}sheets/{M}sheet")]
+        return {order[int(d.get("localSheetId"))] for d in workbook.iterfind(f"{M}definedNames/{M}definedName")
+                if d.get("name") == OWN_MARK and (d.get("localSheetId") or "").isdigit()
+                and int(d.get("localSheetId")) < len(order)}
+
+    def own_sheet_name(self, wanted: str, instead: str) -> str:
+        """Where cyps-xl's sheet ``wanted`` goes: its own earlier sheet of that name (replaced), else ``wanted``
+        if free, else ``instead`` (or ``instead 2``...): a team's sheet is never overwritten."""
+        existing = self.find_sheet(wanted)
+        if existing is None or existing in self.own_sheets():
+            return existing or wanted
+        for candidate in [instead] + [f"{instead} {n}" for n in range(2, 100)]:
+            taken = self.find_sheet(candidate)
+            if taken is None or taken in self.own_sheets():
+                return taken or candidate
+        raise CypsError(f"has no free name for cyps-xl's '{wanted}' sheet.", file=self.path,
+                        hint=f"Rename or remove the sheets called '{instead} ...'.")
+
+    def mark_own(self, name: str) -> None:
+        """Mark ``name`` as cyps-xl's sheet, so the next run replaces it rather than adding another."""
+        if name in self.own_sheets():
+            return
+        workbook = self.tree(self.workbook_part)
+        index = [e.get("name") for e in workbook.iterfind(f"{M}sheets/{M}sheet")].index(name)
+        names = workbook.find(f"{M}definedNames")
+        if names is None:
+            names = etree.Element(f"{M}definedNames")
+            insert_in_order(workbook, names, WORKBOOK_ORDER)
+        mark = etree.SubElement(names, f"{M}definedName", name=OWN_MARK, localSheetId=str(index), hidden="1")
+        mark.text = "TRUE"
+        self.touch(self.workbook_part)
 
     def _shift_sheet_indexes(self, workbook, start: int, delta: int) -> None:
         """Sheet positions held by defined names (localSheetId) follow an inserted sheet."""

@@ -247,6 +247,12 @@ def insert_in_order(root, element, order: list = WORKSHEET_ORDER) -> None:
     root.append(element)
 
 
+# a hidden sheet-level defined name on every sheet cyps-xl writes (Summary, Commentary, Data quality)
+OWN_MARK = "cyps_xl_sheet"
+WORKBOOK_ORDER = ["fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
+                  "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize", "customWorkbookViews",
+                  "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects",
+                  "extLst"]
 HEADER_FOOTER_ORDER = ["oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"]
 FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name", "family", "charset", "scheme"]
 
