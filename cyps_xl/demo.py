@@ -19,11 +19,18 @@ DFE_FILES = TEMPLATES / "data" / "dfe"
 
 
 def run_demo(output_dir: Path) -> RunReport:
+    """Copy the template into ``output_dir`` and issue it; never replaces a file the demo did not write."""
+    from cyps_xl.errors import CypsError
+
     output_dir = Path(output_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise CypsError("is a file, not a folder.", file=output_dir, hint="Give -o a folder for the demo's files.")
     output_dir.mkdir(parents=True, exist_ok=True)
     working = output_dir / "CYPS Scorecard March 2022.xlsx"
+    if working.exists() and working.read_bytes() != TEMPLATE.read_bytes():
+        raise CypsError("already exists and is not the demo's copy of the template; the demo will not replace it.",
+                        file=working, hint="Run the demo in another folder: cyps-xl demo -o cyps-xl-demo")
     shutil.copyfile(TEMPLATE, working)  # the demo works on a copy; the bundled template stays pristine
-    target = output_dir / "CYPS Scorecard March 2022 Issue 2.xlsx"
     from cyps_xl.report.pdf import find_soffice
 
     try:
@@ -31,7 +38,8 @@ def run_demo(output_dir: Path) -> RunReport:
         pdf = True
     except Exception:  # noqa: BLE001 - without LibreOffice the demo still issues the workbook
         pdf = False
-    report = issue(working, target, benchmarks=[PUBLISHED_BENCHMARKS, DFE_FILES], pdf=pdf)
+    # the next free 'Issue N' beside the copy: an earlier issue in the folder is never replaced
+    report = issue(working, benchmarks=[PUBLISHED_BENCHMARKS, DFE_FILES], pdf=pdf)
     if not pdf:
         report.notes.append("No PDF: LibreOffice (soffice) was not found; apt-get install libreoffice-calc-nogui.")
     return report

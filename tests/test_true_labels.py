@@ -84,3 +84,21 @@ def test_a_teams_own_sheets_of_those_names_are_never_replaced(template, tmp_path
     assert names[0] == "Issue summary" and "summary" in names and "DATA QUALITY" in names
     assert "Data quality (cyps-xl)" not in names  # cyps-xl's own report stays in the working copy
     assert openpyxl.load_workbook(issued)["summary"]["A1"].value == "the team's summary"
+
+
+def test_the_demo_never_replaces_a_teams_files(tmp_path):
+    team = tmp_path / "CYPS Scorecard March 2022.xlsx"
+    team.write_bytes(b"the team's own scorecard")
+    result = run_cli("demo", "-o", tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "CYPS Scorecard March 2022.xlsx: already exists and is not the demo's copy of the template" in result.stderr
+    assert team.read_bytes() == b"the team's own scorecard" and sorted(p.name for p in tmp_path.iterdir()) == [team.name]
+    # in a folder of its own, a second run keeps the first run's issue and writes the next
+    folder = tmp_path / "demo"
+    assert run_cli("demo", "-o", folder).returncode == 0
+    first = (folder / "CYPS Scorecard March 2022 Issue 2.xlsx").read_bytes()
+    again = run_cli("demo", "-o", folder)
+    assert again.returncode == 0, again.stderr
+    assert (folder / "CYPS Scorecard March 2022 Issue 2.xlsx").read_bytes() == first
+    assert (folder / "CYPS Scorecard March 2022 Issue 3.xlsx").exists()
+    assert run_cli("demo", "-o", team).returncode == 2
