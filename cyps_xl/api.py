@@ -55,10 +55,13 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
     When ``issuing``, the title block also gets the next issue number and ``today``.
     """
     layout = load_layout(rules.layout_file)
-    scorecard = read_scorecard(source, layout, package)
+    scorecard = read_scorecard(source, layout, package, include_hidden=rules.style.include_hidden_sheets)
     _refuse_future_months(scorecard, today or dt.date.today())
     issue_number = current_issue_number(scorecard.tables) + 1 if issuing else None
     report = RunReport(source=Path(source), output=None, issue_number=issue_number)
+    if scorecard.hidden:
+        report.notes.append(f"Hidden sheet(s) not rated: {', '.join(repr(n) for n in scorecard.hidden)} "
+                            "(include_hidden_sheets: true in settings.yaml rates them).")
     when = next((t.latest.date for t in scorecard.tables if t.latest and t.latest.date), None)
     sources = []
     if benchmarks:

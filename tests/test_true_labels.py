@@ -102,3 +102,29 @@ def test_the_demo_never_replaces_a_teams_files(tmp_path):
     assert (folder / "CYPS Scorecard March 2022 Issue 2.xlsx").read_bytes() == first
     assert (folder / "CYPS Scorecard March 2022 Issue 3.xlsx").exists()
     assert run_cli("demo", "-o", team).returncode == 2
+
+
+def test_a_hidden_copy_of_last_year_is_neither_rated_nor_counted(template, tmp_path):
+    import shutil
+
+    import cyps_xl
+
+    card = tmp_path / "card.xlsx"
+    wb = openpyxl.load_workbook(template)
+    copy = wb.copy_worksheet(wb["Social Care"])
+    copy.title = "Social Care 2021"
+    copy.sheet_state = "hidden"
+    wb.save(card)
+    plain = cyps_xl.issue(template, tmp_path / "plain.xlsx", today=dt.date(2022, 5, 20))
+    report = cyps_xl.issue(card, tmp_path / "issued.xlsx", today=dt.date(2022, 5, 20))
+    assert set(report.results) == {"Early Help", "Social Care"}
+    assert "Hidden sheet(s) not rated: 'Social Care 2021' (include_hidden_sheets: true in settings.yaml rates them)." \
+        in report.notes
+    summary = lambda path: [[c.value for c in row] for row in openpyxl.load_workbook(path)["Summary"].iter_rows()]  # noqa: E731
+    assert summary(report.output) == summary(plain.output)
+    rules = tmp_path / "rules"
+    shutil.copytree(__import__("conftest").ROOT / "rules", rules)
+    (rules / "settings.yaml").write_text((rules / "settings.yaml").read_text().replace(
+        "include_hidden_sheets: false", "include_hidden_sheets: true"), encoding="utf-8")
+    counted = cyps_xl.issue(card, tmp_path / "counted.xlsx", rules=rules, today=dt.date(2022, 5, 20))
+    assert set(counted.results) == {"Early Help", "Social Care", "Social Care 2021"}

@@ -26,7 +26,7 @@ from cyps_xl.engine.yamlfile import LineDict, check_keys, load_yaml
 
 NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml", "commentary.yaml", "reports.yaml"}
 SETTINGS_KEYS = {"labels", "colours", "dot_symbols", "number_formats", "default_number_format", "created_by", "contact",
-                 "jump_factor"}
+                 "jump_factor", "include_hidden_sheets"}
 INDICATOR_FILE_KEYS = {"sheets", "description"}
 SHEET_KEYS = {"indicators", "title"}
 INDICATOR_KEYS = {"ref", "title", "part", "polarity", "tolerances", "number_format", "note"}
@@ -42,6 +42,7 @@ class Style:
     created_by: str | None = None
     contact: str | None = None
     jump_factor: float = 3.0  # the data-quality check flags a month more than this many times the one before
+    include_hidden_sheets: bool = False  # hidden sheets (last year's copy, helpers) are not rated unless asked
 
     def number_format_for(self, data_note: str | None) -> str:
         key = normalise(data_note or "")
@@ -185,7 +186,15 @@ def _load_style(path: Path) -> Style:
         default_number_format=str(data.get("default_number_format", "General")),
         created_by=data.get("created_by"), contact=data.get("contact"),
         jump_factor=float(data.get("jump_factor", 3.0)),
+        include_hidden_sheets=_flag(data, "include_hidden_sheets", path),
     )
+
+
+def _flag(data, key: str, path: Path) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise CypsError(f"{key} is {value!r}; write true or false.", file=path, place=f"line {data.line_of(key)}")
+    return value
 
 
 def _load_indicator_file(path: Path) -> list[IndicatorRule]:

@@ -73,7 +73,7 @@ def run_checks(source: Path, rules: RuleBook | None = None, previous: Path | Non
                benchmarks=None, jump_factor: float = 3.0) -> CheckReport:
     rules = rules if isinstance(rules, RuleBook) else load_rules(rules)
     layout = load_layout(rules.layout_file)
-    card = read_scorecard(source, layout)
+    card = read_scorecard(source, layout, include_hidden=rules.style.include_hidden_sheets)
     report = CheckReport(Path(source))
     old = _index(read_scorecard(previous, layout)) if previous else None
     for table in card.tables:

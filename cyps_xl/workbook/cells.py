@@ -84,8 +84,9 @@ class MergedRange:
 class GridSheet:
     """A worksheet's saved values and number formats, sparse: cost follows the cells that exist."""
 
-    def __init__(self, title: str, cells: dict, merged: list):
+    def __init__(self, title: str, cells: dict, merged: list, state: str = "visible"):
         self.title = title
+        self.state = state  # visible, hidden or veryHidden (workbook.xml's sheet state)
         self._cells = cells  # row -> {column: (value, number format)}
         filled = [r for r, row in cells.items() if any(v is not None for v, _ in row.values())]
         self.max_row = max(filled, default=0)
@@ -129,6 +130,8 @@ def read_grids(package) -> GridBook:
     strings = _shared_strings(package)
     formats = _cell_formats(package)
     epoch1904 = _date1904(package)
+    states = {e.get("name"): e.get("state") or "visible"
+              for e in package.tree(package.workbook_part).iterfind(f"{M}sheets/{M}sheet")}
     sheets = []
     for name, part in package.sheet_parts.items():
         root = package.tree(part)
@@ -154,7 +157,7 @@ def read_grids(package) -> GridBook:
                 code = formats[int(style)] if style and style.isdigit() and int(style) < len(formats) else "General"
                 cells.setdefault(number, {})[column] = (_value(cell, strings, code, epoch1904), code)
         merged = [_merged(m.get("ref")) for m in root.iterfind(f"{M}mergeCells/{M}mergeCell") if m.get("ref")]
-        sheets.append(GridSheet(name, cells, merged))
+        sheets.append(GridSheet(name, cells, merged, states.get(name, "visible")))
     return GridBook(sheets)
 
 

@@ -41,15 +41,21 @@ def open_workbook(path: Path, *, data_only: bool = True):
                         hint="The file may be truncated or damaged; save it again from Excel.") from None
 
 
-def read_scorecard(path: Path, layout: Layout, package=None) -> Scorecard:
-    """The scorecard tables of a workbook, read from the package model (parsed once, shared with the writer)."""
+def read_scorecard(path: Path, layout: Layout, package=None, *, include_hidden: bool = False) -> Scorecard:
+    """The scorecard tables of a workbook, read from the package model (parsed once, shared with the writer).
+
+    Hidden and very hidden sheets (last year's copy, a helper sheet) are left out unless ``include_hidden``;
+    they are named in ``Scorecard.hidden`` for the run report.
+    """
     from cyps_xl.workbook.cells import read_grids
     from cyps_xl.workbook.package import Package
 
     path = Path(path)
     grids = read_grids(package if package is not None else Package(path))
-    scorecard = _read_tables(path, grids.worksheets, layout)
+    shown = [s for s in grids.worksheets if include_hidden or s.state == "visible"]
+    scorecard = _read_tables(path, shown, layout)
     scorecard.grids = grids
+    scorecard.hidden = [s.title for s in grids.worksheets if s not in shown]
     return scorecard
 
 
