@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,8 +221,9 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
     report.sparklines = dict(apply_changes(package, report.changes))
     target = Path(output) if output else source
     if target.resolve() == source.resolve() and backup:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        shutil.copy2(source, source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}"))
+        from cyps_xl.workbook.parts import keep_backup
+
+        keep_backup(source)
     package.save(target)
     report.output = target
     return report

@@ -139,7 +139,7 @@ def load_rules(path: Path | None = None) -> RuleBook:
         raise CypsError("rules not found.", file=path, hint="Give a rules folder or YAML file with --rules.")
     if path.is_dir():
         folder, indicator_files = path, sorted(
-            p for p in path.glob("*.y*ml") if p.name not in NON_INDICATOR_FILES
+            p for p in path.glob("*.y*ml") if p.name not in NON_INDICATOR_FILES and p.is_file()
         )
     else:
         folder, indicator_files = path.parent, [path]
@@ -179,6 +179,19 @@ def _load_style(path: Path) -> Style:
                 hint="Write it as six hex digits, for example 'FFC000'.",
             )
     colours = {k: str(v).lstrip("#").upper() for k, v in colours.items()}
+    for key in ("created_by", "contact", "default_number_format"):
+        if key in data and not isinstance(data[key], (str, type(None))):
+            kind = "a list" if isinstance(data[key], list) else "a mapping" if isinstance(data[key], dict) else "a number"
+            raise CypsError(f"{key} should be text, not {kind}.", file=path,
+                            place=f"line {data.line_of(key)}", hint=f'Write it on one line, e.g. {key}: "..."')
+    for key in ("labels", "dot_symbols", "number_formats"):
+        for name, value in (data.get(key) or {}).items():
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise CypsError(f"{key} '{name}' should be text.", file=path, place=f"line {data[key].line_of(name)}")
+    jump = data.get("jump_factor", 3.0)
+    if isinstance(jump, bool) or not isinstance(jump, (int, float)) or jump <= 1:
+        raise CypsError(f"jump_factor is {jump!r}; give a number above 1, such as 3.", file=path,
+                        place=f"line {data.line_of('jump_factor')}")
     symbols = {"up": "↑", "down": "↓", "same": "→", **(data.get("dot_symbols") or {})}
     return Style(
         labels=labels, colours=colours, dot_symbols=symbols,

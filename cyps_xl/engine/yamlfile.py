@@ -75,6 +75,8 @@ def load_yaml(path: Path):
     except UnicodeDecodeError:
         raise CypsError("is not a UTF-8 text file.", file=path, hint="Save it as UTF-8 text.") from None
     try:
+        if "*" in text:
+            _refuse_alias_bombs(text, path)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -86,6 +88,21 @@ def load_yaml(path: Path):
         ) from None
     except yaml.YAMLError as exc:
         raise CypsError(f"YAML syntax error: {exc}.", file=path) from None
+
+
+MAX_ALIASES = 20  # rules use anchors and aliases seldom; a nest of a few dozen can expand past any memory
+
+
+def _refuse_alias_bombs(text: str, path: Path) -> None:
+    """Count the aliases (*name) before anything is built: a nest of them (a 'billion laughs') is refused."""
+    aliases = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise CypsError(f"uses more than {MAX_ALIASES} YAML aliases (*name); refusing to expand them.",
+                                file=path, place=f"line {event.start_mark.line + 1}",
+                                hint="Write the values out instead of repeating them through anchors and aliases.")
 
 
 def check_keys(mapping: LineDict, allowed: set, path: Path, what: str) -> None:

@@ -236,8 +236,8 @@ def check(source, previous=None, *, rules=None, benchmarks=None, write: bool = T
         for sheet in {r[0] for r in report.revisions}:
             package.put_notes(sheet, [(r, c, text) for s, r, c, text in report.revisions if s == sheet], NOTE_PREFIX)
         if backup:
-            import shutil
+            from cyps_xl.workbook.parts import keep_backup
 
-            shutil.copy2(source, source.with_name(f"{source.stem}.backup-{dt.datetime.now():%Y%m%d-%H%M%S}{source.suffix}"))
+            keep_backup(source)
         package.save(source)
     return report

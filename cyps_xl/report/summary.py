@@ -25,7 +25,12 @@ NEUTRAL_FILL = "D9E1F2"
 def load_reports(rules: RuleBook | None = None) -> dict:
     folder = rules.files[0].parent if rules and rules.files else BUNDLED_RULES
     path = folder / "reports.yaml"
-    data = load_yaml(path if path.exists() else BUNDLED_RULES / "reports.yaml")
+    path = path if path.exists() else BUNDLED_RULES / "reports.yaml"
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("reports") or {}, dict):
+        line = data.line_of("reports") if isinstance(data, dict) else 1
+        raise CypsError("reports should be a mapping of report name to its settings (monthly:, corporate_parenting:).",
+                        file=path, place=f"line {line}", hint="See the bundled rules/reports.yaml.")
     return data
 
 

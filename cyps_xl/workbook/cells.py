@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 from dataclasses import dataclass
 
 from cyps_xl.cellref import column_index, column_letter, split_ref
-from cyps_xl.errors import CypsError
+from cyps_xl.errors import CypsError, cell_place
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 M = f"{{{NS_MAIN}}}"
@@ -155,7 +156,13 @@ def read_grids(package) -> GridBook:
                 position = column
                 style = cell.get("s")
                 code = formats[int(style)] if style and style.isdigit() and int(style) < len(formats) else "General"
-                cells.setdefault(number, {})[column] = (_value(cell, strings, code, epoch1904), code)
+                try:
+                    value = _value(cell, strings, code, epoch1904)
+                except ValueError as exc:
+                    raise CypsError(f"{exc}; the file is damaged.", file=package.path,
+                                    place=cell_place(name, ref or f"{column_letter(column)}{number}"),
+                                    hint="Open it in Excel and save it again, or restore the last good copy.") from None
+                cells.setdefault(number, {})[column] = (value, code)
         merged = [_merged(m.get("ref")) for m in root.iterfind(f"{M}mergeCells/{M}mergeCell") if m.get("ref")]
         sheets.append(GridSheet(name, cells, merged, states.get(name, "visible")))
     return GridBook(sheets)
@@ -175,7 +182,9 @@ def _value(cell, strings: list, code: str, epoch1904: bool):
     raw = found.text or ""
     if kind == "s":
         index = int(raw) if raw.strip().isdigit() else -1
-        return strings[index] if 0 <= index < len(strings) else None
+        if not 0 <= index < len(strings):
+            raise ValueError(f"refers to text number {raw.strip()} of the shared strings, which the workbook does not have")
+        return strings[index]
     if kind in ("str", "e"):
         return raw
     if kind == "b":
@@ -187,9 +196,11 @@ def _value(cell, strings: list, code: str, epoch1904: bool):
             return raw
     text = raw.strip()
     try:
-        number = float(text) if any(ch in text for ch in ".eE") else int(text)
+        number = float(text) if any(ch in text for ch in ".eEnN") else int(text)
     except ValueError:
         return text  # not a number: kept as the text it is, for the reader to name
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(f"holds {text!r}, which is not a finite number")
     if is_date_format(code) and isinstance(number, (int, float)) and 0 <= number < 2958466:
         return from_excel(number, epoch1904)
     return number

@@ -69,7 +69,7 @@ def load_layout(path: Path | None = None) -> Layout:
         patterns[key] = [_compile(p, path, spec.line_of("patterns")) for p in spec.get("patterns") or []]
     months = data.get("months") or {}
     return Layout(
-        header_search_rows=int(data.get("header_search_rows", 40)),
+        header_search_rows=_whole_number(data, "header_search_rows", 40, path),
         required=tuple(data.get("required") or ("ref", "indicator")),
         titles=titles, patterns=patterns,
         month_patterns=tuple(_compile(p, path, months.line_of("patterns")) for p in months.get("patterns") or []),
@@ -83,3 +83,11 @@ def _compile(pattern: str, path: Path, line: int):
         return re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         raise CypsError(f"the pattern '{pattern}' is not a valid regular expression ({exc}).", file=path, place=f"line {line}") from None
+
+
+def _whole_number(data, key: str, default: int, path) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise CypsError(f"{key} is {value!r}; give a whole number such as {default}.", file=path,
+                        place=f"line {data.line_of(key)}")
+    return value

@@ -94,6 +94,45 @@ def _bench_rules(folder: Path, measures: str) -> str:
     return "myrules"
 
 
+def edited_part(folder: Path, name: str, part: str, find: bytes, replace: bytes) -> str:
+    """The template with one edit to one part (a damaged value, index or reference)."""
+    with zipfile.ZipFile(TEMPLATE) as source:
+        data = source.read(part)
+    assert find in data, find
+    return hostile_zip(folder, name, part, data.replace(find, replace, 1))
+
+
+def rules_with(folder: Path, name: str, text: str) -> str:
+    """A copy of the bundled rules folder with one file replaced."""
+    target = folder / "myrules"
+    if not target.exists():
+        shutil.copytree(ROOT / "rules", target)
+    (target / name).write_text(text, encoding="utf-8")
+    return "myrules"
+
+
+def _settings(text_from: str, text_to: str):
+    def make(folder: Path) -> list:
+        settings = (ROOT / "rules" / "settings.yaml").read_text(encoding="utf-8").replace(text_from, text_to)
+        return issue(card(folder), "--rules", rules_with(folder, "settings.yaml", settings))
+    return make
+
+
+def edited_nan(folder: Path) -> str:
+    """The template with a number cell's saved value replaced by NaN."""
+    import re
+
+    with zipfile.ZipFile(TEMPLATE) as source:
+        data = source.read("xl/worksheets/sheet2.xml")
+    damaged = re.sub(rb'(<c r="Q20"[^>]*><v>)[^<]+(</v>)', rb"\1NaN\2", data, count=1)
+    assert damaged != data
+    return hostile_zip(folder, "card.xlsx", "xl/worksheets/sheet2.xml", damaged)
+
+
+ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+
+
 def issue(*args) -> list:
     return ["issue", *args, "-o", "out.xlsx"]
 
@@ -144,6 +183,18 @@ CASES = {
         f, b",Rotherham,Referrals and Re-referrals,3269,580,17.7,", b",Rotherham,Referrals and Re-referrals,3269,580,seventy,")),
     "benchmark filter without Total": lambda f: issue(card(f), "--rules", _bench_rules(f, MEASURE.replace(
         "    filters: {category: Referrals and Re-referrals}\n", "")), "--benchmarks", _dfe_file(f, extra=True)),
+    # -- round two: wrongly typed settings, YAML bombs, damaged values ---------------
+    "jump_factor as a word": _settings("jump_factor: 3", "jump_factor: three"),
+    "created_by as a list": _settings("created_by: Performance & Quality Team", "created_by: [a, b]"),
+    "header_search_rows as a word": lambda f: issue(card(f), "--rules", rules_with(
+        f, "layout.yaml", (ROOT / "rules" / "layout.yaml").read_text(encoding="utf-8").replace(
+            "header_search_rows: 40", "header_search_rows: forty"))),
+    "reports as a list": lambda f: issue(card(f), "--rules", rules_with(f, "reports.yaml", "reports:\n  - monthly\n")),
+    "YAML alias bomb": lambda f: issue(card(f), "--rules", rules_with(f, "bomb.yaml", ALIAS_BOMB)),
+    "NaN in a value cell": lambda f: issue(edited_nan(f)),
+    "shared string index out of range": lambda f: issue(edited_part(f, "card.xlsx", "xl/worksheets/sheet2.xml",
+                                                                    b'<c r="A2" s="2" t="s"><v>119</v>',
+                                                                    b'<c r="A2" s="2" t="s"><v>99999</v>')),
     # -- outputs -----------------------------------------------------------------------------------
     "output over the source": lambda f: ["issue", card(f), "-o", "card.xlsx"],
     "output not .xlsx": lambda f: ["issue", card(f), "-o", "out.xlsm"],
