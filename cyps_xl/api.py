@@ -69,6 +69,7 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         sources = load_benchmarks(benchmarks, rules, when)
     report.notes += [note for source in sources for note in source.notes]
     max_age = _max_age(rules) if sources else None
+    used: set = set()  # benchmark rows that filled a scorecard row
     for table in scorecard.tables:
         results: list[RowResult] = rate_table(table, rules, source)
         report.results[table.sheet] = results
@@ -77,7 +78,7 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         report.tables.append(table)
         if sources:
             formats = {r.row.row: r.measure.number_format for r in results}
-            changes, notes = benchmark_changes(table, sources, formats, max_age)
+            changes, notes = benchmark_changes(table, sources, formats, max_age, used)
             report.changes += changes
             report.notes += notes
             keys = {column: key for key, column in table.columns.items() if key in BENCHMARK_KEYS}
@@ -89,6 +90,10 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         report.changes += trend
         if why:
             report.notes.append(why)
+    if sources:
+        from cyps_xl.benchmarks.filling import unmatched_notes
+
+        report.notes += unmatched_notes(sources, used)
     return scorecard, report
 
 

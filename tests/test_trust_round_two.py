@@ -88,3 +88,19 @@ def test_a_stray_cell_at_the_grids_far_corner_costs_nothing_more(template, tmp_p
     seconds = time.perf_counter() - start
     assert result.returncode == 0, result.stderr
     assert seconds < 10 and resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1 << 20  # KB: under 1 GB
+
+
+def test_a_benchmark_value_that_is_no_number_is_refused_and_unmatched_rows_are_named(template, tmp_path):
+    bad = tmp_path / "published.csv"
+    bad.write_text("sheet,ref,national,year\nSocial Care,3.14,68%,2020/21\nSocial Care,3.15,abc%,2020/21\n", encoding="utf-8")
+    result = run_cli("issue", template, "--benchmarks", bad, "-o", tmp_path / "out.xlsx")
+    assert result.returncode == 2 and not (tmp_path / "out.xlsx").exists()
+    assert result.stderr.strip() == ("cyps-xl: error: " + str(bad) + ", line 3: the value 'abc%' in column national is "
+                                     "neither a number nor a placeholder ('-', 'n/a') or DfE code. Type the figure "
+                                     "(68.0% or 0.68), or '-' when there is none.")
+    good = tmp_path / "good.csv"
+    good.write_text("sheet,ref,national,year\nSocial Care,3.14,68%,2020/21\nSocial Care,9.99,50%,2020/21\n"
+                    "Social Care,3.15,-,2020/21\n", encoding="utf-8")
+    result = run_cli("issue", template, "--benchmarks", good, "-o", tmp_path / "out.xlsx")
+    assert result.returncode == 0, result.stderr
+    assert "1 benchmark row(s) match no row of the scorecard: Social Care 9.99 (good.csv, line 3)." in result.stdout

@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cyps_xl.workbook.changes import CellChange
-from cyps_xl.benchmarks.dfe_files import is_ees_header, read_header
+from cyps_xl.benchmarks.dfe_files import SUPPRESSION_CODES, is_ees_header, read_header
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import BENCHMARK_KEYS
 from cyps_xl.workbook.package import CellStyle, split_ref
 from cyps_xl.workbook.reader import ScoreTable
 from cyps_xl.engine.rules import RuleBook, normalise
-from cyps_xl.engine.values import read_cell
+from cyps_xl.engine.values import is_placeholder, read_cell
 from cyps_xl.engine.yamlfile import load_yaml
 
 REQUIRED = {"sheet", "ref"}
@@ -144,6 +144,10 @@ def _published_row(record: dict, line: int, path: Path) -> BenchmarkRow:
         if text == "":
             continue
         reading = read_cell(text)
+        if not reading.present and not (is_placeholder(text) or text.strip().lower() in SUPPRESSION_CODES):
+            raise CypsError(f"the value '{text}' in column {key} is neither a number nor a placeholder ('-', 'n/a') "
+                            "or DfE code.", file=path, place=f"line {line}",
+                            hint="Type the figure (68.0% or 0.68), or '-' when there is none.")
         values[key] = reading.number if reading.present else reading.reason
     return BenchmarkRow(record.get("sheet", ""), record.get("ref", ""), record.get("part", ""), record.get("title", ""),
                         values, record.get("year") or None, line)
@@ -199,9 +203,20 @@ def max_age_years(rules: RuleBook) -> int | None:
     return load_config(rules.benchmark_config).max_age_years if rules.benchmark_config else None
 
 
+def unmatched_notes(sources: list, used: set, most: int = 10) -> list[str]:
+    """A benchmark row that fills no scorecard row is named, never dropped without a word."""
+    lost = [(s.path.name, b) for s in sources for b in s.rows if id(b) not in used]
+    if not lost:
+        return []
+    named = "; ".join(f"{b.sheet} {b.ref or b.title}" + (f" ({name}, line {b.line})" if b.line else f" ({name})")
+                      for name, b in lost[:most])
+    more = f"; and {len(lost) - most} more" if len(lost) > most else ""
+    return [f"{len(lost)} benchmark row(s) match no row of the scorecard: {named}{more}."]
+
+
 # -- filling -----------------------------------------------------------------------
 def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats: dict | None = None,
-                      max_age_years: int | None = None) -> tuple[list[CellChange], list[str]]:
+                      max_age_years: int | None = None, used: set | None = None) -> tuple[list[CellChange], list[str]]:
     """Cell changes for one sheet, and notes for the run report.
 
     ``formats`` maps a row to its number format; a figure computed from the
@@ -218,6 +233,8 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
             found = _match(mine, row.ref, row.part, row.title, row.first_in_block)
             if found is None:
                 continue
+            if used is not None:
+                used.add(id(found))
             for key, value in found.values.items():
                 filled[(row.row, key)] = (value, found.year, key in found.computed, source)
     if not filled:
