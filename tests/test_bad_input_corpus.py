@@ -16,6 +16,8 @@ EXPECTED = {
     "unparseable tolerance": "rules.yaml, line 7: green tolerance: 'about 70' is not a tolerance cyps-xl can read; write it like '<87%', '87%+', '95.2+', '50-70%' or '-'.",
     "gapped bands": "rules.yaml, line 7: tolerances of ref 3.14: the bands leave a gap: 60% is in no band; make each band start where the next one ends.",
     "overlapping bands": "rules.yaml, line 7: tolerances of ref 3.14: the Red band '<75%' and the Green band '69%+' overlap (both include 69%).",
+    "number_format that is no format": "rules.yaml, line 7: number_format '1' is not an Excel number format. Quote it as Excel writes it, e.g. number_format: '0.0%' or '#,##0'.",
+    "amber range overlapping": "rules.yaml, line 7: tolerances of ref 3.14: the Amber band '50-70%' and the Red band '<61%' overlap (both include 50%).",
     "green contradicts low": "rules.yaml, line 7: tolerances of ref 3.14: the Red band '<61%' contradicts 'good performance is low': red should be the higher values.",
     "duplicate key": "rules.yaml, line 7: YAML syntax error: the key 'polarity' appears twice. Check indentation and quoting on that line (quote texts such as '<87%').",
     "not an indicators file": "rules.yaml, line 1: an indicators file should start with 'sheets:'. See rules/social_care.yaml for the layout.",

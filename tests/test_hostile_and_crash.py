@@ -73,18 +73,26 @@ def test_a_zip_that_claims_to_expand_past_the_limit_is_refused_before_expanding(
 
 
 def test_formula_like_text_is_written_as_text(template, tmp_path):
+    from cyps_xl.workbook.changes import CellChange
+    from cyps_xl.workbook.package import Package
+    from cyps_xl.workbook.writer import apply_changes
+
     bench = tmp_path / "bench.csv"
     bench.write_text('sheet,ref,sn_average,sn_best,national,regional,year\n'
                      'Social Care,3.14,"=HYPERLINK(""http://evil"",""x"")",+44 20,@SUM(A1),-cmd,2021/22\n', encoding="utf-8")
+    with pytest.raises(cyps_xl.errors.CypsError, match="the value '=HYPERLINK"):
+        cyps_xl.issue(template, tmp_path / "refused.xlsx", benchmarks=[bench])  # a benchmark is a number or nothing
+    texts = ['=HYPERLINK("http://evil","x")', "+44 20", "@SUM(A1)", "-cmd"]
+    package = Package(template)
+    apply_changes(package, [CellChange("Social Care", 40, 29 + i, text) for i, text in enumerate(texts)])
     out = tmp_path / "out.xlsx"
-    cyps_xl.issue(template, out, benchmarks=[bench])
+    package.save(out)
     with zipfile.ZipFile(out) as z:
         xml = z.read("xl/worksheets/sheet2.xml").decode()
     assert "<f>" not in xml and "<f " not in xml
     ws = openpyxl.load_workbook(out)["Social Care"]
-    row = next(r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value == "3.14")
-    assert [ws.cell(row, c).value for c in (29, 30, 31, 33)] == ['=HYPERLINK("http://evil","x")', "+44 20", "@SUM(A1)", "-cmd"]
-    assert all(ws.cell(row, c).data_type == "s" for c in (29, 30, 31, 33))
+    assert [ws.cell(40, 29 + i).value for i in range(4)] == texts
+    assert all(ws.cell(40, 29 + i).data_type == "s" for i in range(4))
     from cyps_xl.excel.xlwings_writer import excel_value
 
     assert excel_value("=1+1") == "'=1+1" and excel_value("-") == "-" and excel_value(3) == 3

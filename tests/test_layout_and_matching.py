@@ -64,3 +64,12 @@ def test_an_unquoted_reference_in_the_rules_stays_as_typed(tmp_path):
     assert [r.ref for r in book.rules] == ["3.10"]
     assert book.match("Social Care", "3.10", None, None) is not None
     assert book.match("Social Care", "3.1", None, None) is None
+
+
+def test_a_number_format_typed_without_quotes_stays_the_format_typed(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sheets:\n  Social Care:\n    indicators:\n      - ref: '3.2'\n        polarity: low\n"
+                     "        number_format: 0.0\n      - ref: '3.1'\n        polarity: info\n        number_format: 0\n",
+                     encoding="utf-8")
+    book = load_rules(rules)
+    assert [(r.ref, r.number_format) for r in book.rules] == [("3.2", "0.0"), ("3.1", "0")]

@@ -236,6 +236,14 @@ def _load_indicator_file(path: Path) -> list[IndicatorRule]:
     return rules
 
 
+def is_number_format(code) -> bool:
+    """An Excel number format: General, or one with a digit placeholder (0 # ?) or text (@) outside quotes."""
+    if not isinstance(code, str) or not code.strip():
+        return False
+    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+    return code.strip().lower() == "general" or bool(re.search(r"[0#?@]", bare))
+
+
 def _load_indicator(item, sheet: str, path: Path) -> IndicatorRule:
     if not isinstance(item, LineDict):
         raise CypsError("each indicator should be a mapping with ref, title, polarity.", file=path,
@@ -265,12 +273,16 @@ def _load_indicator(item, sheet: str, path: Path) -> IndicatorRule:
         tolerances = Tolerances(**parsed)
         for problem in tolerances.problems(polarity):
             raise CypsError(f"tolerances of {_label(item)}: {problem}.", file=path, place=where("tolerances"))
+    number_format = item.get("number_format")
+    if number_format is not None and not is_number_format(number_format):
+        raise CypsError(f"number_format '{number_format}' is not an Excel number format.", file=path,
+                        place=where("number_format"), hint="Quote it as Excel writes it, e.g. number_format: '0.0%' or '#,##0'.")
     ref = item.get("ref")
     return IndicatorRule(
         sheet=sheet, ref=str(ref).strip() if ref is not None else None,
         title=item.get("title"), part=str(item["part"]) if item.get("part") is not None else None,
         polarity=polarity, tolerances=tolerances,
-        number_format=item.get("number_format"), note=item.get("note"),
+        number_format=number_format, note=item.get("note"),
         source=f"{path.name} line {item.line}", file=path, line=item.line,
     )
 

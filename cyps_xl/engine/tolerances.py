@@ -172,6 +172,16 @@ class Tolerances:
                     f"the Red band '{self.red.text}' and the Green band '{self.green.text}' overlap "
                     f"(both include {both[0]}{'%' if self.percent else ''})"
                 )
+        if self.amber is not None and self.amber.kind == "range":
+            # an open amber band (87%+) is the ladder's middle and may reach into green; a range names
+            # both its ends, so a value it shares with red or green would be rated against what it says
+            for name in ("red", "green"):
+                other = getattr(self, name)
+                shared = [p for p in points if other is not None and other.matches(p, polarity)
+                          and self.amber.matches(p, polarity)]
+                if shared:
+                    found.append(f"the Amber band '{self.amber.text}' and the {name.capitalize()} band '{other.text}' "
+                                 f"overlap (both include {shared[0]}{'%' if self.percent else ''})")
         for name, band in bands:
             if band.kind in {"lt", "le", "gt", "ge"}:
                 opens_up = band.kind in {"gt", "ge"}

@@ -33,7 +33,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
 # Keys whose values are references or labels: kept as the text typed, so that an unquoted
 # ref: 3.10 stays "3.10" (YAML would read the number 3.1 and match indicator 3.1).
-TEXT_KEYS = frozenset({"ref", "as", "part", "title", "sheet"})
+TEXT_KEYS = frozenset({"ref", "as", "part", "title", "sheet", "number_format", "default_number_format"})
 
 
 def _construct_mapping(loader, node):

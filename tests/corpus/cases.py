@@ -149,6 +149,8 @@ CASES = {
     "unparseable tolerance": _rules_case(RULE.replace("'69%+'", "'about 70'")),
     "gapped bands": _rules_case(RULE.replace("'61%+'", "'62%+'").replace("'<61%'", "'<60%'")),
     "overlapping bands": _rules_case(RULE.replace("'<61%'", "'<75%'")),
+    "number_format that is no format": _rules_case(RULE.replace("        polarity: high\n", "        polarity: high\n        number_format: 1\n")),
+    "amber range overlapping": _rules_case(RULE.replace("amber: '61%+'", "amber: '50-70%'")),
     "green contradicts low": _rules_case(RULE.replace("polarity: high", "polarity: low")),
     "duplicate key": _rules_case(RULE.replace("polarity: high", "polarity: high\n        polarity: low")),
     "not an indicators file": _rules_case(RULE.replace("sheets:", "sheet:")),
