@@ -181,6 +181,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
                                     next((as_at_text(t) for t in report.tables if as_at_text(t)), None), today)
         add_commentary(package, report.tables, report.results, report.bench_values, book.style, book)
         print_settings(package, report.tables, config.get("title", ""), number, today)
+    package.drop_macros()  # with the macro sheets, whose formulas are code, not values to freeze
     unsaved = package.freeze_formulas()
     if unsaved:
         more = f" (and {len(unsaved) - 1} more cell(s) like it)" if len(unsaved) > 1 else ""
@@ -193,7 +194,6 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
         for name in own_checks:  # only cyps-xl's own: a team's sheet of that name is the team's
             package.remove_sheet(name)
         report.notes.append("The 'Data quality' sheet stays in the working copy; it is not in the issue.")
-    package.drop_macros()
     package.drop_external_links()
     package.scrub_properties(book.style.created_by)
     package.save(output)

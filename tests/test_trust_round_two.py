@@ -104,3 +104,93 @@ def test_a_benchmark_value_that_is_no_number_is_refused_and_unmatched_rows_are_n
     result = run_cli("issue", template, "--benchmarks", good, "-o", tmp_path / "out.xlsx")
     assert result.returncode == 0, result.stderr
     assert "1 benchmark row(s) match no row of the scorecard: Social Care 9.99 (good.csv, line 3)." in result.stdout
+
+
+def _edited(template, tmp_path, name, edits, extra=None):
+    """The template with some parts edited (find -> replace) and some parts added."""
+    out = tmp_path / name
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            for find, replace in edits.get(info.filename, []):
+                assert find in data, (info.filename, find)
+                data = data.replace(find, replace, 1)
+            target.writestr(info.filename, data)
+        for part, data in (extra or {}).items():
+            target.writestr(part, data)
+    return out
+
+
+def test_a_part_named_outside_the_package_is_refused(template, tmp_path):
+    for name in ("../../evil.xml", "/etc/evil.xml"):
+        card = _edited(template, tmp_path, "card.xlsx", {}, {name: b"<x/>"})
+        result = run_cli("issue", card, "-o", tmp_path / "out.xlsx")
+        assert result.returncode == 2 and f"holds a part named '{name}', a path no workbook uses" in result.stderr
+        assert not (tmp_path / "out.xlsx").exists()
+
+
+MACROSHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              b'<xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+              b'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData><row r="1"><c r="A1">'
+              b'<f>EXEC("calc.exe")</f></c></row></sheetData></xm:macrosheet>')
+
+
+def test_an_excel4_macro_sheet_and_auto_open_are_not_issued(template, tmp_path):
+    wb, rels, ct = "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"
+    card = _edited(template, tmp_path, "card.xlsx", {
+        wb: [(b"</sheets>", b'<sheet name="Macro1" sheetId="9" r:id="rIdM"/></sheets>'),
+             (b"</workbook>", b'<definedNames><definedName name="_xlnm.Auto_Open" localSheetId="2">Macro1!$A$1</definedName>'
+                              b"</definedNames></workbook>") if b"<definedNames>" not in zipfile.ZipFile(template).read(wb)
+             else (b"<definedNames>", b'<definedNames><definedName name="_xlnm.Auto_Open" localSheetId="2">Macro1!$A$1'
+                                      b"</definedName>")],
+        rels: [(b"</Relationships>", b'<Relationship Id="rIdM" Type="http://schemas.microsoft.com/office/2006/relationships/'
+                                     b'xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>')],
+        ct: [(b"</Types>", b'<Override PartName="/xl/macrosheets/sheet1.xml" ContentType="application/'
+                           b'vnd.ms-excel.macrosheet+xml"/></Types>')],
+    }, {"xl/macrosheets/sheet1.xml": MACROSHEET})
+    issued = cyps_xl.issue(card, tmp_path / "issued.xlsx").output
+    with zipfile.ZipFile(issued) as z:
+        names = z.namelist()
+        text = b"".join(z.read(n) for n in names if n.endswith((".xml", ".rels")))
+    assert not any("macrosheet" in n for n in names)
+    assert b"Auto_Open" not in text and b"Macro1" not in text and b"xlMacrosheet" not in text and b"macrosheet+xml" not in text
+    import openpyxl
+
+    assert openpyxl.load_workbook(issued).sheetnames == ["Summary", "Early Help", "Social Care", "Commentary"]
+
+
+def test_written_cells_outside_the_old_dimension_are_inside_the_new_one(template, tmp_path):
+    from cyps_xl.workbook.changes import CellChange
+    from cyps_xl.workbook.package import Package
+    from cyps_xl.workbook.writer import apply_changes
+
+    package = Package(template)
+    apply_changes(package, [CellChange("Social Care", 14, 40, "far right"), CellChange("Social Care", 120, 2, "far down")])
+    out = tmp_path / "out.xlsx"
+    package.save(out)
+    import openpyxl
+
+    ws = openpyxl.load_workbook(out, read_only=True)["Social Care"]  # trusts <dimension> and spans
+    assert ws.calculate_dimension() == "A1:AN120"
+    values = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    assert values[(14, 40)] == "far right" and values[(120, 2)] == "far down"
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet2.xml").decode()
+    import re
+
+    assert re.search(r'<row r="14" spans="1:40"', xml)
+    with pytest.raises(CypsError, match=r"cell XFE1 is beyond Excel's grid \(XFD1048576 at most\)"):
+        package.sheet("Social Care").set_value(1, 16385, "x")
+    with pytest.raises(CypsError, match="beyond Excel's grid"):
+        package.sheet("Social Care").set_value(1048577, 1, "x")
+
+
+def test_a_value_written_over_a_dynamic_array_cell_loses_its_metadata(template, tmp_path):
+    from cyps_xl.workbook.package import Package
+
+    card = _edited(template, tmp_path, "card.xlsx", {"xl/worksheets/sheet2.xml": [(b'<c r="A2" s="2" t="s">',
+                                                                                  b'<c r="A2" s="2" t="s" cm="1" vm="1">')]})
+    package = Package(card)
+    package.sheet("Social Care").set_value(2, 1, "plain text now")
+    cell = next(c for c in package.tree(package.sheet_parts["Social Care"]).iter() if c.get("r") == "A2")
+    assert "cm" not in cell.attrib and "vm" not in cell.attrib and cell.get("t") == "s"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 
-from cyps_xl.workbook.parts import CALC_CHAIN_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
+from cyps_xl.workbook.parts import ACTIVE_CONTENT_RELS, AUTO_NAMES, NS_REL, CALC_CHAIN_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
 from cyps_xl.workbook.sheet import set_shared_string
 
 
@@ -45,6 +45,28 @@ class IssueCleaning:
                 self.touch("[Content_Types].xml")
         for name in [n for n in self.parts if n.lower().endswith("vbaproject.bin") or n.lower().startswith("customui")]:
             self.remove_part(name)
+        self._drop_active_content()
+
+    def _drop_active_content(self) -> None:
+        """Excel 4 macro sheets, dialog sheets, Auto_Open/Auto_Close names, ActiveX controls and OLE objects."""
+        workbook = self.tree(self.workbook_part)
+        _, rels = self.relationships(self.workbook_part)
+        code_sheets = {rel.get("Id") for rel in (rels if rels is not None else []) if rel.get("Type") in ACTIVE_CONTENT_RELS}
+        for entry in list(workbook.iterfind(f"{M}sheets/{M}sheet")):
+            if entry.get(f"{{{NS_REL}}}id") in code_sheets:
+                self.remove_sheet(entry.get("name"))  # its names and views follow, as for any removed sheet
+        names = workbook.find(f"{M}definedNames")
+        for defined in list(names if names is not None else []):
+            if (defined.get("name") or "").lower() in AUTO_NAMES:
+                names.remove(defined)
+                self.touch(self.workbook_part)
+        for part in self.sheet_parts.values():
+            if self._drop_related(part, ACTIVE_CONTENT_RELS):
+                root = self.tree(part)
+                for tag in ("controls", "oleObjects"):
+                    for element in root.findall(f"{M}{tag}"):
+                        root.remove(element)
+                self.touch(part)
 
     def scrub_properties(self, created_by: str | None) -> None:
         """Document properties name no one but the configured 'Created by'."""

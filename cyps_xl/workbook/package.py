@@ -29,7 +29,7 @@ from cyps_xl.workbook.additions import SheetAdditions
 from cyps_xl.workbook.cleaning import IssueCleaning
 from cyps_xl.workbook.parts import (M, NS_CT, NS_PKG_REL, NS_REL, column_index, column_letter,  # noqa: F401 - re-exported
                                     ensure_workbook_file, parse_xml, split_ref, write_zip_atomically, zlib_error)
-from cyps_xl.workbook.sheet import SheetEditor
+from cyps_xl.workbook.sheet import SheetEditor, true_extent
 from cyps_xl.workbook.styles import CellStyle, Styles  # noqa: F401 - re-exported
 
 
@@ -175,8 +175,11 @@ class Package(SheetAdditions, IssueCleaning):
     # -- saving ----------------------------------------------------------------
     def to_bytes_map(self) -> dict:
         out = {}
+        sheets = set(self.sheet_parts.values())
         for name in self.parts:
             if name in self._dirty and name in self._trees:
+                if name in sheets:
+                    true_extent(self._trees[name])
                 out[name] = etree.tostring(self._trees[name], xml_declaration=True, encoding="UTF-8", standalone=True)
             else:
                 out[name] = self.parts[name]

@@ -42,6 +42,17 @@ MACRO_REL_TYPES = {
     "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility",
     "http://schemas.microsoft.com/office/2006/relationships/vbaProjectSignature",
 }
+# parts a values-only workbook does not need and that run or embed code: Excel 4 macro sheets, dialog
+# sheets, ActiveX controls and embedded OLE objects (the issue drops them with the VBA project)
+ACTIVE_CONTENT_RELS = {
+    "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet",
+    "http://schemas.microsoft.com/office/2006/relationships/xlIntlMacrosheet",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/dialogsheet",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/control",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/oleObject",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/activeXControlBinary",
+}
+AUTO_NAMES = {"auto_open", "auto_close", "_xlnm.auto_open", "_xlnm.auto_close", "auto_activate", "auto_deactivate"}
 EXTERNAL_LINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink"
 CALC_CHAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
 WORKBOOK_XLSX_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -100,6 +111,11 @@ def _refuse_hostile(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
+            for info in infos:  # a part named ../../x or /etc/x would be carried into the issued file
+                name = info.filename
+                if name.startswith(("/", "\\")) or "\\" in name or ".." in name.split("/") or ":" in name:
+                    raise CypsError(f"holds a part named '{name}', a path no workbook uses; refusing to read it.",
+                                    file=path, hint="The file may be hostile; save the workbook again from Excel.")
             total = sum(i.file_size for i in infos)
             packed = sum(i.compress_size for i in infos) or 1
             biggest = max((i.file_size for i in infos), default=0)

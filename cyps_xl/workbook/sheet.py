@@ -9,8 +9,9 @@ from lxml import etree
 if TYPE_CHECKING:
     from cyps_xl.workbook.package import Package
 
+from cyps_xl.errors import CypsError
 from cyps_xl.workbook.parts import (M, NS_X14, NS_XM, SPARKLINE_EXT_URI, X14, XM, XML_SPACE, column_index, column_letter,
-                                    same_range)
+                                    same_range, split_ref)
 from cyps_xl.workbook.styles import CellStyle
 
 def set_shared_string(cell, text: str, strings) -> None:
@@ -20,6 +21,34 @@ def set_shared_string(cell, text: str, strings) -> None:
             cell.remove(child)
     cell.set("t", "s")
     etree.SubElement(cell, f"{M}v").text = str(strings.add(text))
+
+
+MAX_ROW, MAX_COLUMN = 1048576, 16384
+
+
+def true_extent(root) -> None:
+    """Keep <dimension> and each row's spans covering the cells the sheet holds (readers that trust them,
+    openpyxl's read-only mode among them, would otherwise miss cells written outside)."""
+    first_row = last_row = first_col = last_col = None
+    for row in root.iterfind(f"{M}sheetData/{M}row"):
+        cells = [c for c in row if c.tag == f"{M}c" and c.get("r")]
+        if not cells:
+            continue
+        low, high = split_ref(cells[0].get("r"))[1], split_ref(cells[-1].get("r"))[1]
+        number = int(row.get("r")) if (row.get("r") or "").isdigit() else split_ref(cells[0].get("r"))[0]
+        spans = row.get("spans")
+        if spans:
+            ranges = [tuple(int(x) for x in part.split(":")) for part in spans.split() if ":" in part]
+            if not all(any(a <= split_ref(c.get("r"))[1] <= b for a, b in ranges) for c in cells):
+                row.set("spans", f"{min([low] + [a for a, _ in ranges])}:{max([high] + [b for _, b in ranges])}")
+        first_row = number if first_row is None else min(first_row, number)
+        last_row = number if last_row is None else max(last_row, number)
+        first_col = low if first_col is None else min(first_col, low)
+        last_col = high if last_col is None else max(last_col, high)
+    dimension = root.find(f"{M}dimension")
+    if dimension is not None and first_row is not None:
+        top, bottom = f"{column_letter(first_col)}{first_row}", f"{column_letter(last_col)}{last_row}"
+        dimension.set("ref", top if top == bottom else f"{top}:{bottom}")
 
 
 class SheetEditor:
@@ -60,6 +89,10 @@ class SheetEditor:
         return cells
 
     def cell(self, number: int, column: int):
+        if not (1 <= number <= MAX_ROW and 1 <= column <= MAX_COLUMN):
+            raise CypsError(f"cell {column_letter(max(column, 1))}{number} is beyond Excel's grid "
+                            f"({column_letter(MAX_COLUMN)}{MAX_ROW} at most).", file=self.package.path,
+                            hint="Check the layout: a column or row this far out cannot be written.")
         row = self._row(number)
         cells = self._row_cells(number, row)
         found = cells.get(column)
@@ -95,8 +128,9 @@ class SheetEditor:
         for child in list(cell):
             if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
                 cell.remove(child)
-        if "t" in cell.attrib:
-            del cell.attrib["t"]
+        for attribute in ("t", "cm", "vm"):  # a value written over a dynamic array or picture-in-cell is plain
+            if attribute in cell.attrib:
+                del cell.attrib[attribute]
         if value is None or value == "":
             return
         if isinstance(value, bool):
