@@ -194,3 +194,40 @@ def test_a_value_written_over_a_dynamic_array_cell_loses_its_metadata(template, 
     package.sheet("Social Care").set_value(2, 1, "plain text now")
     cell = next(c for c in package.tree(package.sheet_parts["Social Care"]).iter() if c.get("r") == "A2")
     assert "cm" not in cell.attrib and "vm" not in cell.attrib and cell.get("t") == "s"
+
+
+def test_writing_over_a_shared_formulas_master_hands_it_on_and_drops_the_chain(template, tmp_path):
+    import re
+
+    from cyps_xl.workbook.package import Package
+    from test_addin import audit
+
+    with zipfile.ZipFile(template) as z:
+        original = z.read("xl/worksheets/sheet2.xml")
+    sheet = original.decode()
+    cells = {14: '<c r="AH14"><f t="shared" ref="AH14:AH16" si="0">F14*2</f><v>2</v></c>',
+             15: '<c r="AH15"><f t="shared" si="0"/><v>4</v></c>', 16: '<c r="AH16"><f t="shared" si="0"/><v>6</v></c>'}
+    for row, cell in cells.items():
+        sheet = re.sub(rf'(<row r="{row}"[^>]*>.*?)(</row>)', lambda m: m.group(1) + cell + m.group(2), sheet, count=1,
+                       flags=re.S)
+    chain = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main"><c r="AH14" i="2"/><c r="AH15"/><c r="AH16"/></calcChain>')
+    card = _edited(template, tmp_path, "card.xlsx", {
+        "xl/worksheets/sheet2.xml": [(original, sheet.encode())],
+        "xl/_rels/workbook.xml.rels": [(b"</Relationships>", b'<Relationship Id="rIdC" Type="http://schemas.openxmlformats.'
+                                        b'org/officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/>'
+                                        b"</Relationships>")],
+        "[Content_Types].xml": [(b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.'
+                                 b'openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>')],
+    }, {"xl/calcChain.xml": chain.encode()})
+    before = set(audit(card))
+    package = Package(card)
+    package.sheet("Social Care").set_value(14, 34, "Green")  # AH14, the master
+    out = tmp_path / "out.xlsx"
+    package.save(out)
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet2.xml").decode()
+        assert "xl/calcChain.xml" not in z.namelist() and b"calcChain" not in z.read("[Content_Types].xml")
+    assert re.search(r'<c r="AH15"><f t="shared" si="0" ref="AH15:AH16">F15\*2</f>', xml)
+    assert '<c r="AH16"><f t="shared" si="0"/>' in xml
+    assert set(audit(out)) - before == set()

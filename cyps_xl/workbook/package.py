@@ -58,6 +58,7 @@ class Package(SheetAdditions, IssueCleaning):
         self.sheet_parts = self._sheet_parts()
         self._styles: Styles | None = None
         self._strings = None
+        self.formulas_replaced = False  # a value was written over a formula: the calculation chain goes
 
     # -- parts ---------------------------------------------------------------
     def tree(self, name: str):
@@ -174,6 +175,11 @@ class Package(SheetAdditions, IssueCleaning):
 
     # -- saving ----------------------------------------------------------------
     def to_bytes_map(self) -> dict:
+        if self.formulas_replaced:
+            from cyps_xl.workbook.formulas import drop_calc_chain
+
+            drop_calc_chain(self)
+            self.formulas_replaced = False
         out = {}
         sheets = set(self.sheet_parts.values())
         for name in self.parts:

@@ -125,6 +125,13 @@ class SheetEditor:
 
     def set_value(self, number: int, column: int, value) -> None:
         cell = self.cell(number, column)
+        formula = cell.find(f"{M}f")
+        if formula is not None:  # a formula becomes a value: keep shared formulas and the chain consistent
+            from cyps_xl.workbook.formulas import release_shared_master
+
+            if formula.get("t") == "shared" and formula.get("ref"):
+                release_shared_master(self.root, cell, formula)
+            self.package.formulas_replaced = True
         for child in list(cell):
             if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
                 cell.remove(child)
