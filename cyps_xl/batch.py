@@ -1,6 +1,7 @@
 """``cyps-xl batch``: issue a folder of scorecards (one per authority) on all cores, with a progress bar."""
 from __future__ import annotations
 
+import glob
 import os
 import re
 import sys
@@ -19,6 +20,8 @@ class BatchReport:
     issued: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # (file, message)
     seconds: float = 0.0
+    interrupted: bool = False  # Ctrl-C: the workers were stopped; ``issued`` is what was written before
+    total: int = 0
 
 
 def scorecards(folder: Path) -> list[Path]:
@@ -33,7 +36,7 @@ def scorecards(folder: Path) -> list[Path]:
 
 
 def _one(source: str, output_dir: str | None, rules, benchmarks):
-    """One scorecard, in a worker process; a user error is reported, not raised."""
+    """One scorecard, in a worker process; any failure is reported with the file, never raised."""
     from cyps_xl.api import issue
 
     try:
@@ -41,6 +44,15 @@ def _one(source: str, output_dir: str | None, rules, benchmarks):
         return source, str(report.output), None
     except CypsError as exc:
         return source, None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a damaged file must not stop the others
+        return source, None, f"{source}: could not be issued ({type(exc).__name__}: {exc})."
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the batch, which stops them and says what was written."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_batch(folder: Path, output_dir: Path | None = None, *, jobs: int | None = None, rules=None, benchmarks=None,
@@ -51,25 +63,52 @@ def run_batch(folder: Path, output_dir: Path | None = None, *, jobs: int | None 
     jobs = jobs or os.cpu_count() or 1
     report = BatchReport()
     start = time.perf_counter()
+    wall_start = time.time()
     out = None if output_dir is None else str(output_dir)
     rules = None if rules is None else str(rules)
     benchmarks = None if benchmarks is None else [str(b) for b in benchmarks]
     done = 0
+    report.total = len(files)
     if jobs == 1:
-        results = (_one(str(f), out, rules, benchmarks) for f in files)
-        for result in results:
-            done += 1
-            _record(report, result, done, len(files), progress)
+        try:
+            for f in files:
+                result = _one(str(f), out, rules, benchmarks)
+                done += 1
+                _record(report, result, done, len(files), progress)
+        except KeyboardInterrupt:
+            report.interrupted = True
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+        try:
             futures = [pool.submit(_one, str(f), out, rules, benchmarks) for f in files]
             for future in as_completed(futures):
                 done += 1
                 _record(report, future.result(), done, len(files), progress)
+        except KeyboardInterrupt:
+            report.interrupted = True
+            for worker in list(getattr(pool, "_processes", {}).values()):
+                worker.terminate()  # a half-written issue is a temporary file, never the target
+            pool.shutdown(wait=False, cancel_futures=True)
+            _written_meanwhile(report, files, output_dir, wall_start)
+        else:
+            pool.shutdown()
     if progress is not None:
         progress.write("\n")
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _written_meanwhile(report: BatchReport, files, output_dir, start: float) -> None:
+    """Issues a worker finished just as Ctrl-C came (written whole, atomically) but had not yet reported."""
+    listed = set(report.issued) | {source for source, _ in report.failed}
+    for source in files:
+        if str(source) in listed:
+            continue
+        folder = Path(output_dir) if output_dir is not None else source.parent
+        stem = re.sub(r"\s*issue\s*\d+\s*$", "", source.stem, flags=re.IGNORECASE)
+        for candidate in sorted(folder.glob(f"{glob.escape(stem)} Issue *.xlsx")):
+            if candidate.stat().st_mtime >= start - 1 and str(candidate) not in listed:
+                report.issued.append(str(candidate))
 
 
 def _record(report: BatchReport, result, done: int, total: int, progress) -> None:

@@ -135,9 +135,17 @@ def _run(args) -> int:
         from cyps_xl.batch import run_batch
 
         report = run_batch(args.folder, args.output_dir, jobs=args.jobs, rules=args.rules, benchmarks=args.benchmarks)
-        print(f"Issued {len(report.issued)} scorecard(s) in {report.seconds:.1f} s.")
+        if report.interrupted:
+            print(f"Interrupted: {len(report.issued)} of {report.total} scorecard(s) were issued before stopping"
+                  + (":" if report.issued else "."))
+        else:
+            print(f"Issued {len(report.issued)} scorecard(s) in {report.seconds:.1f} s.")
+        for path in report.issued if report.interrupted else []:
+            print(f"  {path}")
         for _, message in report.failed:
             print(f"cyps-xl: error: {message}", file=sys.stderr)
+        if report.interrupted:
+            return 130
         return EXIT_USER_ERROR if report.failed else 0
     if args.command == "demo":
         from cyps_xl.demo import run_demo
