@@ -140,7 +140,12 @@ def read_grids(package) -> GridBook:
         data = root.find(f"{M}sheetData")
         last_row = 0
         for row in (data.iterfind(f"{M}row") if data is not None else ()):
-            number = int(row.get("r")) if (row.get("r") or "").isdigit() else last_row + 1  # r is optional
+            r = row.get("r")
+            if r is not None and not (r.isdigit() and 1 <= int(r) <= 1048576):
+                raise CypsError(f"a row is numbered '{r}', which is no row number; the file is damaged.",
+                                file=package.path, place=f"sheet '{name}'",
+                                hint="Open it in Excel and save it again, or restore the last good copy.")
+            number = int(r) if r is not None else last_row + 1  # r is optional
             last_row, position = number, 0
             for cell in row.iterfind(f"{M}c"):
                 ref = cell.get("r")
@@ -155,7 +160,11 @@ def read_grids(package) -> GridBook:
                     column = position + 1
                 position = column
                 style = cell.get("s")
-                code = formats[int(style)] if style and style.isdigit() and int(style) < len(formats) else "General"
+                if style is not None and not style.isdigit():
+                    raise CypsError(f"has the style '{style}', which is no style number; the file is damaged.",
+                                    file=package.path, place=cell_place(name, ref or f"{column_letter(column)}{number}"),
+                                    hint="Open it in Excel and save it again, or restore the last good copy.")
+                code = formats[int(style)] if style is not None and int(style) < len(formats) else "General"
                 try:
                     value = _value(cell, strings, code, epoch1904)
                 except ValueError as exc:
@@ -199,8 +208,8 @@ def _value(cell, strings: list, code: str, epoch1904: bool):
         number = float(text) if any(ch in text for ch in ".eEnN") else int(text)
     except ValueError:
         return text  # not a number: kept as the text it is, for the reader to name
-    if isinstance(number, float) and not math.isfinite(number):
-        raise ValueError(f"holds {text!r}, which is not a finite number")
+    if (isinstance(number, float) and not math.isfinite(number)) or abs(number) >= 1e308:
+        raise ValueError(f"holds {text[:20]!r}{'...' if len(text) > 20 else ''}, which is not a finite number")
     if is_date_format(code) and isinstance(number, (int, float)) and 0 <= number < 2958466:
         return from_excel(number, epoch1904)
     return number
