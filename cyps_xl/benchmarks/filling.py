@@ -107,6 +107,16 @@ def _load_one(path: Path) -> BenchmarkSource:
 
 
 def _published_csv(path: Path) -> BenchmarkSource:
+    try:
+        return _read_published_csv(path)
+    except UnicodeDecodeError as exc:
+        raise CypsError(f"is not UTF-8 text (byte {exc.start + 1} cannot be read).", file=path,
+                        hint="Save the CSV as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8).") from None
+    except csv.Error as exc:
+        raise CypsError(f"cannot be read as CSV ({exc}).", file=path, hint="Save the CSV again as 'CSV UTF-8'.") from None
+
+
+def _read_published_csv(path: Path) -> BenchmarkSource:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         fields = {f.strip().lower() for f in reader.fieldnames or []}

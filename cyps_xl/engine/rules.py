@@ -22,7 +22,7 @@ from pathlib import Path
 from cyps_xl.errors import CypsError
 from cyps_xl.resources import BUNDLED_RULES  # where the bundled rules are (re-exported)
 from cyps_xl.engine.tolerances import BANDS, POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
-from cyps_xl.engine.yamlfile import LineDict, check_keys, load_yaml
+from cyps_xl.engine.yamlfile import LineDict, LineList, check_keys, load_yaml
 
 NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml", "commentary.yaml", "reports.yaml"}
 SETTINGS_KEYS = {"labels", "colours", "dot_symbols", "number_formats", "default_number_format", "created_by", "contact",
@@ -231,8 +231,9 @@ def _load_indicator_file(path: Path) -> list[IndicatorRule]:
         items = body.get("indicators") or []
         if not isinstance(items, list):
             raise CypsError("'indicators' should be a list.", file=path, place=f"line {body.line_of('indicators')}")
-        for item in items:
-            rules.append(_load_indicator(item, str(sheet), path))
+        for position, item in enumerate(items):
+            line = items.line_of(position) if isinstance(items, LineList) else 0
+            rules.append(_load_indicator(item, str(sheet), path, line))
     return rules
 
 
@@ -244,11 +245,16 @@ def is_number_format(code) -> bool:
     return code.strip().lower() == "general" or bool(re.search(r"[0#?@]", bare))
 
 
-def _load_indicator(item, sheet: str, path: Path) -> IndicatorRule:
+def _load_indicator(item, sheet: str, path: Path, line: int = 0) -> IndicatorRule:
     if not isinstance(item, LineDict):
         raise CypsError("each indicator should be a mapping with ref, title, polarity.", file=path,
-                        place=f"line {getattr(item, 'line', '?')}")
+                        place=f"line {getattr(item, 'line', None) or line or 1}",
+                        hint="Write each indicator as '- ref: ...' with its keys indented beneath.")
     check_keys(item, INDICATOR_KEYS, path, "an indicator")
+    for key in ("ref", "title", "part", "note", "polarity"):
+        if isinstance(item.get(key), (list, dict)):
+            raise CypsError(f"{key} should be one text, not a list or mapping.", file=path,
+                            place=f"line {item.line_of(key)}", hint=f"Write it on one line: {key}: ...")
     where = lambda key: f"line {item.line_of(key)}"  # noqa: E731
     if not item.get("ref") and not item.get("title"):
         raise CypsError("an indicator needs a 'ref' or a 'title' to be matched by.", file=path, place=where("ref"))

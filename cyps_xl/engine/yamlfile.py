@@ -25,6 +25,10 @@ class LineDict(dict):
 
 class LineList(list):
     line: int = 0
+    lines: list = []
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if index < len(self.lines) else self.line
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -59,6 +63,7 @@ def _construct_mapping(loader, node):
 def _construct_sequence(loader, node):
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
+    result.lines = [child.start_mark.line + 1 for child in node.value]  # each item's line, for messages
     return result
 
 

@@ -55,6 +55,9 @@ class Package(SheetAdditions, IssueCleaning):
         self._trees: dict = {}
         self._dirty: set = set()
         self.workbook_part = self._office_document()
+        if etree.QName(self.tree(self.workbook_part)).namespace == "http://purl.oclc.org/ooxml/spreadsheetml/main":
+            raise CypsError("is saved as Strict Open XML, which cyps-xl does not read.", file=self.path,
+                            hint="Open it in Excel and Save As 'Excel Workbook (.xlsx)' (not Strict Open XML).")
         self.sheet_parts = self._sheet_parts()
         self._styles: Styles | None = None
         self._strings = None

@@ -94,6 +94,9 @@ def ensure_workbook_file(path: Path) -> None:
     if path.suffix.lower() == ".xls":
         raise CypsError("is an old Excel 97-2003 (.xls) workbook.", file=path,
                         hint="Open it in Excel and Save As 'Excel Workbook (.xlsx)', then run again.")
+    if path.suffix.lower() == ".xlsb":
+        raise CypsError("is an Excel binary workbook (.xlsb), which cyps-xl cannot read.", file=path,
+                        hint="Open it in Excel and Save As 'Excel Workbook (.xlsx)', then run again.")
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise CypsError("is password-protected (encrypted) or an old binary workbook.", file=path,
                         hint="Remove the password in Excel (File > Info > Protect Workbook) and save as .xlsx.")

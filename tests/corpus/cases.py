@@ -133,6 +133,13 @@ ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
 
 
+def _latin_csv(folder: Path) -> str:
+    """Published figures whose 401st row has a Latin-1 byte: past the first 8 KB any sniffing reads."""
+    rows = "sheet,ref,national,year\n" + "".join(f"Social Care,{i}.{i},50%,2020/21\n" for i in range(400))
+    (folder / "bench.csv").write_bytes(rows.encode() + "Social Care,3.14,caf\xe9,2020/21\n".encode("latin-1"))
+    return "bench.csv"
+
+
 def issue(*args) -> list:
     return ["issue", *args, "-o", "out.xlsx"]
 
@@ -197,6 +204,13 @@ CASES = {
     "shared string index out of range": lambda f: issue(edited_part(f, "card.xlsx", "xl/worksheets/sheet2.xml",
                                                                     b'<c r="A2" s="2" t="s"><v>119</v>',
                                                                     b'<c r="A2" s="2" t="s"><v>99999</v>')),
+    "title as a list": _rules_case(RULE.replace("title: Stable placements", "title: [Stable, placements]")),
+    "indicator as plain text": _rules_case("sheets:\n  Social Care:\n    indicators:\n      - just text\n"),
+    "published CSV not UTF-8 past its start": lambda f: issue(card(f), "--benchmarks", _latin_csv(f)),
+    "binary workbook (.xlsb)": lambda f: issue(_text(f, "card.xlsb", "PK not really")),
+    "Strict Open XML": lambda f: issue(edited_part(f, "card.xlsx", "xl/workbook.xml",
+                                                   b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                                   b"http://purl.oclc.org/ooxml/spreadsheetml/main")),
     # -- outputs -----------------------------------------------------------------------------------
     "output over the source": lambda f: ["issue", card(f), "-o", "card.xlsx"],
     "output not .xlsx": lambda f: ["issue", card(f), "-o", "out.xlsm"],
