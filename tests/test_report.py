@@ -45,12 +45,23 @@ def by_ref(book, sheet, ref):
                            "against 635 last year); this is for information and has no target."),
     ("Social Care", "3.3", "Admissions of looked after children was unchanged at 18 in March (175 in the year, against 186 "
                            "last year); this is for information and has no target."),
+    # a multi-row indicator: each part named, figures as a report writes them
+    ("Early Help", "1.7", "Open families/children at the end of the reporting period (families) rose to 1,321 in March "
+                          "from 1,272 in February (1,359 last year); this is for information and has no target."),
     # a missing value
     ("Early Help", "3.1", "Families engaged in the supporting families project (formerly 'Families For Change'): no figure "
                           "for March (Temporarily suspended)."),
 ])
 def test_commentary_sentences(plain_issue, sheet, ref, expected):
     assert by_ref(plain_issue, sheet, ref) == expected
+
+
+def test_the_parts_of_a_multi_row_indicator_are_told_apart(plain_issue):
+    ws = plain_issue["Commentary"]
+    sentences = [row[3] for row in ws.iter_rows(values_only=True)
+                 if row[0] == "Early Help" and row[3] and str(row[3]).startswith("Open families/children")]
+    assert [s.split(" rose to ")[0].rsplit(" ", 1)[-1] for s in sentences] == ["(families)", "(children)"]
+    assert "rose to 2,899 in March" in sentences[1]
 
 
 def test_commentary_with_benchmarks_matches_the_published_style(issued):

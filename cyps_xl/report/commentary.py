@@ -35,8 +35,11 @@ class Wording:
 
 
 def shown(value: float, number_format: str) -> str:
+    """A figure as the cell shows it, written as a council report writes it: 1,321 and 96.6%."""
     decimals, percent = format_precision(number_format)
-    return f"{as_displayed(value, decimals, percent)}{'%' if percent else ''}"
+    figure = as_displayed(value, decimals, percent)
+    text = f"{figure:,}" if abs(figure) >= 1000 else f"{figure}"
+    return f"{text}{'%' if percent else ''}"
 
 
 def subject(title: str, wording: Wording) -> str:
@@ -48,6 +51,15 @@ def subject(title: str, wording: Wording) -> str:
     return text[:1].upper() + text[1:]
 
 
+def part_of(row) -> str:
+    """' (families)' for a row of a multi-row indicator, so its sentence is told from its siblings'; nothing
+    where the row's part is only its unit (its DATA NOTE: %, Count) or its title names it already."""
+    part = (row.part or "").strip()
+    if not part or part == (row.data_note or "").strip() or f"({part.lower()})" in (row.title or "").lower():
+        return ""
+    return f" ({part.lower()})"
+
+
 def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wording: Wording) -> str:
     """``months``: the table's month columns; ``benchmarks``: key -> value for this row."""
     w = wording.data
@@ -56,7 +68,7 @@ def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wo
     latest, previous = (row.months[-1] if row.months else Reading(None)), (row.months[-2] if len(row.months) > 1 else Reading(None))
     month = months[-1].date.strftime("%B") if months and months[-1].date else (months[-1].label if months else "")
     before = months[-2].date.strftime("%B") if len(months) > 1 and months[-2].date else (months[-2].label if len(months) > 1 else "")
-    fields = {"subject": subject(row.title, wording), "month": month, "previous_month": before}
+    fields = {"subject": subject(row.title, wording) + part_of(row), "month": month, "previous_month": before}
     if not latest.present:
         fields["reason"] = latest.reason or "blank"
         return w["opening"]["no_value"].format(**fields) + w["end"]
