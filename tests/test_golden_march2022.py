@@ -68,8 +68,8 @@ def test_flagged_rows_are_computed_not_copied(issued):
 
 
 @pytest.mark.parametrize("ref, title, key, colour", [
-    ("1.13", "% of assessments for children's social care completed in 45 working days of referral", "dot_month", "FF00B050"),
-    ("1.9", "% of re-referral in 12 months - in current month", "dot_month", "FFFF0000"),  # up, and low is good
+    ("1.13", "% of assessments for children's social care completed in 45 working days of referral", "dot_month", "FF007A33"),
+    ("1.9", "% of re-referral in 12 months - in current month", "dot_month", "FFC00000"),  # up, and low is good
     ("2.7", "No. of children with a child protection (CP) plan", "dot_month", "FF000000"),  # info: neutral
 ])
 def test_arrow_colours_follow_polarity(issued, ref, title, key, colour):

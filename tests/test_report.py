@@ -91,7 +91,8 @@ def test_summary_page_tiles_and_counts(issued):
     assert [ws.cell(5, c).value for c in (1, 4, 7)] == [562, 175, pytest.approx(0.968)]
     assert [ws.cell(6, c).value for c in (1, 4, 7)] == ["LAC as at period end", "admissions (ytd)", "of LAC visits up to date"]
     assert ws.cell(5, 7).fill.fgColor.rgb == "FF00B050"  # 96.8% against 95%+: Green
-    assert ws.cell(7, 7).value == "↓ since last month" and ws.cell(7, 7).font.color.rgb == "FFFF0000"
+    # on a green tile a declining arrow says so in words, in a colour that reads on green
+    assert ws.cell(7, 7).value == "↓ declining since last month" and ws.cell(7, 7).font.color.rgb == "FF000000"
     reds = sum(1 for s in ("Early Help", "Social Care") for row in book[s].iter_rows(min_row=13) if row[20].value == "Red")
     assert ws.cell(10, 2).value == reds  # the count of Red (month) equals the Red cells of the scorecard
     import zipfile

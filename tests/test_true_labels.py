@@ -128,3 +128,45 @@ def test_a_hidden_copy_of_last_year_is_neither_rated_nor_counted(template, tmp_p
         "include_hidden_sheets: false", "include_hidden_sheets: true"), encoding="utf-8")
     counted = cyps_xl.issue(card, tmp_path / "counted.xlsx", rules=rules, today=dt.date(2022, 5, 20))
     assert set(counted.results) == {"Early Help", "Social Care", "Social Care 2021"}
+
+
+def test_every_font_colour_the_tool_writes_reads_on_its_fill(template, tmp_path):
+    """WCAG AA, 4.5:1, for every coloured text cyps-xl writes: arrows on the scorecard and on the tiles."""
+    import cyps_xl
+    from cyps_xl.report.contrast import AA, contrast
+    from cyps_xl.workbook.changes import CellChange
+
+    report = cyps_xl.issue(template, tmp_path / "issued.xlsx", today=dt.date(2022, 5, 20))
+    wb = openpyxl.load_workbook(report.output)
+    written = {(c.sheet, c.row, c.column) for c in report.changes
+               if isinstance(c, CellChange) and c.style is not None and c.style.font_color}
+    written |= {("Summary", cell.row, cell.column) for row in wb["Summary"].iter_rows() for cell in row
+                if cell.value is not None}
+    checked = 0
+    for sheet, row, column in written:
+        cell = wb[sheet].cell(row, column)
+        font = cell.font.color.rgb if cell.font.color is not None and cell.font.color.type == "rgb" else "FF000000"
+        fill = cell.fill.fgColor.rgb if cell.fill.patternType == "solid" else "FFFFFFFF"
+        assert contrast(font[-6:], fill[-6:]) >= AA, (sheet, cell.coordinate, font, fill, cell.value)
+        checked += 1
+    assert checked > 100
+    tiles = [wb["Summary"].cell(7, c).value for c in (1, 4, 7)]
+    assert all(t == "no change measured" or any(w in t for w in ("improving", "declining", "since")) for t in tiles)
+
+
+def test_an_arrow_colour_that_does_not_read_is_refused(tmp_path):
+    import shutil
+
+    from cyps_xl.engine.rules import load_rules
+    from cyps_xl.errors import CypsError
+    from conftest import ROOT
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    text = (rules / "settings.yaml").read_text(encoding="utf-8").replace('improving: "007A33"', 'improving: "00B050"')
+    (rules / "settings.yaml").write_text(text, encoding="utf-8")
+    import pytest
+
+    with pytest.raises(CypsError, match=r"settings.yaml, line 18: the improving arrow colour '00B050' has a contrast of "
+                                        r"2.9:1 on white; readers need 4.5:1 \(WCAG AA\)"):
+        load_rules(rules)

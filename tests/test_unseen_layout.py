@@ -33,7 +33,7 @@ EXPECTED = {
     "CP5": (None, None, "↑", "Red"),       # latest month is 'Available in May'
     "CP6": ("↑", "Red", "↑", "Red"),       # green-only target <487 missed
 }
-COLOURS = {"CP1": ("FF00B050", "FFFF0000"), "CP2": ("FFFF0000", "FFFF0000"), "CP3": ("FF000000", "FF000000")}
+COLOURS = {"CP1": ("FF007A33", "FFC00000"), "CP2": ("FFC00000", "FFC00000"), "CP3": ("FF000000", "FF000000")}
 
 
 @pytest.fixture

@@ -168,7 +168,7 @@ def _load_style(path: Path) -> Style:
     labels = {"red": "Red", "amber": "Amber", "green": "Green", **(data.get("labels") or {})}
     colours = {
         "red": "FF0000", "amber": "FFC000", "green": "00B050",
-        "improving": "00B050", "declining": "FF0000", "neutral": "000000",
+        "improving": "007A33", "declining": "C00000", "neutral": "000000",
         **(data.get("colours") or {}),
     }
     for name, value in colours.items():
@@ -179,6 +179,12 @@ def _load_style(path: Path) -> Style:
                 hint="Write it as six hex digits, for example 'FFC000'.",
             )
     colours = {k: str(v).lstrip("#").upper() for k, v in colours.items()}
+    for name in ("improving", "declining", "neutral"):  # arrow colours are text on a white cell
+        if _contrast_on_white(colours[name]) < 4.5:
+            line = data["colours"].line_of(name) if isinstance(data.get("colours"), LineDict) else 1
+            raise CypsError(f"the {name} arrow colour '{colours[name]}' has a contrast of "
+                            f"{_contrast_on_white(colours[name]):.1f}:1 on white; readers need 4.5:1 (WCAG AA).",
+                            file=path, place=f"line {line}", hint="Use a darker shade, e.g. 007A33 for green, C00000 for red.")
     for key in ("created_by", "contact", "default_number_format"):
         if key in data and not isinstance(data[key], (str, type(None))):
             kind = "a list" if isinstance(data[key], list) else "a mapping" if isinstance(data[key], dict) else "a number"
@@ -201,6 +207,12 @@ def _load_style(path: Path) -> Style:
         jump_factor=float(data.get("jump_factor", 3.0)),
         include_hidden_sheets=_flag(data, "include_hidden_sheets", path),
     )
+
+
+def _contrast_on_white(rgb: str) -> float:
+    channels = [int(rgb[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 1.05 / (0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] + 0.05)
 
 
 def _flag(data, key: str, path: Path) -> bool:

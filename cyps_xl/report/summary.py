@@ -14,6 +14,7 @@ from cyps_xl.engine.rules import BUNDLED_RULES, RuleBook, normalise
 from cyps_xl.engine.yamlfile import load_yaml
 from cyps_xl.errors import CypsError
 from cyps_xl.report.commentary import commentary_rows, load_wording
+from cyps_xl.report.contrast import BLACK, readable_on
 from cyps_xl.report.printing import footer
 from cyps_xl.workbook.package import CellStyle, Package, column_letter
 
@@ -88,9 +89,11 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
         editor.set_value(6, column, tile.get("label", result.row.title))
         editor.set_style(6, column, CellStyle(bold=True, fill=fill, wrap=True))
         editor.set_style(6, column + 1, CellStyle(fill=fill))
-        editor.set_value(7, column, f"{arrow} {since}".strip() if arrow else "no change measured")
-        colour = {"improving": style.colours["improving"], "declining": style.colours["declining"]}.get(dot.trend, "000000")
-        editor.set_style(7, column, CellStyle(font_color=colour, bold=True, fill=fill))
+        # the arrow says its meaning in words and takes a colour that reads on the tile's own RAG fill
+        words = {"improving": "improving", "declining": "declining"}.get(dot.trend, "")
+        editor.set_value(7, column, " ".join(filter(None, [arrow, words, since])) if arrow else "no change measured")
+        colour = {"improving": style.colours["improving"], "declining": style.colours["declining"]}.get(dot.trend, BLACK)
+        editor.set_style(7, column, CellStyle(font_color=readable_on(fill, colour), bold=True, fill=fill))
         editor.set_style(7, column + 1, CellStyle(fill=fill))
         for r in (5, 6, 7):
             package.merge(name, f"{column_letter(column)}{r}:{column_letter(column + 1)}{r}")
