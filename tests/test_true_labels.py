@@ -133,7 +133,7 @@ def test_a_hidden_copy_of_last_year_is_neither_rated_nor_counted(template, tmp_p
 def test_every_font_colour_the_tool_writes_reads_on_its_fill(template, tmp_path):
     """WCAG AA, 4.5:1, for every coloured text cyps-xl writes: arrows on the scorecard and on the tiles."""
     import cyps_xl
-    from cyps_xl.report.contrast import AA, contrast
+    from cyps_xl.engine.contrast import AA, contrast
     from cyps_xl.workbook.changes import CellChange
 
     report = cyps_xl.issue(template, tmp_path / "issued.xlsx", today=dt.date(2022, 5, 20))

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cyps_xl.engine.contrast import contrast
 from cyps_xl.errors import CypsError
 from cyps_xl.resources import BUNDLED_RULES  # where the bundled rules are (re-exported)
 from cyps_xl.engine.tolerances import BANDS, POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
@@ -180,10 +181,10 @@ def _load_style(path: Path) -> Style:
             )
     colours = {k: str(v).lstrip("#").upper() for k, v in colours.items()}
     for name in ("improving", "declining", "neutral"):  # arrow colours are text on a white cell
-        if _contrast_on_white(colours[name]) < 4.5:
+        if contrast(colours[name]) < 4.5:
             line = data["colours"].line_of(name) if isinstance(data.get("colours"), LineDict) else 1
             raise CypsError(f"the {name} arrow colour '{colours[name]}' has a contrast of "
-                            f"{_contrast_on_white(colours[name]):.1f}:1 on white; readers need 4.5:1 (WCAG AA).",
+                            f"{contrast(colours[name]):.1f}:1 on white; readers need 4.5:1 (WCAG AA).",
                             file=path, place=f"line {line}", hint="Use a darker shade, e.g. 007A33 for green, C00000 for red.")
     for key in ("created_by", "contact", "default_number_format"):
         if key in data and not isinstance(data[key], (str, type(None))):
@@ -207,12 +208,6 @@ def _load_style(path: Path) -> Style:
         jump_factor=float(data.get("jump_factor", 3.0)),
         include_hidden_sheets=_flag(data, "include_hidden_sheets", path),
     )
-
-
-def _contrast_on_white(rgb: str) -> float:
-    channels = [int(rgb[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 1.05 / (0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] + 0.05)
 
 
 def _flag(data, key: str, path: Path) -> bool:

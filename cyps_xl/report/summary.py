@@ -14,7 +14,7 @@ from cyps_xl.engine.rules import BUNDLED_RULES, RuleBook, normalise
 from cyps_xl.engine.yamlfile import load_yaml
 from cyps_xl.errors import CypsError
 from cyps_xl.report.commentary import commentary_rows, load_wording
-from cyps_xl.report.contrast import BLACK, readable_on
+from cyps_xl.engine.contrast import BLACK, readable_on
 from cyps_xl.report.printing import footer
 from cyps_xl.workbook.package import CellStyle, Package, column_letter
 
