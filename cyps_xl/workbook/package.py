@@ -62,6 +62,7 @@ class Package(SheetAdditions, IssueCleaning):
         self._styles: Styles | None = None
         self._strings = None
         self.formulas_replaced = False  # a value was written over a formula: the calculation chain goes
+        self.new_cells: dict = {}  # id(sheet tree) -> {(row, column)} added this run
 
     # -- parts ---------------------------------------------------------------
     def tree(self, name: str):
@@ -188,7 +189,7 @@ class Package(SheetAdditions, IssueCleaning):
         for name in self.parts:
             if name in self._dirty and name in self._trees:
                 if name in sheets:
-                    true_extent(self._trees[name])
+                    true_extent(self._trees[name], self.new_cells.get(id(self._trees[name])))
                 out[name] = etree.tostring(self._trees[name], xml_declaration=True, encoding="UTF-8", standalone=True)
             else:
                 out[name] = self.parts[name]

@@ -26,28 +26,31 @@ def set_shared_string(cell, text: str, strings) -> None:
 MAX_ROW, MAX_COLUMN = 1048576, 16384
 
 
-def true_extent(root) -> None:
-    """Keep <dimension> and each row's spans covering the cells the sheet holds (readers that trust them,
-    openpyxl's read-only mode among them, would otherwise miss cells written outside)."""
-    first_row = last_row = first_col = last_col = None
+def true_extent(root, new_cells) -> None:
+    """Keep <dimension> and the spans of the rows that gained cells covering them (readers that trust them,
+    openpyxl's read-only mode among them, would otherwise miss cells written outside). ``new_cells`` are the
+    (row, column) of cells added; only their rows are looked at, so the cost follows the edit, not the sheet."""
+    if not new_cells:
+        return
+    rows = {}
+    for number, column in new_cells:
+        low, high = rows.get(number, (column, column))
+        rows[number] = (min(low, column), max(high, column))
     for row in root.iterfind(f"{M}sheetData/{M}row"):
-        cells = [c for c in row if c.tag == f"{M}c" and c.get("r")]
-        if not cells:
+        number = int(row.get("r") or 0)
+        if number not in rows or not row.get("spans"):
             continue
-        low, high = split_ref(cells[0].get("r"))[1], split_ref(cells[-1].get("r"))[1]
-        number = int(row.get("r")) if (row.get("r") or "").isdigit() else split_ref(cells[0].get("r"))[0]
-        spans = row.get("spans")
-        if spans:
-            ranges = [tuple(int(x) for x in part.split(":")) for part in spans.split() if ":" in part]
-            if not all(any(a <= split_ref(c.get("r"))[1] <= b for a, b in ranges) for c in cells):
-                row.set("spans", f"{min([low] + [a for a, _ in ranges])}:{max([high] + [b for _, b in ranges])}")
-        first_row = number if first_row is None else min(first_row, number)
-        last_row = number if last_row is None else max(last_row, number)
-        first_col = low if first_col is None else min(first_col, low)
-        last_col = high if last_col is None else max(last_col, high)
+        ranges = [tuple(int(x) for x in part.split(":")) for part in row.get("spans").split() if ":" in part]
+        low, high = rows[number]
+        if ranges and not all(any(a <= c <= b for a, b in ranges) for c in (low, high)):
+            row.set("spans", f"{min([low] + [a for a, _ in ranges])}:{max([high] + [b for _, b in ranges])}")
     dimension = root.find(f"{M}dimension")
-    if dimension is not None and first_row is not None:
-        top, bottom = f"{column_letter(first_col)}{first_row}", f"{column_letter(last_col)}{last_row}"
+    if dimension is not None and dimension.get("ref"):
+        first, _, last = dimension.get("ref").partition(":")
+        (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
+        r1, r2 = min([r1] + list(rows)), max([r2] + list(rows))
+        c1, c2 = min([c1] + [low for low, _ in rows.values()]), max([c2] + [high for _, high in rows.values()])
+        top, bottom = f"{column_letter(c1)}{r1}", f"{column_letter(c2)}{r2}"
         dimension.set("ref", top if top == bottom else f"{top}:{bottom}")
 
 
@@ -61,7 +64,9 @@ class SheetEditor:
         self.rows = {int(row.get("r")): row for row in self.data.findall(f"{M}row") if row.get("r")}
         self._cells: dict = {}  # row number -> {column: cell}, built when a row is first touched
         self._sparklines: dict | None = None  # target cell -> x14:sparkline, built on first use
-        self._column_styles: list | None = None  # (first, last, style) of each styled <col>, built on first use
+        self._column_styles: list | None = None
+        # cells this run added, by the sheet's part: the dimension and spans are widened to cover them at save
+        self.new_cells = package.new_cells.setdefault(id(root), set())  # (first, last, style) of each styled <col>, built on first use
 
     def _row(self, number: int):
         row = self.rows.get(number)
@@ -106,6 +111,7 @@ class SheetEditor:
             row.append(new)
         cells[column] = new
         self._inherit_style(new, row, column)
+        self.new_cells.add((number, column))
         return new
 
     def _inherit_style(self, cell, row, column: int) -> None:
