@@ -37,7 +37,6 @@ BUILTIN_FORMATS = {
 }
 _LITERALS = re.compile(r'"[^"]*"|\\.|\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\]]*\]')
 _DATE_PARTS = re.compile(r"[dmyhs]", re.IGNORECASE)
-REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
 @functools.lru_cache(maxsize=512)
