@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cyps_xl.workbook.changes import (current_issue_number, rating_changes, renumber, sparkline_changes,
+from cyps_xl.workbook.changes import (NO_VALUE, CellChange, current_issue_number, rating_changes, renumber, sparkline_changes,
                                      title_block_changes)
 from cyps_xl.engine.rating import RowResult, rate_table
 from cyps_xl.errors import CypsError
@@ -90,11 +90,34 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         report.changes += trend
         if why:
             report.notes.append(why)
+    report.notes += hidden_by_merges(scorecard, report.changes)
     if sources:
         from cyps_xl.benchmarks.filling import unmatched_notes
 
         report.notes += unmatched_notes(sources, used)
     return scorecard, report
+
+
+def hidden_by_merges(scorecard: Scorecard, changes: list) -> list[str]:
+    """A value written into a merged cell other than its first is hidden by Excel: say where, never silently."""
+    from cyps_xl.cellref import column_letter
+
+    notes = []
+    for sheet in scorecard.grids.worksheets if scorecard.grids is not None else []:
+        merges = [m for m in sheet.merged_ranges if (m.min_row, m.min_col) != (m.max_row, m.max_col)]
+        if not merges:
+            continue
+        for change in changes:
+            if not isinstance(change, CellChange) or change.sheet != sheet.title or change.value is NO_VALUE:
+                continue
+            for m in merges:
+                if m.min_row <= change.row <= m.max_row and m.min_col <= change.column <= m.max_col \
+                        and (change.row, change.column) != (m.min_row, m.min_col):
+                    cell = f"{column_letter(change.column)}{change.row}"
+                    notes.append(f"'{sheet.title}'!{cell} is inside the merged cells {m.coord}: what cyps-xl wrote "
+                                 f"there ('{change.value}') is hidden. Unmerge {m.coord} (Home > Merge & Center > "
+                                 "Unmerge Cells) and run again.")
+    return notes
 
 
 def _refuse_future_months(scorecard: Scorecard, today: dt.date) -> None:

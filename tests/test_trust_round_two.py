@@ -231,3 +231,17 @@ def test_writing_over_a_shared_formulas_master_hands_it_on_and_drops_the_chain(t
     assert re.search(r'<c r="AH15"><f t="shared" si="0" ref="AH15:AH16">F15\*2</f>', xml)
     assert '<c r="AH16"><f t="shared" si="0"/>' in xml
     assert set(audit(out)) - before == set()
+
+
+def test_a_rating_written_under_a_merge_is_named_not_hidden(template, tmp_path):
+    import openpyxl
+
+    card = tmp_path / "card.xlsx"
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Social Care"]
+    row = next(r for r in range(14, 94) if ws.cell(r, 1).value == "3.14")
+    ws.merge_cells(start_row=row, start_column=20, end_row=row, end_column=21)  # DOT (month) and RAG (month)
+    wb.save(card)
+    report = cyps_xl.issue(card, tmp_path / "issued.xlsx")
+    assert (f"'Social Care'!U{row} is inside the merged cells T{row}:U{row}: what cyps-xl wrote there ('Green') is "
+            f"hidden. Unmerge T{row}:U{row} (Home > Merge & Center > Unmerge Cells) and run again.") in report.notes
