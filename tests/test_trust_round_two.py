@@ -245,3 +245,26 @@ def test_a_rating_written_under_a_merge_is_named_not_hidden(template, tmp_path):
     report = cyps_xl.issue(card, tmp_path / "issued.xlsx")
     assert (f"'Social Care'!U{row} is inside the merged cells T{row}:U{row}: what cyps-xl wrote there ('Green') is "
             f"hidden. Unmerge T{row}:U{row} (Home > Merge & Center > Unmerge Cells) and run again.") in report.notes
+
+
+def test_a_table_header_cyps_xl_writes_renames_its_table_column(tmp_path):
+    import xlsxwriter
+
+    from cyps_xl.workbook.package import Package
+    from test_addin import audit
+
+    path = tmp_path / "table.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Social Care")
+    ws.add_table("A1:C3", {"name": "Benchmarks", "columns": [{"header": "REF NO."}, {"header": "Nat av."},
+                                                              {"header": "RIA"}], "data": [["3.14", 0.68, 0.7]] * 2})
+    wb.close()
+    before = set(audit(path))
+    package = Package(path)
+    package.sheet("Social Care").set_value(1, 2, "Nat av. 2020/21")  # the heading takes its data year
+    out = tmp_path / "out.xlsx"
+    package.save(out)
+    with zipfile.ZipFile(out) as z:
+        table = z.read(next(n for n in z.namelist() if n.startswith("xl/tables/"))).decode()
+    assert 'name="Nat av. 2020/21"' in table and 'name="REF NO."' in table
+    assert set(audit(out)) - before == set()

@@ -186,14 +186,42 @@ class Package(SheetAdditions, IssueCleaning):
             self.formulas_replaced = False
         out = {}
         sheets = set(self.sheet_parts.values())
+        for name in [n for n in self.parts if n in sheets and n in self._dirty and n in self._trees]:
+            true_extent(self._trees[name], self.new_cells.get(id(self._trees[name])))
+            self._table_headers_in_step(name)  # may touch table parts: before any part is written out
         for name in self.parts:
             if name in self._dirty and name in self._trees:
-                if name in sheets:
-                    true_extent(self._trees[name], self.new_cells.get(id(self._trees[name])))
                 out[name] = etree.tostring(self._trees[name], xml_declaration=True, encoding="UTF-8", standalone=True)
             else:
                 out[name] = self.parts[name]
         return out
+
+    def _table_headers_in_step(self, sheet_part: str) -> None:
+        """An Excel table's column names must be its header cells' text, or Excel repairs the file: a header
+        cell cyps-xl wrote (a benchmark heading with its year) renames its table column."""
+        from cyps_xl.workbook.strings import cell_text
+
+        _, rels = self.relationships(sheet_part)
+        tables = [self.resolve(sheet_part, r.get("Target")) for r in (rels if rels is not None else [])
+                  if r.get("Type", "").endswith("/table") and r.get("TargetMode") != "External"]
+        if not tables:
+            return
+        root = self._trees[sheet_part]
+        cells = {c.get("r"): c for c in root.iterfind(f"{M}sheetData/{M}row/{M}c") if c.get("r")}
+        for part in tables:
+            if part not in self.parts:
+                continue
+            table = self.tree(part)
+            if table.get("headerRowCount") == "0" or ":" not in (table.get("ref") or ""):
+                continue
+            (top, left), _ = (split_ref(x) for x in table.get("ref").split(":"))
+            columns = table.findall(f"{M}tableColumns/{M}tableColumn")
+            for offset, column in enumerate(columns):
+                cell = cells.get(f"{column_letter(left + offset)}{top}")
+                text = cell_text(cell, self._strings or self.shared_strings) if cell is not None else None
+                if text and column.get("name") != text:
+                    column.set("name", text)
+                    self.touch(part)
 
     def save(self, target: Path) -> None:
         """Write atomically: a temporary file beside the target, moved into place when complete."""

@@ -60,3 +60,20 @@ class SharedStrings:
             self.root.set("count", str(int(self.root.get("count") or 0) + 1))
         self.package.touch(self.part)
         return found
+
+
+def cell_text(cell, strings: "SharedStrings | None") -> str | None:
+    """The text a cell shows, when it holds text (shared, inline or a formula's string result)."""
+    kind = cell.get("t")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in cell.iter(f"{M}t"))
+    value = cell.find(f"{M}v")
+    if value is None:
+        return None
+    if kind == "s" and strings is not None and strings.root is not None and (value.text or "").isdigit():
+        items = strings.root.findall(f"{M}si")
+        index = int(value.text)
+        if index < len(items):
+            return "".join(t.text or "" for t in items[index].iter(f"{M}t") if t.getparent().tag != f"{M}rPh")
+        return None
+    return value.text if kind in ("str", "s") else None
