@@ -4,9 +4,10 @@ Import them with xlwings (UDF Modules: ``cyps_xl.excel.udfs``).  Each accepts a 
 cell or a whole range and then returns an array of the same shape, so a column
 is rated in one call.  They call the same engine as the ribbon and the CLI, so
 their answers are the engine's.  The rules are loaded once and reloaded only
-when a rules file changes; set ``CYPS_XL_RULES`` (or ``CYPS_RULES`` in the
-xlwings.conf sheet) to use your own rules folder, and ``CYPS_XL_BENCHMARKS``
-for ``CYPS_BENCH``.
+when a rules file changes; set the environment variable ``CYPS_XL_RULES`` to
+use your own rules folder, and ``CYPS_XL_BENCHMARKS`` for ``CYPS_BENCH`` (the
+functions run in xlwings' own add-in, which does not read the ``cyps_xl.conf``
+sheet: see README, "The settings sheet").
 
 Answers that are not a rating start with ``#CYPS!`` and say why, for example
 ``#CYPS! no rule for indicator '3.99'``.  A blank answer means "no rating"
