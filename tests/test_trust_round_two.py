@@ -268,3 +268,24 @@ def test_a_table_header_cyps_xl_writes_renames_its_table_column(tmp_path):
         table = z.read(next(n for n in z.namelist() if n.startswith("xl/tables/"))).decode()
     assert 'name="Nat av. 2020/21"' in table and 'name="REF NO."' in table
     assert set(audit(out)) - before == set()
+
+
+def test_notes_added_beside_a_form_button_define_their_shape_type(template, tmp_path):
+    """A sheet whose drawing holds only a form button (shape type 201) gets the note shape type (202) defined."""
+    from cyps_xl.workbook.package import Package
+
+    button = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+              'xmlns:x="urn:schemas-microsoft-com:office:excel"><v:shapetype id="_x0000_t201" coordsize="21600,21600" '
+              'o:spt="201" path="m,l,21600r21600,l21600,xe"/><v:shape id="_x0000_s1025" type="#_x0000_t201">'
+              '<x:ClientData ObjectType="Button"/></v:shape></xml>')
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rIdV" Type="http://schemas.openxmlformats.'
+            'org/officeDocument/2006/relationships/vmlDrawing" Target="../drawings/vmlDrawing9.vml"/></Relationships>')
+    with zipfile.ZipFile(template) as z:
+        assert "xl/worksheets/_rels/sheet2.xml.rels" not in z.namelist()
+    card = _edited(template, tmp_path, "card.xlsx", {}, {"xl/drawings/vmlDrawing9.vml": button.encode(),
+                                                         "xl/worksheets/_rels/sheet2.xml.rels": rels.encode()})
+    package = Package(card)
+    package.put_notes("Social Care", [(20, 17, "cyps-xl: revised")], "cyps-xl:")
+    vml = package.parts["xl/drawings/vmlDrawing9.vml"].decode()
+    assert vml.count('id="_x0000_t202"') == 1 and 'type="#_x0000_t202"' in vml and 'id="_x0000_t201"' in vml

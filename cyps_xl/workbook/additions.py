@@ -8,7 +8,7 @@ from lxml import etree
 
 
 from cyps_xl.errors import CypsError
-from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, OWN_MARK, WORKBOOK_ORDER, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, split_ref, xml_text
+from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, NOTE_SHAPETYPE, OWN_MARK, WORKBOOK_ORDER, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, split_ref, xml_text
 
 
 class SheetAdditions:
@@ -304,6 +304,8 @@ class SheetAdditions:
                                                c2=col + 3, r2=row + 3))
         self.touch(comments_part)
         if shapes:
+            if 'id="_x0000_t202"' not in vml:  # a drawing that held only a form button: define the note shape type
+                shapes.insert(0, NOTE_SHAPETYPE)
             at = vml.rindex("</xml>")
             self.parts[vml_part] = (vml[:at] + "".join(shapes) + vml[at:]).encode("utf-8")
         return skipped
