@@ -64,11 +64,12 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
     when = next((t.latest.date for t in scorecard.tables if t.latest and t.latest.date), None)
     sources = []
     if benchmarks:
-        from cyps_xl.benchmarks.filling import benchmark_changes, load_benchmarks  # only a run with benchmarks pays for them
+        # only a run with benchmarks pays for them
+        from cyps_xl.benchmarks.filling import benchmark_changes, load_benchmarks, max_age_years
 
         sources = load_benchmarks(benchmarks, rules, when)
     report.notes += [note for source in sources for note in source.notes]
-    max_age = _max_age(rules) if sources else None
+    max_age = max_age_years(rules) if sources else None
     used: set = set()  # benchmark rows that filled a scorecard row
     for table in scorecard.tables:
         results: list[RowResult] = rate_table(table, rules, source)
@@ -131,12 +132,6 @@ def _refuse_future_months(scorecard: Scorecard, today: dt.date) -> None:
                     f"the month column '{month.label}' is after this month ({today:%B %Y}).", file=scorecard.path,
                     place=f"sheet '{table.sheet}', cell {column_letter(month.column)}{table.header_rows[1]}",
                     hint="Check the column heading's date; the scorecard can only report months that have happened.")
-
-
-def _max_age(rules: RuleBook) -> int | None:
-    from cyps_xl.benchmarks.filling import max_age_years
-
-    return max_age_years(rules)
 
 
 def _check_output(source: Path, output: Path) -> None:

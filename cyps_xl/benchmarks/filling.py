@@ -31,7 +31,7 @@ from pathlib import Path
 from cyps_xl.workbook.changes import CellChange
 from cyps_xl.benchmarks.dfe_files import SUPPRESSION_CODES, is_ees_header, read_header
 from cyps_xl.errors import CypsError
-from cyps_xl.workbook.layout import BENCHMARK_KEYS
+from cyps_xl.workbook.layout import BENCHMARK_KEYS, HEADING_YEAR
 from cyps_xl.workbook.package import CellStyle, split_ref
 from cyps_xl.workbook.reader import ScoreTable
 from cyps_xl.engine.rules import RuleBook, normalise
@@ -39,7 +39,6 @@ from cyps_xl.engine.values import is_placeholder, read_cell
 from cyps_xl.engine.yamlfile import load_yaml
 
 REQUIRED = {"sheet", "ref"}
-YEAR_SUFFIX = re.compile(r"\s*\(?(\d{4}\s*[/-]\s*\d{2}|\d{4})\)?\s*$")
 
 
 @dataclass(frozen=True)
@@ -266,7 +265,7 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
         year, _ = counts.most_common(1)[0]
         if key in table.titles and year:
             row, text = table.titles[key]
-            base = YEAR_SUFFIX.sub("", text).strip() or text
+            base = HEADING_YEAR.sub("", text).strip() or text
             changes.append(CellChange(table.sheet, row, table.columns[key], f"{base} {year}", None))
     sets = sorted({s.neighbour_set for s in sources if s.neighbour_set})
     all_years = sorted({y for counts in years.values() for y in counts if y})

@@ -350,7 +350,6 @@ MEASURES = {"sn_average": "sn_average", "stat neigh av.": "sn_average", "sn": "s
             "national": "national", "nat av.": "national", "nat": "national",
             "top_quartile": "top_quartile", "top qtile threshold": "top_quartile",
             "regional": "regional", "region": "regional", "ria": "regional"}
-_HEADING_YEAR = re.compile(r"\s*\(?\d{4}(\s*[/-]\s*\d{2,4})?\)?\s*$")  # "Nat av. 2020/21": the heading's year
 
 
 @xw.func(category="cyps-xl")
@@ -364,7 +363,9 @@ def CYPS_BENCH(indicator, measure):  # noqa: N802
 def _bench(indicator, measure):
     from cyps_xl.benchmarks.filling import load_benchmarks
 
-    key = MEASURES.get(_HEADING_YEAR.sub("", str(measure or "")).strip().lower())
+    from cyps_xl.workbook.layout import HEADING_YEAR
+
+    key = MEASURES.get(HEADING_YEAR.sub("", str(measure or "")).strip().lower())
     if key is None:
         raise LookupError(f"unknown measure '{measure}'; use sn_average, sn_best, national, top_quartile or regional")
     path = os.environ.get("CYPS_XL_BENCHMARKS")

@@ -16,6 +16,8 @@ COLUMN_KEYS = (
     "quartile_band", "national_rank",
 )
 BENCHMARK_KEYS = ("sn_average", "sn_best", "national", "top_quartile", "regional")
+# the data year at the end of a benchmark heading: "Nat av. 2020/21", "RIA (2021)", "Nat av. 2020/2021"
+HEADING_YEAR = re.compile(r"\s*\(?\d{4}(\s*[/-]\s*\d{2,4})?\)?\s*$")
 LAYOUT_KEYS = {"header_search_rows", "required", "columns", "months", "title_block"}
 
 
