@@ -502,3 +502,16 @@ def test_inspect_lists_the_file_and_prints_a_measure_that_works(template, tmp_pa
 def test_inspect_warns_of_a_filter_without_total(tmp_path):
     result = run_cli("benchmarks", "inspect", DFE / MISSING, "--column", "number")
     assert "# choose CLA_group: it has no Total row" in result.stdout
+
+
+def test_dfes_whole_download_folder_as_it_is(template, tmp_path):
+    """The folder as a team keeps it, neighbour groupings and all: the groupings are passed over, with a note."""
+    out = tmp_path / "issued.xlsx"
+    result = run_cli("issue", template, "--benchmarks", DFE, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert ("Not benchmark data, passed over: New_Statistical_Neighbour_Groupings_April_2021.csv, sn_model_2025_wide.csv"
+            in result.stdout)
+    ws, rows = cells(out)
+    assert ws.cell(rows["3.2"], 31).value == reference("3.2", "2021")["national"]
+    bad = run_cli("issue", template, "--benchmarks", DFE / "sn_model_2025_wide.csv", "-o", tmp_path / "o.xlsx")
+    assert bad.returncode == 2 and "sn_model_2025_wide.csv, line 1: the columns are" in bad.stderr  # named: an error

@@ -72,13 +72,16 @@ def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None =
         return []
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    files = []
+    files, passed_over = [], []
     for given in map(Path, paths):
         if given.is_dir():
             found = sorted(p for p in given.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
             if not found:
                 raise CypsError("this folder has no CSV file.", file=given, hint="Put DfE's CSV downloads in it.")
-            files += found
+            # a download folder also holds other CSVs (DfE's neighbour groupings, notes): those are passed over
+            kept = [f for f in found if _is_benchmark_file(f)]
+            passed_over += [f for f in found if f not in kept]
+            files += kept
         elif not given.exists():
             raise CypsError("file not found.", file=given, hint="Check the --benchmarks path.")
         else:
@@ -88,7 +91,17 @@ def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None =
     if ees:
         for source in _from_dfe_files(ees, rules, when):
             sources[source.path] = source
-    return [sources[f] if f in ees else _load_one(f) for f in files if f not in ees or sources[f] is not None]
+    loaded = [sources[f] if f in ees else _load_one(f) for f in files if f not in ees or sources[f] is not None]
+    if passed_over and loaded:
+        loaded[0].notes.append(f"Not benchmark data, passed over: {', '.join(f.name for f in passed_over)} "
+                               "(DfE's statistical-neighbour groupings go in with 'cyps-xl benchmarks neighbours').")
+    return loaded
+
+
+def _is_benchmark_file(path: Path) -> bool:
+    """A CSV in a benchmarks folder that cyps-xl reads: DfE's tidy open data, or published figures (sheet, ref)."""
+    header = {h.strip().lower() for h in _header(path)}
+    return "geographic_level" in header or ({"sheet", "ref"} <= header and bool(header & set(BENCHMARK_KEYS)))
 
 
 def _header(path: Path) -> list:
