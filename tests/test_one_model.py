@@ -35,29 +35,44 @@ def test_issue_and_refresh_load_neither_openpyxl_nor_pandas(template, tmp_path):
     assert published == set() and dfe == {"pandas", "numpy"}
 
 
-def test_every_part_is_parsed_once_per_run(template, tmp_path, monkeypatch):
-    parsed = []
-    real = package_module.parse_xml
+def test_every_part_is_parsed_once_and_no_worksheet_is_held_whole(template, tmp_path, monkeypatch):
+    """Parts other than worksheets are parsed once; a worksheet's rows are streamed, once to read and once to
+    write."""
+    from cyps_xl.workbook import worksheet as worksheet_module
+
+    parsed, passes = [], []
+    real_parse, real_rows = package_module.parse_xml, worksheet_module.Worksheet.source_rows
 
     def counting(data, name, source):
         parsed.append(name)
-        return real(data, name, source)
+        return real_parse(data, name, source)
+
+    def streamed(self):
+        passes.append(self.part)
+        return real_rows(self)
 
     monkeypatch.setattr(package_module, "parse_xml", counting)
+    monkeypatch.setattr(worksheet_module.Worksheet, "source_rows", streamed)
     cyps_xl.issue(template, tmp_path / "issued.xlsx", benchmarks=DATA / "sample_benchmarks.csv")
     assert parsed and len(parsed) == len(set(parsed)), sorted(n for n in parsed if parsed.count(n) > 1)
-    sheets = [n for n in parsed if n.startswith("xl/worksheets/")]
-    assert len(sheets) >= 2
+    assert not [n for n in parsed if n.startswith("xl/worksheets/")]  # never parsed whole
+    # each sheet read once; the edited ones (the two scorecard sheets) streamed once more to be written,
+    # the others copied as they were
+    assert sorted(passes.count(part) for part in set(passes)) == [1, 1, 2, 2], passes
     parsed.clear()
+    passes.clear()
     cyps_xl.refresh(template, tmp_path / "refreshed.xlsx")
-    assert len(parsed) == len(set(parsed))
+    assert len(parsed) == len(set(parsed)) and all(passes.count(part) <= 2 for part in set(passes))
 
 
 @pytest.mark.parametrize("rows", [40, 400])
-def test_editing_a_row_costs_the_same_whatever_the_sheets_size(tmp_path, rows):
-    """The sheet editor finds rows and cells through indexes built once: no scan per edit."""
+def test_editing_a_row_costs_the_same_whatever_the_sheets_size(tmp_path, rows, monkeypatch):
+    """Edits are recorded against their cells, without walking the sheet; when it is saved, each edited row's
+    cells are indexed once, as the row streams past."""
     import xlsxwriter
 
+    from cyps_xl.workbook import sheet as sheet_module
+    from cyps_xl.workbook import worksheet as worksheet_module
     from cyps_xl.workbook.package import Package
 
     path = tmp_path / f"{rows}.xlsx"
@@ -66,16 +81,54 @@ def test_editing_a_row_costs_the_same_whatever_the_sheets_size(tmp_path, rows):
     for r in range(rows):
         ws.write_row(r, 0, [r, r * 2, r * 3])
     wb.close()
-    editor = Package(path).sheet("S")
-    lookups = []
-    original = editor._row_cells
-
-    def counted(number, row):
-        lookups.append(number)
-        return original(number, row)
-
-    editor._row_cells = counted
+    package = Package(path)
+    editor = package.sheet("S")
+    passes, indexed = [], []
+    real_rows, real_index = worksheet_module.Worksheet.source_rows, sheet_module._index
+    monkeypatch.setattr(worksheet_module.Worksheet, "source_rows", lambda self: passes.append(1) or real_rows(self))
+    monkeypatch.setattr(sheet_module, "_index", lambda row: indexed.append(row.get("r")) or real_index(row))
     for r in range(1, rows + 1):
-        editor.set_value(r, 2, r)
-    # each edit builds at most one row's index, once: the work per edit does not grow with the sheet
-    assert len(editor._cells) == rows and len(lookups) == rows
+        editor.set_value(r, 2, r * 10)
+        editor.set_value(r, 5, "new")  # a cell the row does not have yet
+    assert passes == [] and indexed == []  # recording an edit reads nothing
+    package.save(tmp_path / "out.xlsx")
+    assert passes == [1] and indexed == [str(r) for r in range(1, rows + 1)]  # one pass, each row indexed once
+    import openpyxl
+
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)["S"]  # read-only: trusts dimension and spans
+    got = [row for row in out.iter_rows(values_only=True)]
+    assert got == [(r - 1, r * 10, (r - 1) * 3, None, "new") for r in range(1, rows + 1)]
+
+
+def test_a_big_sheet_is_never_held_whole(tmp_path, monkeypatch):
+    """Reading and writing hold the rows the XML parser has buffered, a few dozen, whatever the sheet's size."""
+    import xlsxwriter
+
+    from cyps_xl.workbook import sheet as sheet_module
+    from cyps_xl.workbook.cells import read_grids
+    from cyps_xl.workbook.package import Package
+
+    path = tmp_path / "big.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for r in range(20000):
+        ws.write_row(r, 0, [r, "text", r / 7])
+    wb.close()
+    package = Package(path)
+    held = []
+    worksheet = package.worksheet(package.sheet_parts["S"])
+    for _, row in worksheet.source_rows():
+        held.append(len(row.getparent()))
+    assert len(held) == 20000 and max(held) <= 500
+    grid = read_grids(package)["S"]
+    assert grid.max_row == 20000 and grid.cell(20000, 3).value == 19999 / 7
+    real_write, written = sheet_module.RowWriter.write, []
+
+    def writing(self, number, row):
+        written.append(len(row.getparent()))
+        return real_write(self, number, row)
+
+    monkeypatch.setattr(sheet_module.RowWriter, "write", writing)
+    package.sheet("S").set_value(20000, 2, "last")
+    package.save(tmp_path / "out.xlsx")
+    assert len(written) == 20000 and max(written) <= 500

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
 from cyps_xl.errors import CypsError, cell_place
-from cyps_xl.workbook.package import M, Package, column_index, split_ref
+from cyps_xl.workbook.package import Package, column_index, column_letter, split_ref
 
 CALL_RE = re.compile(r"^\s*=?\s*(?:_xludf\.)?(CYPS_[A-Z]+)\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 REF_RE = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([A-Za-z0-9_.]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
@@ -79,18 +77,20 @@ class UdfEvaluator:
 
         with udfs.using_rules(self.rules):
             for sheet, part in self.package.sheet_parts.items():
-                tree = self.package.tree(part)
-                cells = [c for c in tree.iter(f"{M}c") if _formula_text(c) and "CYPS_" in _formula_text(c).upper()]
+                worksheet = self.package.worksheet(part)
+                worksheet.shell  # its formulas are known once its rows have been read
+                cells = [f for f in worksheet.formulas.values() if f.text and "CYPS_" in f.text.upper()]
                 if not cells:
                     continue
                 editor = self.package.sheet(sheet)
-                for cell in cells:
-                    self._evaluate(cell, sheet, editor, udfs)
+                for formula in cells:
+                    self._evaluate(formula, sheet, editor, udfs)
         return self.evaluated
 
-    def _evaluate(self, cell, sheet, editor, udfs) -> None:
-        formula = cell.find(f"{M}f")
-        where = cell_place(sheet, cell.get("r"))
+    def _evaluate(self, formula, sheet, editor, udfs) -> None:
+        """``formula`` (a :class:`~cyps_xl.workbook.worksheet.Formula`) becomes the values it returns."""
+        top_row, top_col = formula.row, formula.column
+        where = cell_place(sheet, f"{column_letter(top_col)}{top_row}")
         call = CALL_RE.match(formula.text or "")
         if not call:
             raise CypsError("a formula mixes a CYPS_ function with other calculation, which cannot be evaluated without Excel.",
@@ -104,13 +104,11 @@ class UdfEvaluator:
         args = [self._arg(a, sheet, where) for a in split_args(call.group(2))]
         result = function(*args)
         grid = result if isinstance(result, list) else [[result]]
-        top_row, top_col = split_ref(cell.get("r"))
-        if formula.get("t") == "array" and formula.get("ref") and ":" in formula.get("ref"):
-            first, last = formula.get("ref").split(":")
+        if formula.kind == "array" and formula.ref and ":" in formula.ref:
+            first, last = formula.ref.split(":")
             (r1, c1), (r2, c2) = split_ref(first), split_ref(last)
         else:
             r1, c1, r2, c2 = top_row, top_col, top_row, top_col
-        cell.remove(formula)
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
                 i, j = r - r1, c - c1
@@ -119,9 +117,4 @@ class UdfEvaluator:
         self.evaluated += 1
 
 
-def _formula_text(cell):
-    formula = cell.find(f"{M}f")
-    return formula.text if formula is not None else None
-
-
-__all__ = ["UdfEvaluator", "split_args", "etree"]
+__all__ = ["UdfEvaluator", "split_args"]

@@ -8,7 +8,7 @@ from lxml import etree
 
 
 from cyps_xl.errors import CypsError
-from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, NOTE_SHAPETYPE, OWN_MARK, WORKBOOK_ORDER, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, split_ref, xml_text
+from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, NOTE_SHAPETYPE, OWN_MARK, WORKBOOK_ORDER, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, xml_text
 
 
 class SheetAdditions:
@@ -21,10 +21,8 @@ class SheetAdditions:
             part = self._new_part_name("xl/worksheets/sheet{}.xml")
             widths = widths or [16, 16, 16, 16, 110]
             cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
-            root = etree.fromstring(
-                f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><cols>{cols}</cols><sheetData/></worksheet>'.encode())
-            self.parts[part] = b""
-            self._trees[part] = root
+            self.parts[part] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS_MAIN}" '
+                                f'xmlns:r="{NS_REL}"><cols>{cols}</cols><sheetData/></worksheet>').encode()
             rid = self._add_relationship(self.workbook_part, f"{NS_REL}/worksheet",
                                          posixpath.relpath(part, posixpath.dirname(self.workbook_part)))
             workbook = self.tree(self.workbook_part)
@@ -41,9 +39,7 @@ class SheetAdditions:
             self._content_type(part, "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
             self.sheet_parts[name] = part
         editor = self.sheet(name)
-        for row in list(editor.data):
-            editor.data.remove(row)
-        editor.rows = {}
+        editor.clear_rows()
         for r, values in enumerate(rows, start=1):
             for c, value in enumerate(values, start=1):
                 if value not in (None, ""):
@@ -175,8 +171,9 @@ class SheetAdditions:
             self.touch(self.workbook_part)
 
     def print_geometry(self, sheet: str) -> tuple[float, dict]:
-        """(printed width in points of the visible columns, {row: height in points}) of a sheet, from its XML."""
-        root = self.tree(self.sheet_parts[sheet])
+        """(printed width in points of the visible columns, {row: height in points}) of a sheet, as it will be saved."""
+        worksheet = self.worksheet(self.sheet_parts[sheet])
+        root = worksheet.shell
         widths, hidden = {}, set()
         cols = root.find(f"{M}cols")
         for col in cols if cols is not None else []:
@@ -184,15 +181,11 @@ class SheetAdditions:
                 widths[c] = float(col.get("width", 8.43))
                 if col.get("hidden") in ("1", "true"):
                     hidden.add(c)
-        # the last cell of each row is its rightmost (cells are kept in column order)
-        last = max([split_ref(row[-1].get("r"))[1] for row in root.iter(f"{M}row")
-                    if len(row) and row[-1].tag == f"{M}c" and row[-1].get("r")] + [1])
-        width = sum(widths.get(c, 8.43) * 5.6 for c in range(1, last + 1) if c not in hidden)  # ~5.6 pt a character
+        last, saved = worksheet.extent()
+        width = sum(widths.get(c, 8.43) * 5.6 for c in range(1, max(last, 1) + 1) if c not in hidden)  # ~5.6 pt a character
         fmt = root.find(f"{M}sheetFormatPr")
         default = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
-        heights = {}
-        for row in root.iter(f"{M}row"):
-            heights[int(row.get("r"))] = float(row.get("ht")) if row.get("ht") else default
+        heights = {r: height if height is not None else default for r, height in saved.items()}
         return width, heights
 
     def set_row_breaks(self, sheet: str, before_rows: list[int]) -> None:

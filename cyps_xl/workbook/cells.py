@@ -134,18 +134,10 @@ def read_grids(package) -> GridBook:
               for e in package.tree(package.workbook_part).iterfind(f"{M}sheets/{M}sheet")}
     sheets = []
     for name, part in package.sheet_parts.items():
-        root = package.tree(part)
+        worksheet = package.worksheet(part)
         cells: dict = {}
-        data = root.find(f"{M}sheetData")
-        last_row = 0
-        for row in (data.iterfind(f"{M}row") if data is not None else ()):
-            r = row.get("r")
-            if r is not None and not (r.isdigit() and 1 <= int(r) <= 1048576):
-                raise CypsError(f"a row is numbered '{r}', which is no row number; the file is damaged.",
-                                file=package.path, place=f"sheet '{name}'",
-                                hint="Open it in Excel and save it again, or restore the last good copy.")
-            number = int(r) if r is not None else last_row + 1  # r is optional
-            last_row, position = number, 0
+        for number, row in worksheet.source_rows():  # streamed: a row at a time, never the whole sheet
+            position = 0
             for cell in row.iterfind(f"{M}c"):
                 ref = cell.get("r")
                 if ref:
@@ -171,7 +163,7 @@ def read_grids(package) -> GridBook:
                                     place=cell_place(name, ref or f"{column_letter(column)}{number}"),
                                     hint="Open it in Excel and save it again, or restore the last good copy.") from None
                 cells.setdefault(number, {})[column] = (value, code)
-        merged = [_merged(m.get("ref")) for m in root.iterfind(f"{M}mergeCells/{M}mergeCell") if m.get("ref")]
+        merged = [_merged(m.get("ref")) for m in worksheet.shell.iterfind(f"{M}mergeCells/{M}mergeCell") if m.get("ref")]
         sheets.append(GridSheet(name, cells, merged, states.get(name, "visible")))
     return GridBook(sheets)
 

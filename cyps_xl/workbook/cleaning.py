@@ -5,7 +5,8 @@ from __future__ import annotations
 
 
 from cyps_xl.workbook.parts import ACTIVE_CONTENT_RELS, AUTO_NAMES, NS_REL, CALC_CHAIN_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
-from cyps_xl.workbook.sheet import set_shared_string
+from cyps_xl.cellref import column_letter
+from cyps_xl.workbook.sheet import KEEP
 
 
 class IssueCleaning:
@@ -13,23 +14,20 @@ class IssueCleaning:
 
     # -- whole-package changes for the issued copy ---------------------------
     def freeze_formulas(self) -> list[str]:
-        """Replace every formula by its saved result. Returns cells that had no saved result."""
+        """Every formula becomes its saved result when the sheets are written. Returns the cells that
+        have no saved result (a formula cyps-xl writes a value over needs none)."""
         unsaved = []
         for sheet_name, part in self.sheet_parts.items():
-            tree = self.tree(part)
-            changed = False
-            for formula in list(tree.iter(f"{M}f")):
-                cell = formula.getparent()
-                if cell.find(f"{M}v") is None and cell.get("t") != "inlineStr":
-                    unsaved.append(f"sheet '{sheet_name}', cell {cell.get('r')}")
-                cell.remove(formula)
-                if cell.get("t") == "str":
-                    value = cell.find(f"{M}v")
-                    text = value.text if value is not None else ""
-                    set_shared_string(cell, text or "", self.shared_strings)
-                changed = True
-            if changed:
-                self.touch(part)
+            worksheet = self.worksheet(part)
+            worksheet.shell  # the formulas are known once the rows have been read
+            if not worksheet.has_formulas:
+                continue
+            for (row, column), formula in worksheet.formulas.items():
+                edit = worksheet.edits.get(row, {}).get(column)
+                if not formula.saved and (edit is None or edit[0] is KEEP):
+                    unsaved.append(f"sheet '{sheet_name}', cell {column_letter(column)}{row}")
+            worksheet.freeze = True
+            self.touch(part)
         for rel_type in (CALC_CHAIN_REL,):
             self._drop_related(self.workbook_part, {rel_type})
         return unsaved

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 
-from cyps_xl.cellref import column_index, column_letter, split_ref
+from cyps_xl.cellref import column_index, column_letter
 from cyps_xl.workbook.parts import M
 
 # A1 references outside quoted text; a name followed by "(" is a function (LOG10(...)), not a cell
@@ -31,25 +31,46 @@ def shift_formula(text: str, rows: int, columns: int) -> str:
     return _REFERENCE.sub(move, text)
 
 
-def release_shared_master(root, cell, formula) -> None:
-    """``cell`` held the master of a shared formula and is being overwritten: the next child becomes the master."""
-    index = formula.get("si")
-    children = [c for c in root.iterfind(f"{M}sheetData/{M}row/{M}c")
-                if c is not cell and (f := c.find(f"{M}f")) is not None and f.get("t") == "shared" and f.get("si") == index]
-    if not children:
-        return
-    master_row, master_col = split_ref(cell.get("r"))
-    heir = children[0]
-    heir_row, heir_col = split_ref(heir.get("r"))
-    places = [split_ref(c.get("r")) for c in children]
-    top, left = min(r for r, _ in places), min(c for _, c in places)
-    bottom, right = max(r for r, _ in places), max(c for _, c in places)
-    new = heir.find(f"{M}f")
-    new.text = shift_formula(formula.text or "", heir_row - master_row, heir_col - master_col)
-    first, last = f"{column_letter(left)}{top}", f"{column_letter(right)}{bottom}"
-    new.set("ref", first if first == last else f"{first}:{last}")
-    if (top, left) != (heir_row, heir_col):  # the master must be the range's first cell: a smaller range then
-        new.set("ref", f"{column_letter(heir_col)}{heir_row}:{last}")
+class SharedFormulas:
+    """A sheet's shared formulas, followed while its rows are written: a master that is overwritten hands
+    its formula to the next child (the heir), with relative references shifted to the heir's cell and the
+    range narrowed to the children left. ``formulas`` are the sheet's formula cells as saved, in order."""
+
+    def __init__(self, formulas: dict):
+        self.members: dict = {}  # si -> [(row, column)] of the cells sharing it, in document order
+        for formula in formulas.values():
+            if formula.kind == "shared" and formula.si is not None:
+                self.members.setdefault(formula.si, []).append((formula.row, formula.column))
+        self.heirs: dict = {}  # row -> {column: (text, ref)}: promotions due in rows not yet written
+
+    def release(self, row: int, column: int, formula, cells: dict) -> None:
+        """The cell at (row, column), holding ``formula``, is being overwritten; ``cells`` are its row's."""
+        if formula.get("t") != "shared" or formula.get("si") is None:
+            return
+        members = self.members.get(formula.get("si"), [])
+        if (row, column) in members:
+            members.remove((row, column))
+        if not formula.get("ref") or not members:
+            return  # a child leaves the group; a master with no children left takes its formula with it
+        heir_row, heir_col = members[0]
+        text = shift_formula(formula.text or "", heir_row - row, heir_col - column)
+        top, left = min(r for r, _ in members), min(c for _, c in members)
+        bottom, right = max(r for r, _ in members), max(c for _, c in members)
+        first, last = f"{column_letter(left)}{top}", f"{column_letter(right)}{bottom}"
+        ref = first if first == last else f"{first}:{last}"
+        if (top, left) != (heir_row, heir_col):  # the master must be the range's first cell: a smaller range then
+            ref = f"{column_letter(heir_col)}{heir_row}:{last}"
+        if heir_row == row and heir_col in cells:
+            self.promote(cells[heir_col], text, ref)
+        else:
+            self.heirs.setdefault(heir_row, {})[heir_col] = (text, ref)
+
+    @staticmethod
+    def promote(cell, text: str, ref: str) -> None:
+        formula = cell.find(f"{M}f")
+        if formula is not None:
+            formula.text = text
+            formula.set("ref", ref)
 
 
 def drop_calc_chain(package) -> None:

@@ -7,10 +7,12 @@ other ``x14`` extensions, text boxes, threaded comments, the ribbon of an
 package instead: the zip members are copied byte for byte, and only the
 worksheet XML of cells we write and ``styles.xml`` (new formats appended,
 none changed) are re-serialised with lxml, which keeps unknown elements,
-extensions and namespace prefixes as they were.
+extensions and namespace prefixes as they were. Worksheets are never parsed
+whole: see :mod:`~cyps_xl.workbook.worksheet`.
 
 The model is split by concern: :mod:`~cyps_xl.workbook.parts` (zip, parsing,
-writing), :mod:`~cyps_xl.workbook.sheet` (cell edits, sparklines),
+writing), :mod:`~cyps_xl.workbook.worksheet` (a worksheet's shell and streamed
+rows), :mod:`~cyps_xl.workbook.sheet` (cell edits, sparklines),
 :mod:`~cyps_xl.workbook.styles`, :mod:`~cyps_xl.workbook.additions` (sheets
 and notes cyps-xl adds) and :mod:`~cyps_xl.workbook.cleaning` (what issuing
 removes); :class:`Package` brings them together.
@@ -29,7 +31,7 @@ from cyps_xl.workbook.additions import SheetAdditions
 from cyps_xl.workbook.cleaning import IssueCleaning
 from cyps_xl.workbook.parts import (M, NS_CT, NS_PKG_REL, NS_REL, column_index, column_letter,  # noqa: F401 - re-exported
                                     ensure_workbook_file, parse_xml, split_ref, write_zip_atomically, zlib_error)
-from cyps_xl.workbook.sheet import SheetEditor, true_extent
+from cyps_xl.workbook.sheet import RowWriter, SheetEditor
 from cyps_xl.workbook.styles import CellStyle, Styles  # noqa: F401 - re-exported
 
 
@@ -52,8 +54,10 @@ class Package(SheetAdditions, IssueCleaning):
             except (zipfile.BadZipFile, EOFError, OSError, zlib_error()) as exc:
                 raise CypsError(f"cannot be unpacked ({exc}).", file=self.path,
                                 hint="The file is truncated or damaged; save it again from Excel.") from None
-        self._trees: dict = {}
+        self._trees: dict = {}  # parts other than worksheets, parsed when first asked for
+        self._sheets: dict = {}  # worksheet parts: Worksheet (shell parsed, rows streamed)
         self._dirty: set = set()
+        self.sheet_parts: dict = {}
         self.workbook_part = self._office_document()
         if etree.QName(self.tree(self.workbook_part)).namespace == "http://purl.oclc.org/ooxml/spreadsheetml/main":
             raise CypsError("is saved as Strict Open XML, which cyps-xl does not read.", file=self.path,
@@ -62,15 +66,29 @@ class Package(SheetAdditions, IssueCleaning):
         self._styles: Styles | None = None
         self._strings = None
         self.formulas_replaced = False  # a value was written over a formula: the calculation chain goes
-        self.new_cells: dict = {}  # id(sheet tree) -> {(row, column)} added this run
 
     # -- parts ---------------------------------------------------------------
     def tree(self, name: str):
+        """A part's parsed XML; for a worksheet, its shell (every element but the rows, which stream)."""
+        if name in self._sheets or name in self.sheet_parts.values():
+            return self.worksheet(name).shell
         if name not in self._trees:
             if name not in self.parts:
                 raise CypsError(f"the part {name} is missing.", file=self.path, hint="The file is damaged.")
             self._trees[name] = parse_xml(self.parts[name], name, self.path)
         return self._trees[name]
+
+    def worksheet(self, part: str):
+        """The worksheet part as :class:`~cyps_xl.workbook.worksheet.Worksheet`: its rows are never held whole."""
+        found = self._sheets.get(part)
+        if found is None:
+            from cyps_xl.workbook.worksheet import Worksheet
+
+            if part not in self.parts:
+                raise CypsError(f"the part {part} is missing.", file=self.path, hint="The file is damaged.")
+            sheet = next((name for name, p in self.sheet_parts.items() if p == part), None)
+            found = self._sheets[part] = Worksheet(part, self.parts[part], self.path, sheet)
+        return found
 
     def touch(self, name: str) -> None:
         self._dirty.add(name)
@@ -79,6 +97,7 @@ class Package(SheetAdditions, IssueCleaning):
         self.parts.pop(name, None)
         self.infos.pop(name, None)
         self._trees.pop(name, None)
+        self._sheets.pop(name, None)
         self._dirty.discard(name)
         ct = self.tree("[Content_Types].xml")
         for override in ct.findall(f"{{{NS_CT}}}Override"):
@@ -145,7 +164,7 @@ class Package(SheetAdditions, IssueCleaning):
     def sheet(self, name: str) -> "SheetEditor":
         part = self.sheet_parts[name]
         self.touch(part)
-        return SheetEditor(self.tree(part), self)
+        return SheetEditor(self.worksheet(part), self)
 
     # -- adding a sheet and notes (the Data quality report) -----------------------
     def _new_part_name(self, pattern: str) -> str:
@@ -185,40 +204,50 @@ class Package(SheetAdditions, IssueCleaning):
             drop_calc_chain(self)
             self.formulas_replaced = False
         out = {}
-        sheets = set(self.sheet_parts.values())
-        for name in [n for n in self.parts if n in sheets and n in self._dirty and n in self._trees]:
-            true_extent(self._trees[name], self.new_cells.get(id(self._trees[name])))
-            self._table_headers_in_step(name)  # may touch table parts: before any part is written out
+        # worksheets first: writing their rows may add shared strings and styles, and rename table columns
+        for part, worksheet in list(self._sheets.items()):
+            if part in self.parts and (part in self._dirty or worksheet.edited()):
+                tables, watch = self._table_headers(part)
+                writer = RowWriter(worksheet, self, watch)
+                out[part] = worksheet.serialize(writer)
+                self._rename_table_columns(tables, writer.seen)
         for name in self.parts:
+            if name in out:
+                continue
             if name in self._dirty and name in self._trees:
                 out[name] = etree.tostring(self._trees[name], xml_declaration=True, encoding="UTF-8", standalone=True)
             else:
                 out[name] = self.parts[name]
-        return out
+        return {name: out[name] for name in self.parts}
 
-    def _table_headers_in_step(self, sheet_part: str) -> None:
-        """An Excel table's column names must be its header cells' text, or Excel repairs the file: a header
-        cell cyps-xl wrote (a benchmark heading with its year) renames its table column."""
-        from cyps_xl.workbook.strings import cell_text
-
+    def _table_headers(self, sheet_part: str) -> tuple[list, set]:
+        """The sheet's Excel tables (part, first row, first column, columns) and their header cells."""
         _, rels = self.relationships(sheet_part)
-        tables = [self.resolve(sheet_part, r.get("Target")) for r in (rels if rels is not None else [])
-                  if r.get("Type", "").endswith("/table") and r.get("TargetMode") != "External"]
-        if not tables:
-            return
-        root = self._trees[sheet_part]
-        cells = {c.get("r"): c for c in root.iterfind(f"{M}sheetData/{M}row/{M}c") if c.get("r")}
-        for part in tables:
+        tables, watch = [], set()
+        for rel in rels if rels is not None else []:
+            if not rel.get("Type", "").endswith("/table") or rel.get("TargetMode") == "External":
+                continue
+            part = self.resolve(sheet_part, rel.get("Target"))
             if part not in self.parts:
                 continue
             table = self.tree(part)
             if table.get("headerRowCount") == "0" or ":" not in (table.get("ref") or ""):
                 continue
-            (top, left), _ = (split_ref(x) for x in table.get("ref").split(":"))
+            try:
+                top, left = split_ref(table.get("ref").split(":")[0])
+            except ValueError:
+                continue
             columns = table.findall(f"{M}tableColumns/{M}tableColumn")
+            tables.append((part, top, left, columns))
+            watch |= {(top, left + offset) for offset in range(len(columns))}
+        return tables, watch
+
+    def _rename_table_columns(self, tables: list, texts: dict) -> None:
+        """An Excel table's column names must be its header cells' text, or Excel repairs the file: a header
+        cell cyps-xl wrote (a benchmark heading with its year) renames its table column."""
+        for part, top, left, columns in tables:
             for offset, column in enumerate(columns):
-                cell = cells.get(f"{column_letter(left + offset)}{top}")
-                text = cell_text(cell, self._strings or self.shared_strings) if cell is not None else None
+                text = texts.get((top, left + offset))
                 if text and column.get("name") != text:
                     column.set("name", text)
                     self.touch(part)

@@ -60,11 +60,15 @@ WORKBOOK_XLSX_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False)
 
 
-def parse_xml(data: bytes, name: str, source: Path):
+def refuse_doctype(data: bytes, name: str, source: Path) -> None:
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in head:
         raise CypsError(f"the part {name} declares a DOCTYPE or entities, which no Excel file does; refusing to read it.",
                         file=source, hint="The file may be hostile; do not open it.")
+
+
+def parse_xml(data: bytes, name: str, source: Path):
+    refuse_doctype(data, name, source)
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:

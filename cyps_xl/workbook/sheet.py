@@ -1,4 +1,11 @@
-"""Cell-level edits to one worksheet's XML: rows and cells indexed once, values, styles and sparklines."""
+"""Cell-level edits to one worksheet: recorded by the editor, applied to each row as it is written.
+
+:class:`SheetEditor` is what the writers call (values, styles, row heights,
+sparklines). It records each edit against its cell; nothing walks the sheet,
+so an edit costs the same whatever the sheet's size. When the package is
+saved, :class:`RowWriter` applies the edits to the rows they touch while
+:class:`~cyps_xl.workbook.worksheet.Worksheet` streams every row out.
+"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -8,166 +15,87 @@ from lxml import etree
 
 if TYPE_CHECKING:
     from cyps_xl.workbook.package import Package
+    from cyps_xl.workbook.worksheet import Worksheet
 
 from cyps_xl.errors import CypsError
-from cyps_xl.workbook.parts import (M, NS_X14, NS_XM, SPARKLINE_EXT_URI, X14, XM, XML_SPACE, column_index, column_letter,
-                                    same_range, split_ref)
+from cyps_xl.workbook.parts import (M, NS_X14, NS_XM, SPARKLINE_EXT_URI, X14, XM, column_index, column_letter,
+                                    same_range)
 from cyps_xl.workbook.styles import CellStyle
+
+KEEP = object()  # an edit that leaves the cell's value as it is (a style only)
+MAX_ROW, MAX_COLUMN = 1048576, 16384
+_VALUE_TAGS = (f"{M}v", f"{M}is", f"{M}f")
+
 
 def set_shared_string(cell, text: str, strings) -> None:
     """The cell holds ``text`` through the shared-strings table (see :mod:`cyps_xl.workbook.strings`)."""
+    _put_value(cell, ("s", str(strings.add(text))))
+
+
+def _put_value(cell, value) -> None:
+    """Write an encoded value ((kind, text), or None to empty the cell) over whatever the cell held."""
     for child in list(cell):
-        if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
+        if child.tag in _VALUE_TAGS:
             cell.remove(child)
-    cell.set("t", "s")
-    etree.SubElement(cell, f"{M}v").text = str(strings.add(text))
-
-
-MAX_ROW, MAX_COLUMN = 1048576, 16384
-
-
-def true_extent(root, new_cells) -> None:
-    """Keep <dimension> and the spans of the rows that gained cells covering them (readers that trust them,
-    openpyxl's read-only mode among them, would otherwise miss cells written outside). ``new_cells`` are the
-    (row, column) of cells added; only their rows are looked at, so the cost follows the edit, not the sheet."""
-    if not new_cells:
+    for attribute in ("t", "cm", "vm"):  # a value written over a dynamic array or picture-in-cell is plain
+        if attribute in cell.attrib:
+            del cell.attrib[attribute]
+    if value is None:
         return
-    rows = {}
-    for number, column in new_cells:
-        low, high = rows.get(number, (column, column))
-        rows[number] = (min(low, column), max(high, column))
-    for row in root.iterfind(f"{M}sheetData/{M}row"):
-        number = int(row.get("r") or 0)
-        if number not in rows or not row.get("spans"):
-            continue
-        ranges = [tuple(int(x) for x in part.split(":")) for part in row.get("spans").split() if ":" in part]
-        low, high = rows[number]
-        if ranges and not all(any(a <= c <= b for a, b in ranges) for c in (low, high)):
-            row.set("spans", f"{min([low] + [a for a, _ in ranges])}:{max([high] + [b for _, b in ranges])}")
-    dimension = root.find(f"{M}dimension")
-    if dimension is not None and dimension.get("ref"):
-        first, _, last = dimension.get("ref").partition(":")
-        (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
-        r1, r2 = min([r1] + list(rows)), max([r2] + list(rows))
-        c1, c2 = min([c1] + [low for low, _ in rows.values()]), max([c2] + [high for _, high in rows.values()])
-        top, bottom = f"{column_letter(c1)}{r1}", f"{column_letter(c2)}{r2}"
-        dimension.set("ref", top if top == bottom else f"{top}:{bottom}")
+    kind, text = value
+    if kind != "n":
+        cell.set("t", kind)
+    etree.SubElement(cell, f"{M}v").text = text
 
 
 class SheetEditor:
-    """Cell-level edits to one worksheet's XML."""
+    """Edits to one worksheet, recorded against their cells (applied by :class:`RowWriter` when saved)."""
 
-    def __init__(self, root, package: Package):
-        self.root = root
+    def __init__(self, worksheet: Worksheet, package: Package):
+        self.worksheet = worksheet
         self.package = package
-        self.data = root.find(f"{M}sheetData")
-        self.rows = {int(row.get("r")): row for row in self.data.findall(f"{M}row") if row.get("r")}
-        self._cells: dict = {}  # row number -> {column: cell}, built when a row is first touched
+        self.root = worksheet.shell  # everything but the rows: sparklines, columns, print settings
         self._sparklines: dict | None = None  # target cell -> x14:sparkline, built on first use
-        self._column_styles: list | None = None
-        # cells this run added, by the sheet's part: the dimension and spans are widened to cover them at save
-        self.new_cells = package.new_cells.setdefault(id(root), set())  # (first, last, style) of each styled <col>, built on first use
 
-    def _row(self, number: int):
-        row = self.rows.get(number)
-        if row is not None:
-            return row
-        row = etree.Element(f"{M}row", r=str(number))
-        later = [n for n in self.rows if n > number]
-        if later:
-            self.rows[min(later)].addprevious(row)
-        else:
-            self.data.append(row)
-        self.rows[number] = row
-        return row
-
-    def _row_cells(self, number: int, row) -> dict:
-        cells = self._cells.get(number)
-        if cells is None:
-            cells = {}
-            position = 0
-            for cell in row.iterfind(f"{M}c"):
-                ref = cell.get("r")
-                position = column_index(ref.rstrip("0123456789")) if ref else position + 1
-                cells[position] = cell
-            self._cells[number] = cells
-        return cells
-
-    def cell(self, number: int, column: int):
+    def _edit(self, number: int, column: int) -> list:
         if not (1 <= number <= MAX_ROW and 1 <= column <= MAX_COLUMN):
             raise CypsError(f"cell {column_letter(max(column, 1))}{number} is beyond Excel's grid "
                             f"({column_letter(MAX_COLUMN)}{MAX_ROW} at most).", file=self.package.path,
                             hint="Check the layout: a column or row this far out cannot be written.")
-        row = self._row(number)
-        cells = self._row_cells(number, row)
-        found = cells.get(column)
-        if found is not None:
-            return found
-        new = etree.Element(f"{M}c", r=f"{column_letter(column)}{number}")
-        later = [c for c in cells if c > column]
-        if later:
-            cells[min(later)].addprevious(new)
-        else:
-            row.append(new)
-        cells[column] = new
-        self._inherit_style(new, row, column)
-        self.new_cells.add((number, column))
-        return new
-
-    def _inherit_style(self, cell, row, column: int) -> None:
-        """A new cell takes its row's style, else its column's, as Excel shows an empty cell."""
-        if row.get("customFormat") in ("1", "true") and row.get("s"):
-            cell.set("s", row.get("s"))
-            return
-        if self._column_styles is None:
-            cols = self.root.find(f"{M}cols")
-            self._column_styles = [(int(col.get("min")), int(col.get("max")), col.get("style"))
-                                   for col in (cols.findall(f"{M}col") if cols is not None else [])
-                                   if col.get("style") and (col.get("min") or "").isdigit() and (col.get("max") or "").isdigit()]
-        for low, high, style in self._column_styles:
-            if low <= column <= high:
-                cell.set("s", style)
-                return
+        row = self.worksheet.edits.get(number)
+        if row is None:
+            row = self.worksheet.edits[number] = {}
+        edit = row.get(column)
+        if edit is None:
+            edit = row[column] = [KEEP, []]
+        return edit
 
     def set_value(self, number: int, column: int, value) -> None:
-        cell = self.cell(number, column)
-        formula = cell.find(f"{M}f")
-        if formula is not None:  # a formula becomes a value: keep shared formulas and the chain consistent
-            from cyps_xl.workbook.formulas import release_shared_master
-
-            if formula.get("t") == "shared" and formula.get("ref"):
-                release_shared_master(self.root, cell, formula)
+        edit = self._edit(number, column)
+        if (number, column) in self.worksheet.formulas:  # a formula becomes a value: the chain goes
             self.package.formulas_replaced = True
-        for child in list(cell):
-            if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
-                cell.remove(child)
-        for attribute in ("t", "cm", "vm"):  # a value written over a dynamic array or picture-in-cell is plain
-            if attribute in cell.attrib:
-                del cell.attrib[attribute]
         if value is None or value == "":
-            return
-        if isinstance(value, bool):
-            cell.set("t", "b")
-            etree.SubElement(cell, f"{M}v").text = "1" if value else "0"
+            edit[0] = None
+        elif isinstance(value, bool):
+            edit[0] = ("b", "1" if value else "0")
         elif isinstance(value, (int, float)):
-            etree.SubElement(cell, f"{M}v").text = repr(float(value)) if isinstance(value, float) else str(value)
+            edit[0] = ("n", repr(float(value)) if isinstance(value, float) else str(value))
         else:
-            set_shared_string(cell, str(value), self.package.shared_strings)
-
-    def row_height(self, number: int, points: float) -> None:
-        row = self._row(number)
-        row.set("ht", f"{points:g}")
-        row.set("customHeight", "1")
+            edit[0] = ("s", str(self.package.shared_strings.add(str(value))))
 
     def set_style(self, number: int, column: int, style: CellStyle) -> None:
-        cell = self.cell(number, column)
-        base = int(cell.get("s", "0"))
-        derived = self.package.styles.derive(base, style)
-        if derived == 0 and "s" in cell.attrib:
-            del cell.attrib["s"]
-        elif derived != 0:
-            cell.set("s", str(derived))
+        self._edit(number, column)[1].append(style)
 
+    def row_height(self, number: int, points: float) -> None:
+        if not 1 <= number <= MAX_ROW:
+            raise CypsError(f"row {number} is beyond Excel's grid.", file=self.package.path)
+        self.worksheet.row_heights[number] = points
+
+    def clear_rows(self) -> None:
+        """The sheet's rows go: what is written next is its whole content."""
+        self.worksheet.replace_rows = True
+        self.worksheet.edits.clear()
+        self.worksheet.row_heights.clear()
 
     # -- sparklines (an x14 extension openpyxl cannot keep) -------------------
     def sparklines(self) -> dict:
@@ -224,3 +152,130 @@ class SheetEditor:
         return groups
 
 
+class RowWriter:
+    """Applies a worksheet's recorded edits to each row as it streams past, keeping the sheet consistent:
+    new cells take their row's or column's style and widen the row's spans and the sheet's dimension,
+    a shared formula's master that is overwritten hands its formula on, and an issued sheet's formulas
+    become their saved values. ``watch`` names cells whose final text is wanted (table headers)."""
+
+    def __init__(self, worksheet: Worksheet, package: Package, watch=()):
+        from cyps_xl.workbook.formulas import SharedFormulas
+
+        self.worksheet, self.package = worksheet, package
+        self.shared = SharedFormulas(worksheet.formulas)
+        self.watch_rows = {}
+        for r, c in watch:
+            self.watch_rows.setdefault(r, set()).add(c)
+        self.seen: dict = {}  # (row, column) -> text of a watched cell, as written
+        self._column_styles = None
+        self._low = self._high = None  # corners of the cells added
+
+    def write(self, number: int, row) -> None:
+        worksheet = self.worksheet
+        height = worksheet.row_heights.get(number)
+        if height is not None:
+            row.set("ht", f"{height:g}")
+            row.set("customHeight", "1")
+        edits = worksheet.edits.get(number)
+        heirs = self.shared.heirs.pop(number, None)
+        watched = self.watch_rows.get(number)
+        if not (edits or heirs or watched or worksheet.freeze):
+            return
+        cells = _index(row)
+        for column, (text, ref) in (heirs or {}).items():
+            if column in cells:
+                self.shared.promote(cells[column], text, ref)
+        added = []
+        for column in sorted(edits or ()):
+            value, styles = edits[column]
+            cell = cells.get(column)
+            if cell is None:
+                cell = cells[column] = self._new_cell(row, cells, number, column)
+                added.append(column)
+            if value is not KEEP:
+                formula = cell.find(f"{M}f")
+                if formula is not None:
+                    self.shared.release(number, column, formula, cells)
+                _put_value(cell, value)
+            if styles:
+                base = int(cell.get("s", "0"))
+                derived = base
+                for style in styles:
+                    derived = self.package.styles.derive(derived, style)
+                if derived == 0 and "s" in cell.attrib:
+                    del cell.attrib["s"]
+                elif derived != 0:
+                    cell.set("s", str(derived))
+        if worksheet.freeze:
+            self._freeze(row)
+        if added:
+            self._widen(number, row, min(added), max(added))
+        for column in watched or ():
+            from cyps_xl.workbook.strings import cell_text
+
+            cell = cells.get(column)
+            self.seen[(number, column)] = cell_text(cell, self.package.shared_strings) if cell is not None else None
+
+    def finish(self, shell) -> None:
+        if self._low is not None:
+            self.worksheet.widen_dimension(self._low, self._high)
+
+    def _new_cell(self, row, cells: dict, number: int, column: int):
+        new = etree.Element(f"{M}c", r=f"{column_letter(column)}{number}")
+        later = [c for c in cells if c > column]
+        if later:
+            cells[min(later)].addprevious(new)
+        else:
+            row.append(new)
+        self._inherit_style(new, row, column)
+        return new
+
+    def _inherit_style(self, cell, row, column: int) -> None:
+        """A new cell takes its row's style, else its column's, as Excel shows an empty cell."""
+        if row.get("customFormat") in ("1", "true") and row.get("s"):
+            cell.set("s", row.get("s"))
+            return
+        if self._column_styles is None:
+            cols = self.worksheet.shell.find(f"{M}cols")
+            self._column_styles = [(int(col.get("min")), int(col.get("max")), col.get("style"))
+                                   for col in (cols.findall(f"{M}col") if cols is not None else [])
+                                   if col.get("style") and (col.get("min") or "").isdigit() and (col.get("max") or "").isdigit()]
+        for low, high, style in self._column_styles:
+            if low <= column <= high:
+                cell.set("s", style)
+                return
+
+    def _widen(self, number: int, row, low: int, high: int) -> None:
+        """The row's spans and the sheet's dimension cover the cells added (readers that trust them,
+        openpyxl's read-only mode among them, would otherwise miss cells written outside)."""
+        spans = row.get("spans")
+        if spans:
+            ranges = [tuple(int(x) for x in part.split(":")) for part in spans.split()
+                      if ":" in part and part.replace(":", "").isdigit()]
+            if ranges and not all(any(a <= c <= b for a, b in ranges) for c in (low, high)):
+                row.set("spans", f"{min([low] + [a for a, _ in ranges])}:{max([high] + [b for _, b in ranges])}")
+        if self._low is None:
+            self._low, self._high = (number, low), (number, high)
+        else:
+            self._low = (min(self._low[0], number), min(self._low[1], low))
+            self._high = (max(self._high[0], number), max(self._high[1], high))
+
+    def _freeze(self, row) -> None:
+        """Every formula in the row becomes its saved result (the issued copy carries values only)."""
+        for formula in list(row.iter(f"{M}f")):
+            cell = formula.getparent()
+            cell.remove(formula)
+            if cell.get("t") == "str":
+                value = cell.find(f"{M}v")
+                set_shared_string(cell, (value.text if value is not None else "") or "", self.package.shared_strings)
+
+
+def _index(row) -> dict:
+    """The row's cells by column (a cell without an address follows the one before it)."""
+    cells = {}
+    position = 0
+    for cell in row.iterfind(f"{M}c"):
+        ref = cell.get("r")
+        position = column_index(ref.rstrip("0123456789")) if ref else position + 1
+        cells[position] = cell
+    return cells
