@@ -176,8 +176,10 @@ def _value(cell, strings: list, code: str, epoch1904: bool):
     if kind == "inlineStr":
         inline = cell.find(f"{M}is")
         return _rich_text(inline) if inline is not None else None
-    found = cell.find(V)
-    if found is None:
+    for found in cell:  # its children are f, is, v, extLst: a loop beats find() on the hot path
+        if found.tag == V:
+            break
+    else:
         return None
     raw = found.text or ""
     if kind == "s":

@@ -17,7 +17,7 @@ from cyps_xl.engine.rules import Style
 NO_VALUE = object()  # leave the value alone, change only the style
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per written cell: hundreds of thousands on a big scorecard
 class CellChange:
     sheet: str
     row: int
