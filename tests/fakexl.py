@@ -167,11 +167,54 @@ class FakeSheet:
             areas.append((r1, c1, r2, c2))
         return FakeRange(self, areas)
 
+    @property
+    def names(self):
+        return FakeNames(self)
+
     def clear_contents(self):
         self.book.app.calls.append(("clear_contents", self.name))
         for row in self.ws.iter_rows():
             for cell in row:
                 cell.value = None
+
+
+class FakeNameApi:
+    """The COM Name object's Visible property, kept as the defined name's hidden flag."""
+
+    def __init__(self, defined):
+        self._defined = defined
+
+    @property
+    def Visible(self):  # noqa: N802 - COM's naming
+        return not self._defined.hidden
+
+    @Visible.setter
+    def Visible(self, value):  # noqa: N802
+        self._defined.hidden = not value
+
+
+class FakeName:
+    def __init__(self, sheet, defined):
+        self.name = f"'{sheet.name}'!{defined.name}"  # Excel reads a sheet-level name back with its sheet
+        self.api = FakeNameApi(defined)
+
+
+class FakeNames:
+    """A sheet's own (sheet-level) names, kept as the openpyxl worksheet's defined names."""
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+
+    def __iter__(self):
+        return iter([FakeName(self.sheet, d) for d in self.sheet.ws.defined_names.values()])
+
+    def add(self, name, refers_to):
+        from openpyxl.workbook.defined_name import DefinedName
+
+        self.sheet.book.app.calls.append(("names.add", self.sheet.name, name, refers_to))
+        defined = DefinedName(name, attr_text=refers_to.lstrip("="))
+        self.sheet.ws.defined_names[name] = defined
+        return FakeName(self.sheet, defined)
 
 
 class Font:

@@ -97,6 +97,37 @@ def test_check_data_writes_its_sheet_and_rewrites_it_next_time(book):
     assert len([c for c in book.app.calls if c[0] == "add_sheet"]) == 1
 
 
+def test_check_data_knows_its_sheet_by_the_marker_the_headless_path_reads(book, tmp_path):
+    from cyps_xl.workbook.package import Package
+    from cyps_xl.workbook.parts import OWN_MARK
+
+    live.check_data(book)
+    added = [c for c in book.app.calls if c[0] == "names.add"]
+    assert added == [("names.add", "Data quality", OWN_MARK, "=TRUE")]
+    book.save(tmp_path / "saved.xlsx")  # as Excel saves it: the marker is a hidden sheet-level name
+    assert Package(tmp_path / "saved.xlsx").own_sheets() == {"Data quality"}
+    assert book.wb["Data quality"].defined_names[OWN_MARK].hidden
+
+
+def test_check_data_leaves_a_teams_own_data_quality_sheet_alone(template, tmp_path):
+    import openpyxl
+
+    card = tmp_path / "team.xlsx"
+    wb = openpyxl.load_workbook(template)
+    wb.create_sheet("DATA QUALITY")["A1"] = "the team's own log"  # another case: the same name to Excel
+    wb.save(card)
+    (tmp_path / "open").mkdir()
+    team = desktop_book(card, tmp_path / "open")
+    live.check_data(team)
+    assert team.wb["DATA QUALITY"]["A1"].value == "the team's own log"
+    assert ("clear_contents", "DATA QUALITY") not in team.app.calls
+    assert team.wb["Data quality (cyps-xl)"]["A1"].value == "Check"
+    assert "written to the 'Data quality (cyps-xl)' sheet" in team.app.alerts[-1]["prompt"]
+    live.check_data(team)  # the next run rewrites its own sheet, and adds none
+    assert team.wb.sheetnames.count("Data quality (cyps-xl)") == 1 and "Data quality (cyps-xl) 2" not in team.wb.sheetnames
+    assert ("clear_contents", "Data quality (cyps-xl)") in team.app.calls
+
+
 def test_check_data_puts_a_note_on_each_revised_cell(book, template, tmp_path):
     import openpyxl
 

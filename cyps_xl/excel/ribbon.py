@@ -189,13 +189,7 @@ def write_check(book, snapshot: Path, rules, benchmarks, previous) -> LiveResult
     rows += [[f.check, f.sheet, f.cell, f.indicator, f.message] for f in report.findings] or [["none", "", "", "", "No findings."]]
     calls = {"values": 0, "notes": 0, "sheet": 0}
     with quiet(book.app):
-        names = [s.name for s in book.sheets]
-        if DATA_QUALITY in names:
-            sheet = book.sheets[DATA_QUALITY]
-            sheet.clear_contents()
-        else:
-            sheet = book.sheets.add(name=DATA_QUALITY, after=book.sheets[len(names) - 1])
-            calls["sheet"] += 1
+        sheet = _own_sheet(book, DATA_QUALITY, calls)
         sheet.range((1, 1), (len(rows), 5)).value = rows
         calls["values"] += 1
         for sheet_name, row, column, text in report.revisions:
@@ -212,10 +206,53 @@ def write_check(book, snapshot: Path, rules, benchmarks, previous) -> LiveResult
                     continue  # a person's note: left alone
                 note.text = text
             calls["notes"] += 1
-    message = f"{len(report.findings)} finding(s) written to the '{DATA_QUALITY}' sheet."
+    message = f"{len(report.findings)} finding(s) written to the '{sheet.name}' sheet."
     if report.revisions:
         message += f" {len(report.revisions)} revised cell(s) have a note."
     return LiveResult(calls=calls, notes=report.lines(), message=message)
+
+
+def _own_sheet(book, wanted: str, calls: dict):
+    """cyps-xl's sheet ``wanted``, emptied for a new report: its own earlier one (known by the marker it
+    carries, a hidden sheet-level name, as the headless path writes it), else a new sheet under the first
+    free name of ``wanted``, ``wanted (cyps-xl)``, ``wanted (cyps-xl) 2``... A team's sheet of that name,
+    in any case, is never touched (Excel compares sheet names without regard to case)."""
+    sheets = list(book.sheets)
+    instead = f"{wanted} (cyps-xl)"
+    for candidate in [wanted, instead] + [f"{instead} {n}" for n in range(2, 100)]:
+        existing = next((s for s in sheets if s.name.casefold() == candidate.casefold()), None)
+        if existing is None:
+            sheet = book.sheets.add(name=candidate, after=sheets[-1])
+            calls["sheet"] += 1
+            _mark_own(sheet)
+            return sheet
+        if _is_own(existing):
+            existing.clear_contents()
+            return existing
+    raise CypsError(f"has no free name for cyps-xl's '{wanted}' sheet.", file=Path(book.fullname),
+                    hint=f"Rename or remove the sheets called '{instead} ...'.")
+
+
+def _is_own(sheet) -> bool:
+    from cyps_xl.workbook.parts import OWN_MARK
+
+    try:  # a sheet-level name reads back as 'Sheet name'!cyps_xl_sheet
+        return any(n.name.rpartition("!")[2].casefold() == OWN_MARK.casefold() for n in sheet.names)
+    except (AttributeError, NotImplementedError):  # an engine without names: nothing is proven ours
+        return False
+
+
+def _mark_own(sheet) -> None:
+    from cyps_xl.workbook.parts import OWN_MARK
+
+    try:
+        name = sheet.names.add(OWN_MARK, "=TRUE")
+    except (AttributeError, NotImplementedError):
+        return
+    try:  # hidden from Name Manager, as the headless path writes it (desktop Excel only)
+        name.api.Visible = False
+    except Exception:  # noqa: BLE001 - other engines have no COM object; a visible marker still works
+        pass
 
 
 def _pdf(book, issued: Path, notes: list) -> Path | None:
