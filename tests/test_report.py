@@ -1,4 +1,5 @@
 """The report people read: commentary sentences, summary page, report views and the PDF."""
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -93,6 +94,9 @@ def test_summary_page_tiles_and_counts(issued):
     assert ws.cell(5, 7).fill.fgColor.rgb == "FF00B050"  # 96.8% against 95%+: Green
     # on a green tile a declining arrow says so in words, in a colour that reads on green
     assert ws.cell(7, 7).value == "↓ declining since last month" and ws.cell(7, 7).font.color.rgb == "FF000000"
+    # "Direction of travel (month)" is wider than its column: it wraps, in a row tall enough for two lines
+    assert ws.cell(12, 1).value.startswith("Direction of travel") and ws.cell(12, 1).alignment.wrap_text
+    assert ws.row_dimensions[12].height >= 2 * 12.75
     reds = sum(1 for s in ("Early Help", "Social Care") for row in book[s].iter_rows(min_row=13) if row[20].value == "Red")
     assert ws.cell(10, 2).value == reds  # the count of Red (month) equals the Red cells of the scorecard
     import zipfile
@@ -165,3 +169,32 @@ def test_a_view_is_issued_beside_the_scorecard_under_its_own_name(template, tmp_
     assert [summary.cell(6, c).value for c in (1, 4, 7)] == [
         "of assessments within 45 working days", "of LAC seen on time", "of care leavers in suitable accommodation"]
     assert summary.cell(5, 1).value == pytest.approx(0.945)  # 1.13 in March, found under the view's M1
+
+
+def test_a_percent_indicators_chart_has_a_percent_axis(template, tmp_path):
+    """Members charts 2.9 (a %): its value axis reads 90%, not 0.9; the monthly report's count keeps its own format."""
+    import re
+    import zipfile
+
+    def axis(report):
+        issued = cyps_xl.issue(template, tmp_path / f"{report}.xlsx", report=report, today=dt.date(2022, 5, 20)).output
+        with zipfile.ZipFile(issued) as z:
+            chart = z.read("xl/charts/chart1.xml").decode()
+        return re.search(r"<c:valAx>.*?<c:numFmt formatCode=\"([^\"]*)\" sourceLinked=\"(\d)\"/>", chart).groups()
+
+    members_format, linked = axis("members")
+    assert "%" in members_format and linked == "0"
+    monthly_format, _ = axis("monthly")
+    assert "%" not in monthly_format
+
+
+def test_every_members_tile_shows_the_arrow_its_scorecard_row_shows(template, tmp_path):
+    """Tiles 1 and 3 of the Members report once showed no arrow: each tile's arrow is its row's DOT (month)."""
+    monthly = cyps_xl.issue(template, tmp_path / "monthly.xlsx", today=dt.date(2022, 5, 20))
+    dots = {r.row.ref: r.dot_month for r in monthly.results["Social Care"] if r.row.first_in_block}
+    members = cyps_xl.issue(template, tmp_path / "members.xlsx", report="members", today=dt.date(2022, 5, 20)).output
+    ws = openpyxl.load_workbook(members)["Summary"]
+    symbols = {"up": "↑", "down": "↓", "same": "→"}
+    for column, ref in zip((1, 4, 7), ("1.13", "3.5", "3.25")):
+        assert dots[ref].direction is not None
+        assert ws.cell(7, column).value.startswith(symbols[dots[ref].direction] + " "), (ref, ws.cell(7, column).value)

@@ -117,7 +117,8 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
     editor.row_height(5, 36)
     editor.row_height(6, 30)
     for r in (9, 12):
-        editor.set_style(r, 1, CellStyle(bold=True))
+        editor.set_style(r, 1, CellStyle(bold=True, wrap=True))  # "Direction of travel (month)" wraps in its column
+    editor.row_height(12, 30)
     chart = config.get("chart")
     if chart:
         sheet, ref = _in_report(config, chart)
@@ -129,7 +130,8 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
             header = table.header_rows[1]
             package.add_column_chart(name, (0, 14, 8, 30), chart.get("title", result.row.title),
                                      f"{quoted}!${first}${header}:${last}${header}",
-                                     f"{quoted}!${first}${result.row.row}:${last}${result.row.row}")
+                                     f"{quoted}!${first}${result.row.row}:${last}${result.row.row}",
+                                     result.measure.number_format)
     package.set_print(name, None, footer(title, issue_number, today))
     return [f"Summary tile '{t.get('label')}' left out: {t['sheet']} {t['ref']} is not in this scorecard." for t in missing]
 

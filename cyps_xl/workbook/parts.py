@@ -266,7 +266,7 @@ CHART_XML = (
     '<c:axPos val="b"/><c:numFmt formatCode="mmm-yy" sourceLinked="0"/><c:tickLblPos val="nextTo"/>'
     '<c:crossAx val="50010002"/><c:crosses val="autoZero"/><c:auto val="0"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/>'
     '</c:catAx><c:valAx><c:axId val="50010002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
-    '<c:axPos val="l"/><c:majorGridlines/><c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/>'
+    '<c:axPos val="l"/><c:majorGridlines/>{value_format}<c:tickLblPos val="nextTo"/>'
     '<c:crossAx val="50010001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx></c:plotArea>'
     '<c:plotVisOnly val="0"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
 )
