@@ -91,3 +91,20 @@ def test_a_row_the_sheet_lacks_goes_in_order_and_an_untouched_sheet_is_copied_by
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["A"]
     assert [sheet.cell(r, 4).value for r in (1, 3, 5, 7, 10, 12)] == [100, 300, None, 700, None, 1200]
     assert sheet.cell(5, 2).value == "row 5" and sheet.row_dimensions[3].height == 30
+
+
+@pytest.mark.parametrize("damage", [(b'<dimension ref="', b'<dimension ref="XYZ'),
+                                    (b'<c r="A2" s="2" t="s">', b'<c r="2A" s="2" t="str"><f>1+1</f>')])
+def test_a_damaged_address_in_a_streamed_sheet_is_named_or_left_alone(template, tmp_path, damage):
+    """A dimension that is no range is left as it was; a formula cell with no cell address is named, no traceback."""
+    from test_trust_round_two import _edited
+
+    card = _edited(template, tmp_path, "card.xlsx", {"xl/worksheets/sheet2.xml": [damage]})
+    if damage[1].startswith(b"<dimension"):
+        out = cyps_xl.refresh(card, tmp_path / "out.xlsx").output
+        with zipfile.ZipFile(out) as z:
+            assert b'<dimension ref="XYZ' in z.read("xl/worksheets/sheet2.xml")
+    else:
+        with pytest.raises(cyps_xl.CypsError, match="2A.*not a cell address"):
+            cyps_xl.refresh(card, tmp_path / "out.xlsx")
+        assert not (tmp_path / "out.xlsx").exists()

@@ -115,10 +115,10 @@ class Worksheet:
         for formula in row.iter(f"{M}f"):
             self.has_formulas = True
             cell = formula.getparent()
-            ref = cell.get("r")
-            if not ref:
-                continue  # a formula in a cell without an address: left as it is
-            r, c = split_ref(ref)
+            place = _address(cell.get("r"))
+            if place is None:
+                continue  # a formula in a cell without an address (or a damaged one, which the reader names)
+            r, c = place
             self.formulas[(r, c)] = Formula(r, c, formula.text, formula.get("t"), formula.get("si"), formula.get("ref"),
                                             cell.find(f"{M}v") is not None or cell.get("t") == "inlineStr")
 
@@ -180,13 +180,21 @@ class Worksheet:
         if dimension is None or not dimension.get("ref"):
             return
         first, _, last = dimension.get("ref").partition(":")
-        try:
-            (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
-        except ValueError:
-            return
+        corners = _address(first), _address(last or first)
+        if None in corners:
+            return  # a damaged dimension is left as it is: readers that trust it are no worse off
+        (r1, c1), (r2, c2) = corners
         r1, c1, r2, c2 = min(r1, low[0]), min(c1, low[1]), max(r2, high[0]), max(c2, high[1])
         top, bottom = f"{column_letter(c1)}{r1}", f"{column_letter(c2)}{r2}"
         dimension.set("ref", top if top == bottom else f"{top}:{bottom}")
+
+
+def _address(ref: str | None) -> tuple | None:
+    """(row, column) of an A1 address, or None when it is not one."""
+    letters = (ref or "").rstrip("0123456789")
+    if not letters or letters == ref or not letters.isalpha() or not letters.isupper() or len(letters) > 3:
+        return None
+    return split_ref(ref)
 
 
 class _Declarations:
