@@ -22,6 +22,15 @@ def column_index(letters: str) -> int:
 
 
 _REF_RE = re.compile(r"^([A-Z]+)(\d+)$")
+MAX_ROW, MAX_COLUMN = 1048576, 16384  # Excel's grid: XFD1048576
+
+
+def address(ref: str | None) -> tuple[int, int] | None:
+    """(row, column) of an A1 address such as B12, or None when ``ref`` is not one (damaged, or a range)."""
+    letters = (ref or "").rstrip("0123456789")
+    if not letters or letters == ref or not letters.isalpha() or not letters.isupper() or len(letters) > 3:
+        return None
+    return int(ref[len(letters):]), column_index(letters)
 
 
 def split_ref(ref: str) -> tuple[int, int]:

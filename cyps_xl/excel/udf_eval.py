@@ -77,9 +77,8 @@ class UdfEvaluator:
 
         with udfs.using_rules(self.rules):
             for sheet, part in self.package.sheet_parts.items():
-                worksheet = self.package.worksheet(part)
-                worksheet.shell  # its formulas are known once its rows have been read
-                cells = [f for f in worksheet.formulas.values() if f.text and "CYPS_" in f.text.upper()]
+                formulas = self.package.worksheet(part).formulas.values()
+                cells = [f for f in formulas if f.text and "CYPS_" in f.text.upper()]
                 if not cells:
                     continue
                 editor = self.package.sheet(sheet)

@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from cyps_xl.cellref import column_index, column_letter, split_ref
+from cyps_xl.cellref import address, column_letter, split_ref
 from cyps_xl.errors import CypsError, cell_place
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -141,12 +141,12 @@ def read_grids(package) -> GridBook:
             for cell in row.iterfind(f"{M}c"):
                 ref = cell.get("r")
                 if ref:
-                    letters = ref.rstrip("0123456789")
-                    if not letters.isalpha() or not letters.isupper() or len(letters) > 3 or letters == ref:
+                    place = address(ref)
+                    if place is None:
                         raise CypsError(f"a cell has the reference '{ref}', which is not a cell address.",
                                         file=package.path, place=f"sheet '{name}', row {number}",
                                         hint="The file is damaged; open it in Excel and save it again.")
-                    column = column_index(letters)
+                    column = place[1]
                 else:
                     column = position + 1
                 position = column

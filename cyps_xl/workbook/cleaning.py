@@ -19,7 +19,6 @@ class IssueCleaning:
         unsaved = []
         for sheet_name, part in self.sheet_parts.items():
             worksheet = self.worksheet(part)
-            worksheet.shell  # the formulas are known once the rows have been read
             if not worksheet.has_formulas:
                 continue
             for (row, column), formula in worksheet.formulas.items():

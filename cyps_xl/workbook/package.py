@@ -25,6 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from cyps_xl.cellref import address
 from cyps_xl.errors import CypsError
 
 from cyps_xl.workbook.additions import SheetAdditions
@@ -233,10 +234,10 @@ class Package(SheetAdditions, IssueCleaning):
             table = self.tree(part)
             if table.get("headerRowCount") == "0" or ":" not in (table.get("ref") or ""):
                 continue
-            try:
-                top, left = split_ref(table.get("ref").split(":")[0])
-            except ValueError:
-                continue
+            corner = address(table.get("ref").split(":")[0])
+            if corner is None:
+                continue  # a damaged table range: its names are left as they are
+            top, left = corner
             columns = table.findall(f"{M}tableColumns/{M}tableColumn")
             tables.append((part, top, left, columns))
             watch |= {(top, left + offset) for offset in range(len(columns))}

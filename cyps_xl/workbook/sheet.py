@@ -17,19 +17,14 @@ if TYPE_CHECKING:
     from cyps_xl.workbook.package import Package
     from cyps_xl.workbook.worksheet import Worksheet
 
+from cyps_xl.cellref import MAX_COLUMN, MAX_ROW
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.parts import (M, NS_X14, NS_XM, SPARKLINE_EXT_URI, X14, XM, column_index, column_letter,
                                     same_range)
 from cyps_xl.workbook.styles import CellStyle
 
 KEEP = object()  # an edit that leaves the cell's value as it is (a style only)
-MAX_ROW, MAX_COLUMN = 1048576, 16384
 _VALUE_TAGS = (f"{M}v", f"{M}is", f"{M}f")
-
-
-def set_shared_string(cell, text: str, strings) -> None:
-    """The cell holds ``text`` through the shared-strings table (see :mod:`cyps_xl.workbook.strings`)."""
-    _put_value(cell, ("s", str(strings.add(text))))
 
 
 def _put_value(cell, value) -> None:
@@ -216,7 +211,7 @@ class RowWriter:
             cell = cells.get(column)
             self.seen[(number, column)] = cell_text(cell, self.package.shared_strings) if cell is not None else None
 
-    def finish(self, shell) -> None:
+    def finish(self) -> None:
         if self._low is not None:
             self.worksheet.widen_dimension(self._low, self._high)
 
@@ -267,7 +262,8 @@ class RowWriter:
             cell.remove(formula)
             if cell.get("t") == "str":
                 value = cell.find(f"{M}v")
-                set_shared_string(cell, (value.text if value is not None else "") or "", self.package.shared_strings)
+                text = (value.text if value is not None else "") or ""
+                _put_value(cell, ("s", str(self.package.shared_strings.add(text))))  # as Excel keeps text
 
 
 def _index(row) -> dict:

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from cyps_xl.cellref import column_index, column_letter, split_ref
+from cyps_xl.cellref import MAX_ROW, address, column_index, column_letter
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.parts import M, refuse_doctype
 
-MAX_ROW = 1048576
 # where the streamed rows go in the serialised shell (private-use characters: no workbook's text holds them)
 _ROWS_MARK = "\ue000cyps-xl rows\ue000"
 
@@ -51,8 +50,8 @@ class Worksheet:
         self.row_numbers: set = set()
         self.heights: dict = {}  # row -> saved height in points (rows with ht)
         self.last_column = 0  # the rightmost column any row's last cell reaches
-        self.formulas: dict = {}  # (row, column) -> Formula
-        self.has_formulas = False  # any <f>, addressed or not
+        self._formulas: dict = {}  # (row, column) -> Formula
+        self._has_formulas = False  # any <f>, addressed or not
         # edits, applied when written (see cyps_xl.workbook.sheet.RowWriter)
         self.edits: dict = {}  # row -> {column: [value or KEEP, [CellStyle, ...]]}
         self.row_heights: dict = {}  # row -> points
@@ -60,6 +59,17 @@ class Worksheet:
         self.freeze = False  # every formula left becomes its saved value (the issued copy)
 
     # -- reading -------------------------------------------------------------
+    @property
+    def formulas(self) -> dict:
+        """(row, column) -> :class:`Formula` of every addressed formula cell, in order (rows read if need be)."""
+        self.shell
+        return self._formulas
+
+    @property
+    def has_formulas(self) -> bool:
+        self.shell
+        return self._has_formulas
+
     @property
     def shell(self):
         """The part's root element with sheetData emptied of rows (built by one pass over the rows)."""
@@ -113,18 +123,18 @@ class Worksheet:
             if ref and ref.rstrip("0123456789").isalpha():
                 self.last_column = max(self.last_column, column_index(ref.rstrip("0123456789")))
         for formula in row.iter(f"{M}f"):
-            self.has_formulas = True
+            self._has_formulas = True
             cell = formula.getparent()
-            place = _address(cell.get("r"))
+            place = address(cell.get("r"))
             if place is None:
                 continue  # a formula in a cell without an address (or a damaged one, which the reader names)
             r, c = place
-            self.formulas[(r, c)] = Formula(r, c, formula.text, formula.get("t"), formula.get("si"), formula.get("ref"),
+            self._formulas[(r, c)] = Formula(r, c, formula.text, formula.get("t"), formula.get("si"), formula.get("ref"),
                                             cell.find(f"{M}v") is not None or cell.get("t") == "inlineStr")
 
     def extent(self) -> tuple[int, dict]:
         """(rightmost column, {row: height}) as the sheet will be written: saved facts and edits together."""
-        self.shell
+        self.shell  # the facts come from a full pass over the rows
         last = max([self.last_column] + [max(cols) for cols in self.edits.values() if cols])
         heights = {} if self.replace_rows else dict(self.heights)
         heights.update(self.row_heights)
@@ -164,7 +174,7 @@ class Worksheet:
                 writer.write(number, row)
                 chunks.append(strip(etree.tostring(row)))
         new_rows_before(MAX_ROW + 1)
-        writer.finish(shell)
+        writer.finish()
         if not chunks:
             return etree.tostring(shell, xml_declaration=True, encoding="UTF-8", standalone=True)
         text = data.text
@@ -180,21 +190,13 @@ class Worksheet:
         if dimension is None or not dimension.get("ref"):
             return
         first, _, last = dimension.get("ref").partition(":")
-        corners = _address(first), _address(last or first)
+        corners = address(first), address(last or first)
         if None in corners:
             return  # a damaged dimension is left as it is: readers that trust it are no worse off
         (r1, c1), (r2, c2) = corners
         r1, c1, r2, c2 = min(r1, low[0]), min(c1, low[1]), max(r2, high[0]), max(c2, high[1])
         top, bottom = f"{column_letter(c1)}{r1}", f"{column_letter(c2)}{r2}"
         dimension.set("ref", top if top == bottom else f"{top}:{bottom}")
-
-
-def _address(ref: str | None) -> tuple | None:
-    """(row, column) of an A1 address, or None when it is not one."""
-    letters = (ref or "").rstrip("0123456789")
-    if not letters or letters == ref or not letters.isalpha() or not letters.isupper() or len(letters) > 3:
-        return None
-    return split_ref(ref)
 
 
 class _Declarations:
