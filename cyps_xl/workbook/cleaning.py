@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 
-from cyps_xl.workbook.parts import ACTIVE_CONTENT_RELS, AUTO_NAMES, NS_REL, CALC_CHAIN_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
+from cyps_xl.workbook.parts import ACTIVE_CONTENT_RELS, AUTO_NAMES, NS_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
 from cyps_xl.cellref import column_letter
+from cyps_xl.workbook.formulas import drop_calc_chain
 from cyps_xl.workbook.sheet import KEEP
 
 
@@ -27,8 +28,7 @@ class IssueCleaning:
                     unsaved.append(f"sheet '{sheet_name}', cell {column_letter(column)}{row}")
             worksheet.freeze = True
             self.touch(part)
-        for rel_type in (CALC_CHAIN_REL,):
-            self._drop_related(self.workbook_part, {rel_type})
+        drop_calc_chain(self)
         return unsaved
 
     def drop_macros(self) -> None:

@@ -73,9 +73,17 @@ class SharedFormulas:
             formula.set("ref", ref)
 
 
+CALC_CHAIN_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
+
+
 def drop_calc_chain(package) -> None:
-    """Remove the calculation chain (Excel rebuilds it): used when a formula cell became a value."""
-    from cyps_xl.workbook.parts import CALC_CHAIN_REL
+    """Remove the calculation chain (Excel rebuilds it): used when a formula cell became a value.
+    A chain no relationship points to goes too, found by its content type: a stale entry in it is
+    what Excel repairs ("Removed Records: Formula from /xl/calcChain.xml")."""
+    from cyps_xl.workbook.parts import CALC_CHAIN_REL, NS_CT
 
     package._drop_related(package.workbook_part, {CALC_CHAIN_REL})
+    for override in package.tree("[Content_Types].xml").findall(f"{{{NS_CT}}}Override"):
+        if override.get("ContentType") == CALC_CHAIN_CT:
+            package.remove_part(package.part_name(override.get("PartName", "").lstrip("/")))
 

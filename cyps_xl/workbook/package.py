@@ -111,17 +111,41 @@ class Package(SheetAdditions, IssueCleaning):
         folder, base = posixpath.split(part)
         return posixpath.join(folder, "_rels", base + ".rels")
 
+    def part_name(self, name: str) -> str:
+        """The name a part is stored under. Part names compare without case (ECMA-376 Part 2): Excel
+        keeps ``xl/SharedStrings.xml`` behind a relationship to ``sharedStrings.xml``."""
+        if name in self.parts:
+            return name
+        lowered = name.lower()
+        return next((stored for stored in self.parts if stored.lower() == lowered), name)
+
     def relationships(self, part: str):
-        name = self.rels_name(part) if part else "_rels/.rels"
+        name = self.part_name(self.rels_name(part) if part else "_rels/.rels")
         if name not in self.parts:
             return name, None
         return name, self.tree(name)
 
     @staticmethod
-    def resolve(source_part: str, target: str) -> str:
+    def target_name(source_part: str, target: str) -> str:
+        """The part name a relationship's target spells (its stored name may differ in case)."""
         if target.startswith("/"):
             return target.lstrip("/")
         return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+    def resolve(self, source_part: str, target: str) -> str:
+        """The part a relationship's target names, as stored."""
+        return self.part_name(self.target_name(source_part, target))
+
+    def rename_part(self, old: str, new: str) -> None:
+        """Store a part under another name (its relationships already spell the new one)."""
+        self.parts[new] = self.parts.pop(old)
+        if old in self.infos:
+            self.infos[new] = self.infos.pop(old)
+        if old in self._trees:
+            self._trees[new] = self._trees.pop(old)
+        if old in self._dirty:
+            self._dirty.discard(old)
+        self._dirty.add(new)
 
     def _office_document(self) -> str:
         _, rels = self.relationships("")
@@ -170,7 +194,7 @@ class Package(SheetAdditions, IssueCleaning):
     # -- adding a sheet and notes (the Data quality report) -----------------------
     def _new_part_name(self, pattern: str) -> str:
         n = 1
-        while pattern.format(n) in self.parts:
+        while self.part_name(pattern.format(n)) in self.parts:
             n += 1
         return pattern.format(n)
 

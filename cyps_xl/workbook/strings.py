@@ -23,7 +23,12 @@ class SharedStrings:
         _, rels = package.relationships(package.workbook_part)
         for rel in (rels if rels is not None else ()):
             if rel.get("Type") == SST_REL:
-                self.part = package.resolve(package.workbook_part, rel.get("Target"))
+                self.part = package.target_name(package.workbook_part, rel.get("Target"))
+                stored = package.part_name(self.part)
+                if stored != self.part and stored in package.parts:
+                    # stored as xl/SharedStrings.xml: Excel finds it whatever the case, but readers that
+                    # match names exactly (openpyxl, the Open XML SDK) would see text cells with no table
+                    package.rename_part(stored, self.part)
         self.root = package.tree(self.part) if self.part in package.parts else None
         self.index = {}
         for position, item in enumerate(self.root.iterfind(f"{M}si") if self.root is not None else ()):
@@ -33,7 +38,7 @@ class SharedStrings:
         self.size = len(self.root.findall(f"{M}si")) if self.root is not None else 0
 
     def _create(self) -> None:
-        self.part = "xl/sharedStrings.xml" if "xl/sharedStrings.xml" not in self.package.parts else \
+        self.part = "xl/sharedStrings.xml" if self.package.part_name("xl/sharedStrings.xml") not in self.package.parts else \
             self.package._new_part_name("xl/sharedStrings{}.xml")
         self.root = etree.Element(f"{M}sst", nsmap={None: NS_MAIN}, count="0", uniqueCount="0")
         self.package.parts[self.part] = b""
