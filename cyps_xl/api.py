@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,10 +47,12 @@ class RunReport:
 
 
 def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
-             issuing: bool = False, today: dt.date | None = None, package=None) -> tuple[Scorecard, RunReport]:
+             issuing: bool = False, today: dt.date | None = None, package=None,
+             view: dict | None = None) -> tuple[Scorecard, RunReport]:
     """Read and rate a scorecard; returns the changes to write, writes nothing.
 
-    When ``issuing``, the title block also gets the next issue number and ``today``.
+    When ``issuing``, the title block also gets the next issue number and ``today``. For a report
+    ``view``, the library's benchmark rows are read under the view's sheet and references.
     """
     layout = load_layout(rules.layout_file)
     scorecard = read_scorecard(source, layout, package, include_hidden=rules.style.include_hidden_sheets)
@@ -68,6 +69,11 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         from cyps_xl.benchmarks.filling import benchmark_changes, load_benchmarks, max_age_years
 
         sources = load_benchmarks(benchmarks, rules, when)
+        if view is not None:
+            from cyps_xl.benchmarks.filling import for_view
+            from cyps_xl.report.views import view_aliases
+
+            sources = [for_view(found, view_aliases(view)) for found in sources]
     report.notes += [note for source in sources for note in source.notes]
     max_age = max_age_years(rules) if sources else None
     used: set = set()  # benchmark rows that filled a scorecard row
@@ -161,21 +167,23 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
 
         presentation = True
         config = report_config(book, report)
-    with tempfile.TemporaryDirectory(prefix="cyps-xl-") as work:
-        name = source
-        if config and config.get("indicators"):  # a view of the library: its own rows, references and titles
-            from cyps_xl.report.views import build_view, view_rules
+    name, view = source, None
+    if config and config.get("indicators"):  # a view of the library: its own rows, references and titles
+        from cyps_xl.report.views import build_view, view_rules
 
-            view = build_view(source, book, config, Path(work))
-            name = source.with_name(view.name)  # 'Corporate Parenting Issue N.xlsx' beside the scorecard
-            book, source, probe = view_rules(book, config), view, Package(view)
-        return _issue(source, probe, name, output, book, benchmarks, today or dt.date.today(), keep_data_quality,
-                      output_dir, presentation, config, pdf)
+        library = read_scorecard(source, load_layout(book.layout_file), probe,
+                                 include_hidden=book.style.include_hidden_sheets)
+        sheet = build_view(probe, library, config)  # in the same package model: nothing written and read back
+        name = source.with_name(f"{sheet}.xlsx")  # 'Corporate Parenting Issue N.xlsx' beside the scorecard
+        book, view = view_rules(book, config), config
+    return _issue(source, probe, name, output, book, benchmarks, today or dt.date.today(), keep_data_quality,
+                  output_dir, presentation, config, pdf, view)
 
 
 def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, benchmarks, today: dt.date,
-           keep_data_quality: bool, output_dir, presentation: bool, config, pdf: bool) -> RunReport:
-    scorecard, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today, package=package)
+           keep_data_quality: bool, output_dir, presentation: bool, config, pdf: bool, view=None) -> RunReport:
+    scorecard, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today, package=package,
+                                 view=view)
     number = report.issue_number
     if output is None:
         output = next_issue_path(Path(output_dir) / name.name if output_dir is not None else name, number)

@@ -1,6 +1,7 @@
 """The report people read: commentary sentences, summary page, report views and the PDF."""
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 
@@ -115,11 +116,10 @@ def test_two_report_views_give_the_same_dot_and_rag(template, tmp_path):
         sheet = next(s for s in book.sheetnames if s not in ("Summary", "Commentary"))
         ws = book[sheet]
         header = next(r for r in range(1, 20) if ws.cell(r, 1).value == "REF NO.")
-        titles = [c.value for c in ws[header]]
-        col = {t: i + 1 for i, t in enumerate(titles) if t}
+        col = {c.value: c.column for r in (header, header + 1) for c in ws[r] if isinstance(c.value, str)}
         return {ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, col["DOT* (month)"]).value,
                                       ws.cell(r, col["RAG (month)"]).value, ws.cell(r, col["RAG (Yr End)"]).value)
-                for r in range(header + 1, ws.max_row + 1) if ws.cell(r, 1).value}
+                for r in range(header + 2, ws.max_row + 1) if re.fullmatch(r"[A-Z]+\d+", str(ws.cell(r, 1).value))}
 
     corporate, members = view("corporate_parenting"), view("members")
     assert corporate["CP5"][0] == "LAC visits up to date and within timescale"

@@ -21,6 +21,8 @@ Placeholders and suppression codes are kept as text, never turned into 0.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import csv
 import datetime as dt
 import re
@@ -223,6 +225,18 @@ def max_age_years(rules: RuleBook) -> int | None:
     from cyps_xl.benchmarks.measures import load_config
 
     return load_config(rules.benchmark_config).max_age_years if rules.benchmark_config else None
+
+
+def for_view(source: BenchmarkSource, aliases: dict) -> BenchmarkSource:
+    """The source as a report view sees it: each library row the view shows, under the view's sheet and
+    reference (``aliases``: (normalised library sheet, ref) -> (view sheet, view ref)). Rows for indicators
+    the view leaves out are not its business, so they are not reported as matching nothing."""
+    rows = []
+    for row in source.rows:
+        target = aliases.get((normalise(row.sheet), row.ref))
+        if target is not None:
+            rows.append(dataclasses.replace(row, sheet=target[0], ref=target[1]))
+    return dataclasses.replace(source, rows=rows)
 
 
 def unmatched_notes(sources: list, used: set, most: int = 10) -> list[str]:

@@ -144,7 +144,9 @@ def add_commentary(package: Package, tables: list, results: dict, bench: dict, s
         for ref, title, text in commentary_rows(table, results[table.sheet], bench.get(table.sheet, {}), style.labels, wording):
             rows.append([table.sheet, ref, title, text])
     name = package.own_sheet_name(COMMENTARY_SHEET, "Draft commentary")
-    package.put_sheet(name, rows, widths=[14, 12, 50, 110])
+    # the sheet and ref columns fit their longest text (a view's sheet is "Corporate Parenting"), never cut
+    fit = [max([len(str(row[c])) for row in rows[2:] if len(row) > c] + [8]) + 2 for c in (0, 1)]
+    package.put_sheet(name, rows, widths=[min(fit[0], 32), min(fit[1], 16), 50, 110])
     package.mark_own(name)
     editor = package.sheet(name)
     editor.set_style(1, 1, CellStyle(bold=True, font_color="C00000", size=12))
