@@ -29,15 +29,16 @@ def test_issuing_twice_names_and_prints_the_same_next_number(template, tmp_path)
         wb = openpyxl.load_workbook(path)
         statuses = {ws.title: ws["A4"].value for ws in wb.worksheets if ws["A4"].value and "Status" in str(ws["A4"].value)}
         assert set(statuses.values()) == {f"Status: Issue {number}"}, statuses
-        assert footers(path) and all(f"&CIssue {number}&R" in f for f in footers(path) if "&CIssue" in f)
+        printed = [f for f in footers(path) if "Issue" in f and "&C" in f]
+        assert printed and all(f'&C&10&"-,Regular"Issue {number}&R' in f for f in printed)
 
 
 def test_footers_carry_the_date_as_text_in_uk_order(template, tmp_path):
     import cyps_xl
 
     out = cyps_xl.issue(template, tmp_path / "issued.xlsx", today=dt.date(2026, 11, 27)).output
-    printed = [f for f in footers(out) if "&CIssue" in f]
-    assert printed and all(f.endswith("&R27/11/2026") and "&D" not in f for f in printed)
+    printed = [f for f in footers(out) if "Issue" in f and "&C" in f]
+    assert printed and all(f.endswith('&R&10&"-,Regular"27/11/2026') and "&D" not in f for f in printed)
 
 
 def test_a_pdf_that_cannot_be_made_is_a_warning_not_a_failure(template, tmp_path, monkeypatch):

@@ -58,7 +58,7 @@ def test_a_view_keeps_the_scorecards_header_band_columns_and_styles(template, co
             assert view.cell(r, c).value == monthly.cell(r, c).value, (r, c)  # benchmark headings carry their year
             assert _look(view.cell(r, c)) == _look(source.cell(r, c)), (r, c)
     assert view["A1"].value == "Corporate Parenting Performance Report"
-    for letter, dimension in source.column_dimensions.items():  # widths and the hidden months
+    for letter, dimension in monthly.column_dimensions.items():  # widths (made legible alike) and the hidden months
         assert (view.column_dimensions[letter].width, view.column_dimensions[letter].hidden) == \
                (dimension.width, dimension.hidden), letter
     assert {str(m) for m in view.merged_cells.ranges} >= {str(m) for m in source.merged_cells.ranges
@@ -82,7 +82,8 @@ def test_a_view_row_is_the_scorecard_row_under_the_views_reference_and_title(tem
             # the same timeline, data note, months, outturn, ratings, tolerances, last year and benchmarks
             assert view.cell(r_view, c).value == monthly.cell(r_monthly, c).value, (entry["as"], c)
             assert _look(view.cell(r_view, c)) == _look(monthly.cell(r_monthly, c)), (entry["as"], c)
-        assert view.row_dimensions[r_view].height == source.row_dimensions[r_source].height
+        if "title" not in entry:  # the same text wraps alike (a view's own, shorter title may need fewer lines)
+            assert view.row_dimensions[r_view].height == monthly.row_dimensions[r_monthly].height, entry["as"]
     if DFE.is_dir():  # DfE's figures for 3.2 land in CP2's benchmark columns, and are not called unmatched
         cp2 = _row_of(view, "CP2")
         assert all(isinstance(view.cell(cp2, c).value, float) for c in range(29, 34))

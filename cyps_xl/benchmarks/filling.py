@@ -294,13 +294,14 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
             row, text = table.titles[key]
             base = HEADING_YEAR.sub("", text).strip() or text
             changes.append(CellChange(table.sheet, row, table.columns[key], f"{base} {year}", None))
-    sets = sorted({s.neighbour_set for s in sources if s.neighbour_set})
+    used_here = {id(v[3]) for v in filled.values()}  # only the files that filled a cell of this sheet are named
+    sets = sorted({s.neighbour_set for s in sources if s.neighbour_set and id(s) in used_here})
     all_years = sorted({y for counts in years.values() for y in counts if y})
     computed = sorted({key for (_, key), v in filled.items() if v[2]})
     note = "Benchmarking: " + "; ".join(filter(None, [
         f"statistical neighbours: {', '.join(sets)}" if sets else None,
         f"data {', '.join(all_years)}" if all_years else None,
-        "sources: " + ", ".join(s.path.name for s in sources),
+        "sources: " + ", ".join(s.path.name for s in sources if id(s) in used_here),
         f"italic = older than {max_age_years} years" if stale_rows else None,
         "* = computed from the authorities' figures (no published row)" if computed else None,
     ]))

@@ -1,5 +1,6 @@
-"""Print settings of the issued scorecard: landscape, one page wide, header rows repeated, a footer,
-and page breaks that keep each section band with its first rows."""
+"""Print settings of the issued scorecard: legible text (see ``legible``) on the paper and scale that
+print it at 7 pt or more, header rows repeated, a footer, and page breaks that keep each section band
+with its first rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +8,12 @@ import datetime as dt
 from cyps_xl.workbook.package import Package
 
 
-# A4 landscape in points, and the margins set_print gives a sheet that has none.
-PAGE_WIDTH, PAGE_HEIGHT, SIDE_MARGINS, TOP_BOTTOM_MARGINS = 842.0, 595.0, 57.6, 79.2
+from cyps_xl.report.legible import (PAPERS, TOP_BOTTOM_MARGINS, PageChoice, choose_page, column_breaks, fit_notes,
+                                    fit_text)
+# Footer text in 10 pt, so a page scaled to fit still prints it at 7 pt or more. The font code after the size
+# ends the size: "&10" + "27/11/2026" would read as a size of 1027.
+FOOTER_POINTS = 10.0
+FOOTER_SIZE = '&10&"-,Regular"'
 KEEP_WITH_BAND = 3  # a section band is printed with at least this many of its rows
 
 
@@ -16,25 +21,50 @@ def footer(title: str, issue_number, today: dt.date | None) -> str:
     """The footer: report title, issue number, and the date as text in dd/mm/yyyy (Excel's &D follows the
     printer's locale, which printed 11/27/2026 for a UK council)."""
     date = (today or dt.date.today()).strftime("%d/%m/%Y")
-    return f"&L{footer_text(title)}&CIssue {issue_number}&R{date}"
+    return f"&L{FOOTER_SIZE}{footer_text(title)}&C{FOOTER_SIZE}Issue {issue_number}&R{FOOTER_SIZE}{date}"
 
 
 def print_settings(package: Package, tables: list, title: str, issue_number, today: dt.date | None = None) -> None:
     for table in tables:
-        package.set_print(table.sheet, table.header_rows, footer(title, issue_number, today))
-        package.set_row_breaks(table.sheet, section_breaks(package, table))
+        rows = list(range(table.header_rows[0], table.header_rows[1] + 1)) + [r.row for r in table.rows]
+        measured = fit_text(package, table.sheet, rows, note_rows=range(1, table.header_rows[0]))
+        smallest = min(measured.smallest, FOOTER_POINTS)
+        width, _ = package.print_geometry(table.sheet)
+        page = choose_page(width, smallest)
+        keys = [table.columns[k] for k in ("ref", "indicator") if k in table.columns]
+        repeated = (min(keys), max(keys)) if keys and not page.fit_width else None
+        # A title-block line runs on over the columns to its right. One page wide, it must end on the page;
+        # with pages across, every page repeats the reference and indicator columns, and a line running on
+        # past them would be cut on the pages after the first, so it wraps within them.
+        fit_notes(package, table.sheet, measured.notes, max(table.columns.values()) if repeated is None else repeated[1])
+        package.set_print(table.sheet, table.header_rows, footer(title, issue_number, today), paper_size=page.paper_size,
+                          scale=None if page.fit_width else page.percent, title_columns=repeated)
+        package.set_row_breaks(table.sheet, section_breaks(package, table, page))
+        package.set_column_breaks(table.sheet, [] if repeated is None else column_breaks(
+            package, table.sheet, table.header_rows, page, repeated, max(table.columns.values())))
 
 
-def section_breaks(package: Package, table) -> list[int]:
+def print_sheet(package: Package, sheet: str, title_rows: tuple | None, footer_codes: str, rows) -> None:
+    """A page of the report (summary, commentary): its text fitted, on the paper that prints it at 7 pt or more."""
+    smallest = min(fit_text(package, sheet, rows).smallest, FOOTER_POINTS)
+    width, _ = package.print_geometry(sheet)
+    page = choose_page(width, smallest)
+    package.set_print(sheet, title_rows, footer_codes, paper_size=page.paper_size,
+                      scale=None if page.fit_width else page.percent)
+
+
+def section_breaks(package: Package, table, page: PageChoice | None = None) -> list[int]:
     """Rows before which to start a new page, so no section band is printed apart from its rows.
 
     The page holds (page height - margins) / scale points of rows, where the scale
-    fits the visible columns to the page width; the repeated header rows take their
-    share of every page after the first.
+    fits the visible columns to the page width (or is the one chosen); the repeated
+    header rows take their share of every page after the first.
     """
     width, heights = package.print_geometry(table.sheet)
-    scale = min(1.0, (PAGE_WIDTH - SIDE_MARGINS) / width) if width else 1.0
-    capacity = (PAGE_HEIGHT - TOP_BOTTOM_MARGINS) / scale
+    if page is None:  # A4, one page wide
+        _, _, page_width, page_height = PAPERS[0]
+        page = PageChoice("A4", 9, page_width, page_height, min(1.0, (page_width - 57.6) / width) if width else 1.0, True)
+    capacity = (page.height - TOP_BOTTOM_MARGINS) / page.scale
     height = lambda r: heights.get(r, 15.0)  # noqa: E731
     header = sum(height(r) for r in range(table.header_rows[0], table.header_rows[1] + 1))
     bands = {}

@@ -15,7 +15,7 @@ from cyps_xl.engine.yamlfile import load_yaml
 from cyps_xl.errors import CypsError
 from cyps_xl.report.commentary import commentary_rows, load_wording
 from cyps_xl.engine.contrast import BLACK, readable_on
-from cyps_xl.report.printing import footer
+from cyps_xl.report.printing import FOOTER_SIZE, footer, print_sheet
 from cyps_xl.workbook.package import CellStyle, Package, column_letter
 
 SUMMARY_SHEET = "Summary"
@@ -132,7 +132,7 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
                                      f"{quoted}!${first}${header}:${last}${header}",
                                      f"{quoted}!${first}${result.row.row}:${last}${result.row.row}",
                                      result.measure.number_format)
-    package.set_print(name, None, footer(title, issue_number, today))
+    print_sheet(package, name, None, footer(title, issue_number, today), range(1, 31))  # tiles, counts and the chart: rows 1-30
     return [f"Summary tile '{t.get('label')}' left out: {t['sheet']} {t['ref']} is not in this scorecard." for t in missing]
 
 
@@ -145,17 +145,17 @@ def add_commentary(package: Package, tables: list, results: dict, bench: dict, s
             rows.append([table.sheet, ref, title, text])
     name = package.own_sheet_name(COMMENTARY_SHEET, "Draft commentary")
     # the sheet and ref columns fit their longest text (a view's sheet is "Corporate Parenting"), never cut
-    fit = [max([len(str(row[c])) for row in rows[2:] if len(row) > c] + [8]) + 2 for c in (0, 1)]
-    package.put_sheet(name, rows, widths=[min(fit[0], 32), min(fit[1], 16), 50, 110])
+    fit = [max([len(str(row[c])) for row in rows[2:] if len(row) > c] + [8]) + 3 for c in (0, 1)]
+    package.put_sheet(name, rows, widths=[min(fit[0], 32), min(fit[1], 16), 45, 80])
     package.mark_own(name)
     editor = package.sheet(name)
     editor.set_style(1, 1, CellStyle(bold=True, font_color="C00000", size=12))
     for c in range(1, 5):
         editor.set_style(3, c, CellStyle(bold=True, fill="D9E1F2"))
     for r in range(4, len(rows) + 1):
-        editor.set_style(r, 3, CellStyle(wrap=True))
-        editor.set_style(r, 4, CellStyle(wrap=True))
-        lines = max(-(-len(str(rows[r - 1][3])) // 115), -(-len(str(rows[r - 1][2])) // 50), 1)
-        editor.row_height(r, 12.75 * lines + 1)  # viewers do not grow wrapped rows by themselves
-    package.set_print(name, (3, 3), "&LDraft commentary&RPage &P of &N")
+        for c in range(1, 5):  # wrapped, and all four aligned to the top of their row
+            editor.set_style(r, c, CellStyle(wrap=True))
+    # rows grow to their wrapped lines (viewers do not grow them by themselves); the paper prints 7 pt or more
+    print_sheet(package, name, (3, 3), f"&L{FOOTER_SIZE}Draft commentary&R{FOOTER_SIZE}Page &P of &N",
+                range(1, len(rows) + 1))
     return len(rows) - 3

@@ -1,14 +1,20 @@
 """Sheets, notes, charts and print settings that cyps-xl adds to a package (the report, the Data quality sheet)."""
 from __future__ import annotations
 
+import copy
 import posixpath
 import re
 
 from lxml import etree
 
-
+from cyps_xl.cellref import MAX_COLUMN
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, NOTE_SHAPETYPE, OWN_MARK, WORKBOOK_ORDER, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, xml_text
+
+
+# A column's width of one character, printed. Excel lays it out at 5.25 pt (7 px) and LibreOffice at about
+# 6.5 pt; the wider measure keeps the chosen scale legible in both.
+POINTS_PER_CHARACTER = 6.5
 
 
 class SheetAdditions:
@@ -126,8 +132,10 @@ class SheetAdditions:
         insert_in_order(self.tree(part), element)
         self.touch(part)
 
-    def set_print(self, sheet: str, title_rows: tuple | None, footer: str) -> None:
-        """Landscape, fit to one page wide, header rows repeated on every page, a footer."""
+    def set_print(self, sheet: str, title_rows: tuple | None, footer: str, *, paper_size: int = 9,
+                  scale: int | None = None, title_columns: tuple | None = None) -> None:
+        """Landscape on the given paper (9 = A4, 8 = A3), fit to one page wide or at ``scale`` percent (pages
+        across, read left to right), header rows (and ``title_columns``) repeated on every page, a footer."""
         root = self.tree(self.sheet_parts[sheet])
         pr = root.find(f"{M}sheetPr")
         if pr is None:
@@ -136,16 +144,36 @@ class SheetAdditions:
         fit = pr.find(f"{M}pageSetUpPr")
         if fit is None:
             fit = etree.SubElement(pr, f"{M}pageSetUpPr")
-        fit.set("fitToPage", "1")
+        fit.set("fitToPage", "0" if scale else "1")
         setup = root.find(f"{M}pageSetup")
         if setup is None:
             setup = etree.Element(f"{M}pageSetup")
             insert_in_order(root, setup)
-        for key, value in (("orientation", "landscape"), ("fitToWidth", "1"), ("fitToHeight", "0"), ("paperSize", "9")):
+        for key in ("scale", "fitToWidth", "fitToHeight", "pageOrder"):
+            setup.attrib.pop(key, None)
+        settings = [("paperSize", str(paper_size)), ("orientation", "landscape")]
+        settings += [("scale", str(scale)), ("pageOrder", "overThenDown")] if scale else [("fitToWidth", "1"), ("fitToHeight", "0")]
+        for key, value in settings:
             setup.set(key, value)
-        if root.find(f"{M}pageMargins") is None:
+        # CT_PageSetup's attributes in the schema's order, as Excel writes them
+        order = ["paperSize", "paperHeight", "paperWidth", "scale", "firstPageNumber", "fitToWidth", "fitToHeight",
+                 "pageOrder", "orientation"]
+        attributes = sorted(setup.attrib.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+        setup.attrib.clear()
+        for key, value in attributes:
+            setup.set(key, value)
+        margins = root.find(f"{M}pageMargins")
+        if margins is None:
             insert_in_order(root, etree.Element(f"{M}pageMargins", left="0.4", right="0.4", top="0.5", bottom="0.6",
                                                  header="0.3", footer="0.3"))
+        else:  # side margins of 0.4" at most: the paper and scale are chosen for that width
+            for side in ("left", "right"):
+                try:
+                    wide = float(margins.get(side, "0.7")) > 0.4
+                except ValueError:
+                    wide = True
+                if wide:
+                    margins.set(side, "0.4")
         header_footer = root.find(f"{M}headerFooter")
         if header_footer is None:
             header_footer = etree.Element(f"{M}headerFooter")
@@ -157,7 +185,7 @@ class SheetAdditions:
         odd_footer.text = footer
         insert_in_order(header_footer, odd_footer, HEADER_FOOTER_ORDER)
         self.touch(self.sheet_parts[sheet])
-        if title_rows:
+        if title_rows or title_columns:
             workbook = self.tree(self.workbook_part)
             index = [e.get("name") for e in workbook.find(f"{M}sheets")].index(sheet)
             names = workbook.find(f"{M}definedNames")
@@ -170,27 +198,79 @@ class SheetAdditions:
                 if defined.get("name") == "_xlnm.Print_Titles" and defined.get("localSheetId") == str(index):
                     names.remove(defined)
             quoted = "'" + sheet.replace("'", "''") + "'"
+            parts = []
+            if title_columns:
+                parts.append(f"{quoted}!${column_letter(title_columns[0])}:${column_letter(title_columns[1])}")
+            if title_rows:
+                parts.append(f"{quoted}!${title_rows[0]}:${title_rows[1]}")
             defined = etree.SubElement(names, f"{M}definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
-            defined.text = f"{quoted}!${title_rows[0]}:${title_rows[1]}"
+            defined.text = ",".join(parts)
             self.touch(self.workbook_part)
+
+    def column_widths(self, sheet: str) -> tuple[dict, set, float]:
+        """({column: width in characters} as saved, hidden columns, the sheet's default width)."""
+        root = self.worksheet(self.sheet_parts[sheet]).shell
+        widths, hidden = {}, set()
+        fmt = root.find(f"{M}sheetFormatPr")
+        default = float(fmt.get("defaultColWidth") or 8.43) if fmt is not None else 8.43
+        cols = root.find(f"{M}cols")
+        for col in cols if cols is not None else []:
+            for c in range(int(col.get("min")), min(int(col.get("max")), MAX_COLUMN) + 1):
+                widths[c] = float(col.get("width", default))
+                if col.get("hidden") in ("1", "true"):
+                    hidden.add(c)
+        return widths, hidden, default
+
+    def set_column_width(self, sheet: str, column: int, width: float) -> None:
+        """One column's width in characters (a <col> range holding it is split around it)."""
+        root = self.worksheet(self.sheet_parts[sheet]).shell
+        cols = root.find(f"{M}cols")
+        if cols is None:
+            cols = etree.Element(f"{M}cols")
+            insert_in_order(root, cols)
+        for col in list(cols):
+            low, high = int(col.get("min")), int(col.get("max"))
+            if low <= column <= high:
+                for a, b in ((low, column - 1), (column + 1, high)):
+                    if a <= b:
+                        part = copy.deepcopy(col)
+                        part.set("min", str(a)), part.set("max", str(b))
+                        col.addprevious(part) if a < column else col.addnext(part)
+                col.set("min", str(column)), col.set("max", str(column))
+                break
+        else:
+            col = etree.Element(f"{M}col", min=str(column), max=str(column))
+            later = next((c for c in cols if int(c.get("min")) > column), None)
+            later.addprevious(col) if later is not None else cols.append(col)
+        col.set("width", f"{width:.2f}")
+        col.set("customWidth", "1")
+        self.touch(self.sheet_parts[sheet])
 
     def print_geometry(self, sheet: str) -> tuple[float, dict]:
         """(printed width in points of the visible columns, {row: height in points}) of a sheet, as it will be saved."""
         worksheet = self.worksheet(self.sheet_parts[sheet])
-        root = worksheet.shell
-        widths, hidden = {}, set()
-        cols = root.find(f"{M}cols")
-        for col in cols if cols is not None else []:
-            for c in range(int(col.get("min")), int(col.get("max")) + 1):
-                widths[c] = float(col.get("width", 8.43))
-                if col.get("hidden") in ("1", "true"):
-                    hidden.add(c)
+        widths, hidden, default_width = self.column_widths(sheet)
         last, saved = worksheet.extent()
-        width = sum(widths.get(c, 8.43) * 5.6 for c in range(1, max(last, 1) + 1) if c not in hidden)  # ~5.6 pt a character
-        fmt = root.find(f"{M}sheetFormatPr")
+        width = sum(widths.get(c, default_width) * POINTS_PER_CHARACTER for c in range(1, max(last, 1) + 1)
+                    if c not in hidden)
+        fmt = worksheet.shell.find(f"{M}sheetFormatPr")
         default = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
         heights = {r: height if height is not None else default for r, height in saved.items()}
         return width, heights
+
+    def set_column_breaks(self, sheet: str, before_columns: list[int]) -> None:
+        """Manual page breaks before the given columns (replacing any the sheet had)."""
+        root = self.tree(self.sheet_parts[sheet])
+        existing = root.find(f"{M}colBreaks")
+        if existing is not None:
+            root.remove(existing)
+        if before_columns:
+            breaks = etree.Element(f"{M}colBreaks", count=str(len(before_columns)),
+                                   manualBreakCount=str(len(before_columns)))
+            for column in before_columns:
+                etree.SubElement(breaks, f"{M}brk", id=str(column - 1), max="1048575", man="1")
+            insert_in_order(root, breaks)
+        self.touch(self.sheet_parts[sheet])
 
     def set_row_breaks(self, sheet: str, before_rows: list[int]) -> None:
         """Manual page breaks before the given rows (replacing cyps-xl's own and the team's)."""

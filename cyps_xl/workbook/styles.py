@@ -57,6 +57,19 @@ class Styles:
         self._index[kind][key] = index
         return index
 
+    def look(self, index: int) -> tuple[float, bool, bool]:
+        """(font size in points, bold, wraps) of a cell format, for measuring text (11 pt when unsaid)."""
+        xf = self.xfs[index] if 0 <= index < len(self.xfs) else self.xfs[0]
+        font = self.fonts[int(xf.get("fontId", "0"))] if int(xf.get("fontId", "0")) < len(self.fonts) else None
+        size = font.find(f"{M}sz") if font is not None else None
+        try:
+            points = float(size.get("val")) if size is not None else 11.0
+        except (TypeError, ValueError):
+            points = 11.0
+        alignment = xf.find(f"{M}alignment")
+        wraps = alignment is not None and alignment.get("wrapText") in ("1", "true")
+        return points, font is not None and font.find(f"{M}b") is not None, wraps
+
     def number_format_id(self, code: str) -> int:
         if code in BUILTIN_NUMFMTS:
             return BUILTIN_NUMFMTS[code]

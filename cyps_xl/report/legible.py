@@ -1,0 +1,279 @@
+"""Legible pages: the issued scorecard measured the way a reader meets it on paper.
+
+Text that does not fit its cell (and cannot spill into an empty neighbour) wraps
+within it, and its row grows to hold the lines; a column too narrow for a
+single word of its text widens to that word. So nothing printed is cut at a
+cell edge or runs into the next row. Then the paper and scale are chosen so
+that the smallest text prints at :data:`MIN_POINTS` or more: A4 landscape when
+one page wide allows it, else A3 landscape (what such reports use), else A3 at
+the scale that gives 7 pt, pages read left to right with the reference and
+indicator columns repeated on each.
+
+Widths are estimated from Arial's (Helvetica's) character widths, a little
+generously, so a text judged to fit does fit.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from cyps_xl.cellref import column_letter
+from cyps_xl.workbook.parts import M
+from cyps_xl.workbook.sheet import KEEP
+from cyps_xl.workbook.styles import CellStyle
+
+MIN_POINTS = 7.0  # the smallest printed text a member of the panel should have to read
+PAPERS = (("A4", 9, 842.0, 595.0), ("A3", 8, 1191.0, 842.0))  # name, paperSize code, landscape width and height
+SIDE_MARGINS, TOP_BOTTOM_MARGINS = 57.6, 79.2  # the margins set_print gives (0.4" each side)
+CHARACTER_POINTS = 5.25  # Excel: a width of one character is 7 pixels, 0.75 pt each
+PADDING = 4.0  # points a cell keeps clear inside its borders
+LINE = 1.22  # a wrapped line's height, in font sizes
+
+# Helvetica's widths in thousandths of an em (Arial shares them), for the characters that differ most.
+_NARROW = dict.fromkeys("ijl|'!.,:;", 278) | dict.fromkeys("ft I/\\[]()", 300) | {"r": 333, "-": 333}
+_WIDE = dict.fromkeys("mwMW@%", 889) | dict.fromkeys("ABCDEGHKNOQRUVXY&", 722) | {"—": 1000}
+
+
+def text_width(text: str, points: float, bold: bool = False) -> float:
+    """Printed width of ``text`` in points (5% generous; bold is about 7% wider)."""
+    ems = sum(_NARROW.get(ch, _WIDE.get(ch, 556 if not ch.isupper() else 667)) for ch in text) / 1000
+    return ems * points * (1.07 if bold else 1.0) * 1.05
+
+
+def wrapped_lines(text: str, points: float, bold: bool, width: float) -> tuple[int, float]:
+    """(lines, widest word) when ``text`` wraps at words in ``width`` points."""
+    lines, used, widest = 0, None, 0.0
+    space = text_width(" ", points, bold)
+    for paragraph in str(text).split("\n"):
+        lines += 1
+        used = 0.0
+        for word in paragraph.split():
+            w = text_width(word, points, bold)
+            widest = max(widest, w)
+            if used and used + space + w > width:
+                lines += 1
+                used = w
+            else:
+                used = used + space + w if used else w
+    return max(lines, 1), widest
+
+
+@dataclass(frozen=True)
+class PageChoice:
+    paper: str
+    paper_size: int  # the pageSetup code
+    width: float  # the page's width in points (landscape)
+    height: float  # the page's height in points (landscape)
+    scale: float  # printed size / sheet size
+    fit_width: bool  # one page wide (else ``scale`` is set and pages run across)
+
+    @property
+    def percent(self) -> int:
+        return int(math.floor(self.scale * 100))
+
+
+def choose_page(width: float, smallest: float) -> PageChoice:
+    """The paper and scale that print a sheet ``width`` points wide with its ``smallest`` text at 7 pt or more."""
+    for name, code, page_width, page_height in PAPERS:
+        scale = min(1.0, (page_width - SIDE_MARGINS) / width) if width else 1.0
+        if smallest * scale >= MIN_POINTS:
+            return PageChoice(name, code, page_width, page_height, scale, True)
+    name, code, page_width, page_height = PAPERS[-1]
+    return PageChoice(name, code, page_width, page_height, min(1.0, math.ceil(MIN_POINTS / smallest * 100) / 100), False)
+
+
+@dataclass
+class Measured:
+    """What one pass over a sheet's rows found: the smallest printed font, and the title block's lines."""
+
+    smallest: float
+    notes: list  # (row, column, text, points, bold): a title-block row's lone text
+
+
+def fit_text(package, sheet: str, rows, note_rows=()) -> Measured:
+    """Wrap what does not fit in ``rows`` of ``sheet`` and grow those rows; widen a column no word of its text
+    fits. One pass over the rows; the title block's lines (``note_rows``) are kept for :func:`fit_notes`."""
+    worksheet = package.worksheet(package.sheet_parts[sheet])
+    editor = package.sheet(sheet)
+    looks: dict = {}  # style index -> (points, bold, wraps)
+    look = lambda s: looks.get(s) or looks.setdefault(s, package.styles.look(s))  # noqa: E731
+    widths, hidden, default_width = package.column_widths(sheet)
+    merged = _merged_cells(worksheet.shell)
+    texts = _strings(package)
+    fmt = worksheet.shell.find(f"{M}sheetFormatPr")
+    default_height = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
+    notes_wanted = set(note_rows)
+    wanted = set(rows) | notes_wanted
+    smallest = math.inf
+    notes = []
+    grown: dict = {}  # row -> height it needs
+    widened: dict = {}  # column -> width in characters
+    for number, row in _rows(worksheet, wanted):
+        cells = {}
+        for cell in row.iterfind(f"{M}c") if row is not None else ():
+            column = _column(cell.get("r"))
+            if column is not None:
+                cells[column] = cell
+        edits = worksheet.edits.get(number, {})
+        filled = {c for c, cell in cells.items() if len(cell) and (cell.find(f"{M}v") is not None or _text(cell, texts))}
+        filled |= {c for c, edit in edits.items() if edit[0] is not KEEP and edit[0] is not None}
+        filled -= {c for c, edit in edits.items() if edit[0] is None}
+        for column in sorted(filled):
+            if column in hidden or (number, column) in merged:
+                continue
+            cell = cells.get(column)
+            points, bold, wraps = look(int(cell.get("s", "0")) if cell is not None else 0)
+            edit = edits.get(column)
+            for style in edit[1] if edit is not None else ():  # what the run sets on the cell counts too
+                points = style.size if style.size is not None else points
+                bold = style.bold if style.bold is not None else bold
+                wraps = style.wrap if style.wrap is not None else wraps
+            smallest = min(smallest, points)
+            # a line of large text (a title, a tile's figure) needs a row at least its height
+            grown[number] = max(grown.get(number, 0), points * LINE + 3)
+            text = _edited_text(edit, texts) if edit is not None and edit[0] is not KEEP else _text(cell, texts)
+            if not text:
+                continue
+            if number in notes_wanted:
+                if len(filled) == 1 and not wraps:
+                    notes.append((number, column, text, points, bold))
+                continue  # a title-block line runs on to its right: fit_notes sees to it
+            room = widths.get(column, default_width) * CHARACTER_POINTS - PADDING
+            if not wraps and (len(text) * points * 1.1 <= room or text_width(text, points, bold) <= room):
+                continue  # fits (the first test is quick: no character is wider than 1.1 em with the margin)
+            if not wraps and column + 1 not in filled and "\n" not in text:
+                continue  # Excel lets it run on into the empty cell beside it
+            lines, widest = wrapped_lines(text, points, bold, room)
+            if widest > room:  # a word wider than its column would be broken mid-word: the column widens
+                width = (widest + PADDING) / CHARACTER_POINTS
+                widened[column] = max(widened.get(column, 0), width)
+                lines, _ = wrapped_lines(text, points, bold, widest)
+            if not wraps:
+                editor.set_style(number, column, CellStyle(wrap=True))
+            grown[number] = max(grown.get(number, 0), lines * points * LINE + 3)
+    for column, width in widened.items():
+        package.set_column_width(sheet, column, math.ceil(width * 4) / 4)
+    for number, height in grown.items():
+        saved = worksheet.row_heights.get(number) or worksheet.heights.get(number) or default_height
+        if height > saved + 1:  # a point's difference is line spacing, not a clash
+            editor.row_height(number, math.ceil(height * 4) / 4)
+    return Measured(smallest if smallest != math.inf else 11.0, notes)
+
+
+def column_breaks(package, sheet: str, header_rows: tuple, page: PageChoice, repeated: tuple,
+                  last_column: int) -> list[int]:
+    """Columns before which a new page across starts: never inside a heading merged over several columns
+    ("TARGET & TOLERANCES"), and each page (with the ``repeated`` columns) no wider than the paper holds."""
+    from cyps_xl.cellref import address
+    from cyps_xl.workbook.additions import POINTS_PER_CHARACTER
+
+    widths, hidden, default_width = package.column_widths(sheet)
+    width = lambda c: 0.0 if c in hidden else widths.get(c, default_width) * POINTS_PER_CHARACTER  # noqa: E731
+    capacity = (page.width - SIDE_MARGINS) / page.scale
+    groups = {c: c for c in range(1, last_column + 1)}  # column -> last column of the heading it sits under
+    merges = package.worksheet(package.sheet_parts[sheet]).shell.find(f"{M}mergeCells")
+    for merge in merges if merges is not None else ():
+        ends = [address(end) for end in merge.get("ref", "").split(":")]
+        if len(ends) == 2 and None not in ends and header_rows[0] <= ends[0][0] <= header_rows[1]:
+            (_, c1), (_, c2) = ends
+            for c in range(c1, min(c2, last_column) + 1):
+                groups[c] = max(groups.get(c, c), min(c2, last_column))
+    again = sum(width(c) for c in range(repeated[0], repeated[1] + 1))
+    breaks, used, column = [], 0.0, 1
+    while column <= last_column:
+        end = groups[column]
+        group = sum(width(c) for c in range(column, end + 1))
+        if used > again and used + group > capacity:
+            breaks.append(column)
+            used = again
+        used += group
+        column = end + 1
+    return breaks
+
+
+def fit_notes(package, sheet: str, notes: list, last: int) -> None:
+    """A line of the title block that would run on past column ``last`` (the page's edge, or the columns
+    repeated on every page across) would be cut there: it is merged over the columns up to ``last`` and
+    wraps within them. ``notes`` are the lines :func:`fit_text` found."""
+    worksheet = package.worksheet(package.sheet_parts[sheet])
+    widths, hidden, default_width = package.column_widths(sheet)
+    editor = package.sheet(sheet)
+    for number, column, text, points, bold in notes:
+        if column >= last:
+            continue
+        room = sum(widths.get(c, default_width) for c in range(column, last + 1) if c not in hidden) * CHARACTER_POINTS
+        room -= PADDING
+        if text_width(text, points, bold) <= room:
+            continue
+        lines, _ = wrapped_lines(text, points, bold, room)
+        package.merge(sheet, f"{column_letter(column)}{number}:{column_letter(last)}{number}")
+        editor.set_style(number, column, CellStyle(wrap=True))
+        saved = worksheet.row_heights.get(number) or worksheet.heights.get(number) or 15.0
+        editor.row_height(number, max(saved, math.ceil((lines * points * LINE + 3) * 4) / 4))
+
+
+def _rows(worksheet, wanted: set):
+    """(number, saved row element or None) of each wanted row, streamed: the rows as saved (unless the run
+    replaces them all), then the rows only the run's edits make."""
+    present = set()
+    if not worksheet.replace_rows:
+        for number, row in worksheet.source_rows():
+            if number in wanted:
+                present.add(number)
+                yield number, row
+    for number in sorted(wanted - present):
+        if number in worksheet.edits:
+            yield number, None
+
+
+def _column(ref: str | None) -> int | None:
+    from cyps_xl.cellref import address
+
+    place = address(ref or "")
+    return place[1] if place else None
+
+
+def _merged_cells(shell) -> set:
+    """Every cell inside a merged range: their text is laid out over the range, not measured here."""
+    from cyps_xl.cellref import address
+
+    found = set()
+    merges = shell.find(f"{M}mergeCells")
+    for merge in merges if merges is not None else ():
+        ends = [address(end) for end in merge.get("ref", "").split(":")]
+        if len(ends) == 2 and None not in ends:
+            (r1, c1), (r2, c2) = ends
+            if (r2 - r1 + 1) * (c2 - c1 + 1) <= 10000:
+                found |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    return found
+
+
+def _strings(package) -> list:
+    root = package.shared_strings.root
+    if root is None:
+        return []
+    return ["".join(t.text or "" for t in item.iter(f"{M}t") if t.getparent().tag != f"{M}rPh")
+            for item in root.iterfind(f"{M}si")]
+
+
+def _text(cell, texts: list) -> str | None:
+    if cell is None:
+        return None
+    kind = cell.get("t")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in cell.iter(f"{M}t"))
+    value = cell.find(f"{M}v")
+    if value is None or value.text is None:
+        return None
+    if kind == "s":
+        index = int(value.text) if value.text.isdigit() else -1
+        return texts[index] if 0 <= index < len(texts) else None
+    return value.text if kind == "str" else None
+
+
+def _edited_text(edit, texts: list) -> str | None:
+    kind, value = edit[0]
+    if kind != "s":
+        return None
+    index = int(value)
+    return texts[index] if 0 <= index < len(texts) else None
