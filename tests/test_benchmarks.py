@@ -138,6 +138,20 @@ def test_old_benchmarks_are_flagged(template, tmp_path):
     assert any("older than 2 years" in n for n in report.notes)
 
 
+def test_a_figure_from_another_year_than_its_heading_says_its_own_year(template, tmp_path):
+    published = tmp_path / "published.csv"
+    published.write_text("sheet,ref,national,year\nSocial Care,3.14,68.0%,2020/21\nSocial Care,3.15,11.0%,2020/21\n"
+                         "Social Care,3.4,90.1%,2019/20\n", encoding="utf-8")
+    out = cyps_xl.issue(template, tmp_path / "out.xlsx", benchmarks=[published]).output
+    ws = openpyxl.load_workbook(out)["Social Care"]
+    rows = {ws.cell(r, 1).value: r for r in range(13, ws.max_row + 1)}
+    assert ws.cell(12, 31).value == "Nat av. 2020/21"  # the heading: the year most of the column's figures are from
+    assert ws.cell(rows["3.4"], 31).value == pytest.approx(0.901)  # still a number
+    assert ws.cell(rows["3.4"], 31).number_format == '0.0%" (2019/20)"'  # shown as 90.1% (2019/20)
+    assert ws.cell(rows["3.14"], 31).number_format == "0.0%"
+    assert "(year) = a figure from another year than its column's heading" in ws["A10"].value
+
+
 def test_demo_fills_benchmarks_and_says_which_set_and_year(tmp_path):
     result = run_cli("demo", "-o", tmp_path)
     assert result.returncode == 0, result.stderr

@@ -276,20 +276,28 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
     if not filled:
         return changes, notes
     this_year = _year_start_of(table)
-    years: dict = {}
-    stale_rows = set()
+    years: dict = {}  # key -> Counter of data years: the heading names the commonest
+    for (r, key), (_value, year, _computed, _source) in filled.items():
+        if key in table.columns:
+            years.setdefault(key, Counter())[year] += 1
+    heading_year = {key: counts.most_common(1)[0][0] for key, counts in years.items()}
+    stale_rows, own_year = set(), 0
     for (r, key), (value, year, computed, _source) in sorted(filled.items(), key=lambda item: item[0]):
         if key not in table.columns:
             continue
         stale = _is_stale(year, this_year, max_age_years)
         if stale:
             stale_rows.add(r)
-        number_format = f'{formats[r]}"*"' if computed and r in formats else None
+        # A figure from another year than its heading's says its own year beside it, and stays a number.
+        suffix = ("*" if computed else "") + (f" ({year})" if year and year != heading_year[key] else "")
+        own_year += bool(year and year != heading_year[key])
+        number_format = None
+        if suffix:
+            number_format = f'{formats.get(r) or "General"}"{suffix}"'
         changes.append(CellChange(table.sheet, r, table.columns[key], value,
                                   CellStyle(italic=stale, number_format=number_format)))
-        years.setdefault(key, Counter())[year] += 1
     for key, counts in years.items():
-        year, _ = counts.most_common(1)[0]
+        year = heading_year[key]
         if key in table.titles and year:
             row, text = table.titles[key]
             base = HEADING_YEAR.sub("", text).strip() or text
@@ -304,6 +312,7 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
         "sources: " + ", ".join(s.path.name for s in sources if id(s) in used_here),
         f"italic = older than {max_age_years} years" if stale_rows else None,
         "* = computed from the authorities' figures (no published row)" if computed else None,
+        "(year) = a figure from another year than its column's heading" if own_year else None,
     ]))
     place = _note_cell(table)
     if place:

@@ -133,6 +133,10 @@ def fit_text(package, sheet: str, rows, note_rows=()) -> Measured:
             grown[number] = max(grown.get(number, 0), points * LINE + 3)
             text = _edited_text(edit, texts) if edit is not None and edit[0] is not KEEP else _text(cell, texts)
             if not text:
+                shown = _shown_number(edit)  # a figure the run writes with words in its format: "90.1% (2019/20)"
+                room = widths.get(column, default_width) * CHARACTER_POINTS - PADDING
+                if shown and text_width(shown, points, bold) > room:  # a number cannot wrap: its column widens
+                    widened[column] = max(widened.get(column, 0), (text_width(shown, points, bold) + PADDING) / CHARACTER_POINTS)
                 continue
             if number in notes_wanted:
                 if len(filled) == 1 and not wraps:
@@ -269,6 +273,24 @@ def _text(cell, texts: list) -> str | None:
         index = int(value.text) if value.text.isdigit() else -1
         return texts[index] if 0 <= index < len(texts) else None
     return value.text if kind == "str" else None
+
+
+def _shown_number(edit) -> str | None:
+    """Roughly how Excel shows a number the run writes with text in its format (0.0%" (2019/20)"), else None."""
+    if edit is None or edit[0] is KEEP or edit[0] is None or edit[0][0] != "n":
+        return None
+    code = next((style.number_format for style in reversed(edit[1]) if style.number_format), None)
+    if not code or '"' not in code:
+        return None
+    words = "".join(code.split('"')[1::2])
+    digits = "".join(code.split('"')[0::2])
+    decimals = len(digits.split(".")[1].rstrip("%")) if "." in digits else 0
+    value = float(edit[0][1])
+    if "general" in digits.lower():
+        return f"{value:.10g}{words}"  # Excel's General: up to about 10 significant digits
+    if "%" in digits:
+        return f"{value * 100:.{decimals}f}%{words}"
+    return f"{value:,.{decimals}f}{words}" if "," in digits else f"{value:.{decimals}f}{words}"
 
 
 def _edited_text(edit, texts: list) -> str | None:
