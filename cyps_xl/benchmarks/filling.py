@@ -289,7 +289,7 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
         if stale:
             stale_rows.add(r)
         # A figure from another year than its heading's says its own year beside it, and stays a number.
-        suffix = ("*" if computed else "") + (f" ({year})" if year and year != heading_year[key] else "")
+        suffix = ("*" if computed else "") + (f" ({_short_year(year)})" if year and year != heading_year[key] else "")
         own_year += bool(year and year != heading_year[key])
         number_format = None
         if suffix:
@@ -324,6 +324,12 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
         notes.append(f"'{table.sheet}': {', '.join(computed)} computed from authorities' figures (no published row); "
                      "shown with an asterisk.")
     return changes, notes
+
+
+def _short_year(year: str) -> str:
+    """A year as the council's report prints it beside a figure: 2019/20 -> 19/20 ("2.0% (19/20)")."""
+    found = re.fullmatch(r"(?:19|20)(\d\d)/(?:(?:19|20))?(\d\d)", str(year).strip())
+    return f"{found.group(1)}/{found.group(2)}" if found else str(year)
 
 
 def _match(rows, ref, part, title, first_in_block):
