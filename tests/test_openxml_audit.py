@@ -63,3 +63,13 @@ def test_a_workbook_another_tool_wrote_gets_no_new_error(template, tmp_path):
     refreshed = cyps_xl.refresh(source, tmp_path / "refreshed.xlsx").output
     assert set(audit(issued)) - before == set()
     assert set(audit(refreshed)) - before == set()
+
+
+@pytest.mark.parametrize("view", ["corporate_parenting", "members"])
+def test_a_report_view_is_clean(template, tmp_path, view):
+    """A view is the scorecard sheet cut down in the package model: nothing it drops or moves may leave a
+    dangling part, name or merge."""
+    assert audit(template) == []
+    issued = cyps_xl.issue(template, tmp_path / f"{view}.xlsx", report=view,
+                           benchmarks=ROOT.parent / "shared" / "dfe" if (ROOT.parent / "shared" / "dfe").is_dir() else None)
+    assert audit(issued.output) == []
