@@ -206,7 +206,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
         report.notes += add_summary(package, config, report.tables, report.results, book.style, number,
                                     next((as_at_text(t) for t in report.tables if as_at_text(t)), None), today)
         add_commentary(package, report.tables, report.results, report.bench_values, book.style, book)
-        print_settings(package, report.tables, config.get("title", ""), number, today)
+        print_settings(package, report.tables, config.get("title", ""), number, today, scorecard.grids)
     package.drop_macros()  # with the macro sheets, whose formulas are code, not values to freeze
     unsaved = package.freeze_formulas()
     if unsaved:

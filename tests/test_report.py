@@ -198,3 +198,20 @@ def test_every_members_tile_shows_the_arrow_its_scorecard_row_shows(template, tm
     for column, ref in zip((1, 4, 7), ("1.13", "3.5", "3.25")):
         assert dots[ref].direction is not None
         assert ws.cell(7, column).value.startswith(symbols[dots[ref].direction] + " "), (ref, ws.cell(7, column).value)
+
+
+def test_printed_text_is_measured_alike_from_the_readers_cells_and_from_the_rows(template, tmp_path, monkeypatch):
+    """The issue measures its scorecard sheets from what the reader kept; a pass over the saved rows (what the
+    summary and commentary get) must come to the same wraps, heights, widths and paper."""
+    import zipfile
+
+    from cyps_xl.report import printing
+
+    today = dt.date(2022, 5, 20)
+    kept = cyps_xl.issue(template, tmp_path / "kept.xlsx", today=today).output
+    real = printing.print_settings
+    monkeypatch.setattr(printing, "print_settings", lambda *args, **kw: real(*args[:5], grids=None))
+    streamed = cyps_xl.issue(template, tmp_path / "streamed.xlsx", today=today).output
+    with zipfile.ZipFile(kept) as a, zipfile.ZipFile(streamed) as b:
+        assert a.namelist() == b.namelist()
+        assert [n for n in a.namelist() if a.read(n) != b.read(n)] == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cyps_xl.cellref import column_letter
 from cyps_xl.workbook.parts import M
@@ -34,21 +35,27 @@ _NARROW = dict.fromkeys("ijl|'!.,:;", 278) | dict.fromkeys("ft I/\\[]()", 300) |
 _WIDE = dict.fromkeys("mwMW@%", 889) | dict.fromkeys("ABCDEGHKNOQRUVXY&", 722) | {"—": 1000}
 
 
+@lru_cache(maxsize=1 << 16)
+def _ems(text: str) -> float:
+    """Width of ``text`` in ems (words repeat across a scorecard: each is measured once)."""
+    return sum(_NARROW.get(ch, _WIDE.get(ch, 556 if not ch.isupper() else 667)) for ch in text) / 1000
+
+
 def text_width(text: str, points: float, bold: bool = False) -> float:
     """Printed width of ``text`` in points (5% generous; bold is about 7% wider)."""
-    ems = sum(_NARROW.get(ch, _WIDE.get(ch, 556 if not ch.isupper() else 667)) for ch in text) / 1000
-    return ems * points * (1.07 if bold else 1.0) * 1.05
+    return _ems(text) * points * (1.07 if bold else 1.0) * 1.05
 
 
 def wrapped_lines(text: str, points: float, bold: bool, width: float) -> tuple[int, float]:
     """(lines, widest word) when ``text`` wraps at words in ``width`` points."""
     lines, used, widest = 0, None, 0.0
-    space = text_width(" ", points, bold)
+    scale = points * (1.07 if bold else 1.0) * 1.05
+    space = _ems(" ") * scale
     for paragraph in str(text).split("\n"):
         lines += 1
         used = 0.0
         for word in paragraph.split():
-            w = text_width(word, points, bold)
+            w = _ems(word) * scale
             widest = max(widest, w)
             if used and used + space + w > width:
                 lines += 1
@@ -90,9 +97,10 @@ class Measured:
     notes: list  # (row, column, text, points, bold): a title-block row's lone text
 
 
-def fit_text(package, sheet: str, rows, note_rows=()) -> Measured:
+def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
     """Wrap what does not fit in ``rows`` of ``sheet`` and grow those rows; widen a column no word of its text
-    fits. One pass over the rows; the title block's lines (``note_rows``) are kept for :func:`fit_notes`."""
+    fits. The title block's lines (``note_rows``) are kept for :func:`fit_notes`. The cells come from the
+    reader's ``grid`` when given (nothing is read again), else from one pass over the rows."""
     worksheet = package.worksheet(package.sheet_parts[sheet])
     editor = package.sheet(sheet)
     looks: dict = {}  # style index -> (points, bold, wraps)
@@ -108,41 +116,52 @@ def fit_text(package, sheet: str, rows, note_rows=()) -> Measured:
     notes = []
     grown: dict = {}  # row -> height it needs
     widened: dict = {}  # column -> width in characters
-    for number, row in _rows(worksheet, wanted):
-        cells = {}
-        for cell in row.iterfind(f"{M}c") if row is not None else ():
-            column = _column(cell.get("r"))
-            if column is not None:
-                cells[column] = cell
-        edits = worksheet.edits.get(number, {})
-        filled = {c for c, cell in cells.items() if len(cell) and (cell.find(f"{M}v") is not None or _text(cell, texts))}
-        filled |= {c for c, edit in edits.items() if edit[0] is not KEEP and edit[0] is not None}
-        filled -= {c for c, edit in edits.items() if edit[0] is None}
-        for column in sorted(filled):
+    if grid is not None and not worksheet.replace_rows:
+        smallest = min((look(int(style or 0))[0] for style in grid.styles_used), default=math.inf)
+        source = _grid_rows(grid, wanted)
+    else:
+        source = _stream_rows(worksheet, wanted, texts, look)
+    for number, found, valued, tallest, least in source:
+        smallest = min(smallest, least)
+        edits = worksheet.edits.get(number) or {}
+        for column, edit in edits.items():  # what the run writes here (a text cell it restyles is found already)
+            if column in found:
+                continue
+            if edit[0] is KEEP:  # a number or an empty cell restyled: only a new font size matters
+                for style in edit[1]:
+                    if style.size:
+                        smallest, tallest = min(smallest, style.size), max(tallest, style.size)
+                continue
+            found[column] = (0, None)
+        filled = None  # the row's columns holding a value, worked out only when a text does not fit
+        for column in sorted(found):
             if column in hidden or (number, column) in merged:
                 continue
-            cell = cells.get(column)
-            points, bold, wraps = look(int(cell.get("s", "0")) if cell is not None else 0)
+            style_index, saved = found[column]
             edit = edits.get(column)
+            if edit is not None and edit[0] is None:
+                continue  # emptied by the run
+            points, bold, wraps = look(style_index)
             for style in edit[1] if edit is not None else ():  # what the run sets on the cell counts too
                 points = style.size if style.size is not None else points
                 bold = style.bold if style.bold is not None else bold
                 wraps = style.wrap if style.wrap is not None else wraps
             smallest = min(smallest, points)
-            # a line of large text (a title, a tile's figure) needs a row at least its height
-            grown[number] = max(grown.get(number, 0), points * LINE + 3)
-            text = _edited_text(edit, texts) if edit is not None and edit[0] is not KEEP else _text(cell, texts)
+            tallest = max(tallest, points)  # a line of large text (a title, a tile's figure) needs its height
+            text = _edited_text(edit, texts) if edit is not None and edit[0] is not KEEP else saved
+            room = widths.get(column, default_width) * CHARACTER_POINTS - PADDING
             if not text:
-                shown = _shown_number(edit)  # a figure the run writes with words in its format: "90.1% (2019/20)"
-                room = widths.get(column, default_width) * CHARACTER_POINTS - PADDING
+                shown = _shown_number(edit)  # a figure the run writes with words in its format: "90.1% (19/20)"
                 if shown and text_width(shown, points, bold) > room:  # a number cannot wrap: its column widens
                     widened[column] = max(widened.get(column, 0), (text_width(shown, points, bold) + PADDING) / CHARACTER_POINTS)
                 continue
+            if filled is None and (number in notes_wanted or not wraps):
+                filled = set(valued) | {c for c, e in edits.items() if e[0] is not KEEP and e[0] is not None}
+                filled -= {c for c, e in edits.items() if e[0] is None}
             if number in notes_wanted:
                 if len(filled) == 1 and not wraps:
                     notes.append((number, column, text, points, bold))
                 continue  # a title-block line runs on to its right: fit_notes sees to it
-            room = widths.get(column, default_width) * CHARACTER_POINTS - PADDING
             if not wraps and (len(text) * points * 1.1 <= room or text_width(text, points, bold) <= room):
                 continue  # fits (the first test is quick: no character is wider than 1.1 em with the margin)
             if not wraps and column + 1 not in filled and "\n" not in text:
@@ -155,6 +174,8 @@ def fit_text(package, sheet: str, rows, note_rows=()) -> Measured:
             if not wraps:
                 editor.set_style(number, column, CellStyle(wrap=True))
             grown[number] = max(grown.get(number, 0), lines * points * LINE + 3)
+        if tallest:
+            grown[number] = max(grown.get(number, 0), tallest * LINE + 3)
     for column, width in widened.items():
         package.set_column_width(sheet, column, math.ceil(width * 4) / 4)
     for number, height in grown.items():
@@ -162,6 +183,44 @@ def fit_text(package, sheet: str, rows, note_rows=()) -> Measured:
         if height > saved + 1:  # a point's difference is line spacing, not a clash
             editor.row_height(number, math.ceil(height * 4) / 4)
     return Measured(smallest if smallest != math.inf else 11.0, notes)
+
+
+def _grid_rows(grid, wanted: set):
+    """(row, {column: (style, text)} of its text cells, columns holding a value, tallest, smallest font) of
+    each wanted row, from the reader's grid: the fonts of numbers were taken from the styles the sheet uses."""
+    for number in sorted(wanted):
+        row = grid._cells.get(number) or {}
+        styles = grid.text_styles.get(number) or {}
+        found = {column: (style, row[column][0]) for column, style in styles.items()}
+        yield number, found, [c for c, (value, _) in row.items() if value is not None], 0.0, math.inf
+
+
+def _stream_rows(worksheet, wanted: set, texts: list, look):
+    """The same, from one pass over the rows as saved (unless the run replaces them all), then the rows only
+    the run's edits make."""
+    present = set()
+    if not worksheet.replace_rows:
+        for number, row in worksheet.source_rows():
+            if number not in wanted:
+                continue
+            present.add(number)
+            found, valued, tallest, least = {}, [], 0.0, math.inf
+            for cell in row.iterfind(f"{M}c"):
+                if not len(cell):
+                    continue  # no value: a style only
+                column = _column(cell.get("r"))
+                if column is None:
+                    continue
+                valued.append(column)
+                style = int(cell.get("s", "0"))
+                points = look(style)[0]
+                least, tallest = min(least, points), max(tallest, points)
+                if cell.get("t") in ("s", "str", "inlineStr"):
+                    found[column] = (style, _text(cell, texts))
+            yield number, found, valued, tallest, least
+    for number in sorted(wanted - present):
+        if number in worksheet.edits:
+            yield number, {}, [], 0.0, math.inf
 
 
 def column_breaks(package, sheet: str, header_rows: tuple, page: PageChoice, repeated: tuple,
@@ -216,25 +275,20 @@ def fit_notes(package, sheet: str, notes: list, last: int) -> None:
         editor.row_height(number, max(saved, math.ceil((lines * points * LINE + 3) * 4) / 4))
 
 
-def _rows(worksheet, wanted: set):
-    """(number, saved row element or None) of each wanted row, streamed: the rows as saved (unless the run
-    replaces them all), then the rows only the run's edits make."""
-    present = set()
-    if not worksheet.replace_rows:
-        for number, row in worksheet.source_rows():
-            if number in wanted:
-                present.add(number)
-                yield number, row
-    for number in sorted(wanted - present):
-        if number in worksheet.edits:
-            yield number, None
+_COLUMNS: dict = {}  # column letters -> number, filled as met
 
 
 def _column(ref: str | None) -> int | None:
-    from cyps_xl.cellref import address
+    letters = (ref or "").rstrip("0123456789")
+    found = _COLUMNS.get(letters)
+    if found is None:
+        from cyps_xl.cellref import address
 
-    place = address(ref or "")
-    return place[1] if place else None
+        place = address(ref or "")
+        if place is None:
+            return None
+        found = _COLUMNS[letters] = place[1]
+    return found
 
 
 def _merged_cells(shell) -> set:
@@ -264,6 +318,8 @@ def _text(cell, texts: list) -> str | None:
     if cell is None:
         return None
     kind = cell.get("t")
+    if kind is None or kind == "n":
+        return None  # a number
     if kind == "inlineStr":
         return "".join(t.text or "" for t in cell.iter(f"{M}t"))
     value = cell.find(f"{M}v")

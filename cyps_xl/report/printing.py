@@ -24,10 +24,14 @@ def footer(title: str, issue_number, today: dt.date | None) -> str:
     return f"&L{FOOTER_SIZE}{footer_text(title)}&C{FOOTER_SIZE}Issue {issue_number}&R{FOOTER_SIZE}{date}"
 
 
-def print_settings(package: Package, tables: list, title: str, issue_number, today: dt.date | None = None) -> None:
+def print_settings(package: Package, tables: list, title: str, issue_number, today: dt.date | None = None,
+                   grids=None) -> None:
+    """``grids``: the reader's cells (cyps_xl.workbook.cells.GridBook), so the text is measured without reading
+    the sheets again."""
     for table in tables:
         rows = list(range(table.header_rows[0], table.header_rows[1] + 1)) + [r.row for r in table.rows]
-        measured = fit_text(package, table.sheet, rows, note_rows=range(1, table.header_rows[0]))
+        grid = grids[table.sheet] if grids is not None and table.sheet in grids.sheetnames else None
+        measured = fit_text(package, table.sheet, rows, note_rows=range(1, table.header_rows[0]), grid=grid)
         smallest = min(measured.smallest, FOOTER_POINTS)
         width, _ = package.print_geometry(table.sheet)
         page = choose_page(width, smallest)

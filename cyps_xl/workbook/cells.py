@@ -84,10 +84,15 @@ class MergedRange:
 class GridSheet:
     """A worksheet's saved values and number formats, sparse: cost follows the cells that exist."""
 
-    def __init__(self, title: str, cells: dict, merged: list, state: str = "visible"):
+    def __init__(self, title: str, cells: dict, merged: list, state: str = "visible", text_styles: dict | None = None,
+                 styles_used: set | None = None):
         self.title = title
         self.state = state  # visible, hidden or veryHidden (workbook.xml's sheet state)
         self._cells = cells  # row -> {column: (value, number format)}
+        # for measuring printed text without reading the rows again: row -> {column: style} of text cells,
+        # and every style a cell with a value uses
+        self.text_styles = text_styles if text_styles is not None else {}
+        self.styles_used = styles_used if styles_used is not None else set()
         filled = [r for r, row in cells.items() if any(v is not None for v, _ in row.values())]
         self.max_row = max(filled, default=0)
         self.max_column = max((c for r in filled for c, (v, _) in cells[r].items() if v is not None), default=0)
@@ -136,6 +141,8 @@ def read_grids(package) -> GridBook:
     for name, part in package.sheet_parts.items():
         worksheet = package.worksheet(part)
         cells: dict = {}
+        text_styles: dict = {}
+        styles_used: set = set()
         for number, row in worksheet.source_rows():  # streamed: a row at a time, never the whole sheet
             position = 0
             for cell in row.iterfind(f"{M}c"):
@@ -163,8 +170,12 @@ def read_grids(package) -> GridBook:
                                     place=cell_place(name, ref or f"{column_letter(column)}{number}"),
                                     hint="Open it in Excel and save it again, or restore the last good copy.") from None
                 cells.setdefault(number, {})[column] = (value, code)
+                if value is not None:
+                    styles_used.add(style)
+                    if value.__class__ is str:
+                        text_styles.setdefault(number, {})[column] = int(style or 0)
         merged = [_merged(m.get("ref")) for m in worksheet.shell.iterfind(f"{M}mergeCells/{M}mergeCell") if m.get("ref")]
-        sheets.append(GridSheet(name, cells, merged, states.get(name, "visible")))
+        sheets.append(GridSheet(name, cells, merged, states.get(name, "visible"), text_styles, styles_used))
     return GridBook(sheets)
 
 
