@@ -307,11 +307,16 @@ def _merged_cells(shell) -> set:
 
 
 def _strings(package) -> list:
+    """The shared strings' texts by index. The table only grows (items are appended, never changed), so the
+    list made for one sheet is extended for the next, not made again."""
     root = package.shared_strings.root
     if root is None:
         return []
-    return ["".join(t.text or "" for t in item.iter(f"{M}t") if t.getparent().tag != f"{M}rPh")
-            for item in root.iterfind(f"{M}si")]
+    known = package.__dict__.setdefault("_printed_texts", [])
+    items = root.findall(f"{M}si") if len(root) > len(known) else ()
+    known.extend("".join(t.text or "" for t in item.iter(f"{M}t") if t.getparent().tag != f"{M}rPh")
+                 for item in items[len(known):])
+    return known
 
 
 def _text(cell, texts: list) -> str | None:
