@@ -121,6 +121,7 @@ def build_view(package, card: Scorecard, config: dict) -> str:
     title = config.get("title")
     if title:
         _retitle(data, strings, title)
+    _rename_in_title_block(data, strings, base, name)
     _merges(shell, moved, base)
     _tidy_shell(package, worksheet.part, shell, at)
     _replace_sheets(package, base.sheet, name, worksheet.part,
@@ -188,6 +189,23 @@ def _retitle(data, strings, title: str) -> None:
     cell = first.find(f"{M}c") if first is not None else None
     if cell is not None and first.get("r") == "1":
         _put_text(first, 1, address(cell.get("r"))[1], title, strings)
+
+
+def _rename_in_title_block(data, strings, base: ScoreTable, name: str) -> None:
+    """A title-block line that names the scorecard's sheet ("Social Care Performance Summary") names the view."""
+    texts = strings.root.findall(f"{M}si") if strings.root is not None else []
+    for row in data.iterfind(f"{M}row"):
+        number = int(row.get("r"))
+        if number >= base.header_rows[0]:
+            break
+        for cell in row.iterfind(f"{M}c"):
+            value = cell.find(f"{M}v")
+            if cell.get("t") != "s" or value is None or not (value.text or "").isdigit() or int(value.text) >= len(texts):
+                continue
+            text = "".join(t.text or "" for t in texts[int(value.text)].iter(f"{M}t"))
+            if base.sheet.lower() in text.lower() and not text.lower().startswith("benchmarking"):
+                renamed = re.sub(re.escape(base.sheet), name, text, flags=re.IGNORECASE)
+                _put_text(row, number, address(cell.get("r"))[1], renamed, strings)
 
 
 def _merges(shell, moved: dict, base: ScoreTable) -> None:
