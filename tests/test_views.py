@@ -109,3 +109,35 @@ def test_a_view_carries_every_part_of_a_multi_row_indicator_and_no_formula(templ
     with zipfile.ZipFile(tmp_path / "v.xlsx") as z:
         assert not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert audit(tmp_path / "v.xlsx") == []
+
+
+def test_a_view_of_a_teams_workbook_carries_nothing_of_the_sheets_it_left_out(tmp_path):
+    """The team's workbook has a chart, a picture, notes, threaded comments, a table and macros: a view keeps
+    none of the parts they used once their sheets are gone, and every part it keeps is reached."""
+    import posixpath
+
+    from lxml import etree
+    from test_openxml_audit import fidelity_workbook
+
+    source = fidelity_workbook(tmp_path / "team.xlsm")
+    out = cyps_xl.issue(source, tmp_path / "cp.xlsx", report="corporate_parenting").output
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+        reached, todo = {"[Content_Types].xml"}, [""]
+        while todo:
+            part = todo.pop()
+            folder, base = posixpath.split(part)
+            rels = posixpath.join(folder, "_rels", base + ".rels") if part else "_rels/.rels"
+            if rels not in names:
+                continue
+            reached.add(rels)
+            for rel in etree.fromstring(z.read(rels)):
+                if rel.get("TargetMode") != "External":
+                    target = rel.get("Target")
+                    target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                    if target in names and target not in reached:
+                        reached.add(target)
+                        todo.append(target)
+    assert names - reached == set()
+    assert not any(n.startswith(("xl/tables/", "xl/media/", "xl/comments", "xl/threadedComments")) for n in names)
+    assert audit(out) == []

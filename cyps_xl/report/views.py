@@ -254,6 +254,8 @@ def _tidy_shell(package, part: str, shell, last_row: int) -> None:
             target = package.resolve(part, rel.get("Target"))
             package.remove_part(package.rels_name(target))
             package.remove_part(target)
+    if rels is not None and not len(rels):
+        package.remove_part(rels_name)  # nothing left to relate
 
 
 def _replace_sheets(package, sheet: str, name: str, part: str, data: bytes) -> None:
@@ -277,6 +279,7 @@ def _replace_sheets(package, sheet: str, name: str, part: str, data: bytes) -> N
         workbook.remove(names)
     package.sheet_parts = {name: part}
     package.touch(package.workbook_part)
+    package.drop_unreachable()  # the other sheets' drawings, charts, pictures, notes and the people in them
 
 
 def _renamed(formula: str, old: str, new: str) -> str:

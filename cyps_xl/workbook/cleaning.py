@@ -111,3 +111,24 @@ class IssueCleaning:
                 self.touch(rels_name)
         return dropped
 
+    def drop_unreachable(self) -> list[str]:
+        """Parts no relationship reaches any more (a removed sheet's drawing's chart and picture): gone, so the
+        file carries nothing of what was taken out. Returns their names."""
+        reached, todo = set(), [""]
+        while todo:
+            source = todo.pop()
+            rels_name, rels = self.relationships(source)
+            if rels is None:
+                continue
+            reached.add(rels_name)
+            for rel in rels:
+                if rel.get("TargetMode") == "External":
+                    continue
+                target = self.resolve(source, rel.get("Target", ""))
+                if target in self.parts and target not in reached:
+                    reached.add(target)
+                    todo.append(target)
+        gone = [name for name in self.parts if name not in reached and name != "[Content_Types].xml"]
+        for name in gone:
+            self.remove_part(name)
+        return gone
