@@ -215,3 +215,30 @@ def test_printed_text_is_measured_alike_from_the_readers_cells_and_from_the_rows
     with zipfile.ZipFile(kept) as a, zipfile.ZipFile(streamed) as b:
         assert a.namelist() == b.namelist()
         assert [n for n in a.namelist() if a.read(n) != b.read(n)] == []
+
+
+def test_a_long_word_widens_its_column_at_most_twice_and_its_row_holds_every_line(tmp_path):
+    """'Temporarily' in a month column widens it; a web address in a note would push the page wider and wider,
+    so its column stops at twice its width and the address breaks over lines its row is tall enough for."""
+    import xlsxwriter
+
+    from cyps_xl.report.legible import fit_text
+    from cyps_xl.workbook.package import Package
+
+    path = tmp_path / "notes.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Notes")
+    ws.set_column(0, 1, 8.43)
+    ws.write_row(0, 0, ["Temporarily suspended", "x"])
+    ws.write_row(1, 0, ["https://www.gov.uk/government/statistics/children-looked-after-in-england-including-adoptions", "x"])
+    wb.close()
+    package = Package(path)
+    fit_text(package, "Notes", [1, 2])
+    package.save(tmp_path / "out.xlsx")
+    saved = openpyxl.load_workbook(path)["Notes"].column_dimensions["A"].width  # 8.43 as xlsxwriter stores it
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Notes"]
+    # 'Temporarily' fits; the address does not push on (twice the width, to the next quarter character)
+    assert saved + 1 < sheet.column_dimensions["A"].width <= 2 * saved + 0.25
+    assert sheet["A1"].alignment.wrap_text and sheet["A2"].alignment.wrap_text
+    assert sheet.row_dimensions[1].height >= 2 * 11 * 1.2  # two lines of 11 pt
+    assert sheet.row_dimensions[2].height >= 6 * 11 * 1.2  # the address over six lines or more

@@ -47,10 +47,12 @@ def text_width(text: str, points: float, bold: bool = False) -> float:
 
 
 def wrapped_lines(text: str, points: float, bold: bool, width: float) -> tuple[int, float]:
-    """(lines, widest word) when ``text`` wraps at words in ``width`` points."""
+    """(lines, widest word) when ``text`` wraps at words in ``width`` points; a word wider than ``width`` is
+    broken over as many lines as it needs, as Excel does."""
     lines, used, widest = 0, None, 0.0
     scale = points * (1.07 if bold else 1.0) * 1.05
     space = _ems(" ") * scale
+    width = max(width, 1.0)
     for paragraph in str(text).split("\n"):
         lines += 1
         used = 0.0
@@ -62,6 +64,10 @@ def wrapped_lines(text: str, points: float, bold: bool, width: float) -> tuple[i
                 used = w
             else:
                 used = used + space + w if used else w
+            if used > width:  # a word longer than the line: it runs on over further lines
+                extra = math.ceil(used / width) - 1
+                lines += extra
+                used -= extra * width
     return max(lines, 1), widest
 
 
@@ -153,7 +159,8 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
             if not text:
                 shown = _shown_number(edit)  # a figure the run writes with words in its format: "90.1% (19/20)"
                 if shown and text_width(shown, points, bold) > room:  # a number cannot wrap: its column widens
-                    widened[column] = max(widened.get(column, 0), (text_width(shown, points, bold) + PADDING) / CHARACTER_POINTS)
+                    need = (text_width(shown, points, bold) + PADDING) / CHARACTER_POINTS
+                    widened[column] = max(widened.get(column, 0), min(need, 2 * widths.get(column, default_width)))
                 continue
             if filled is None and (number in notes_wanted or not wraps):
                 filled = set(valued) | {c for c, e in edits.items() if e[0] is not KEEP and e[0] is not None}
@@ -167,10 +174,11 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
             if not wraps and column + 1 not in filled and "\n" not in text:
                 continue  # Excel lets it run on into the empty cell beside it
             lines, widest = wrapped_lines(text, points, bold, room)
-            if widest > room:  # a word wider than its column would be broken mid-word: the column widens
-                width = (widest + PADDING) / CHARACTER_POINTS
+            if widest > room:  # a word wider than its column would be broken mid-word: the column widens,
+                # up to twice its width (a web address in a note breaks rather than push the page wider)
+                width = min((widest + PADDING) / CHARACTER_POINTS, 2 * widths.get(column, default_width))
                 widened[column] = max(widened.get(column, 0), width)
-                lines, _ = wrapped_lines(text, points, bold, widest)
+                lines, _ = wrapped_lines(text, points, bold, width * CHARACTER_POINTS - PADDING)
             if not wraps:
                 editor.set_style(number, column, CellStyle(wrap=True))
             grown[number] = max(grown.get(number, 0), lines * points * LINE + 3)
