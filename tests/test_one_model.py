@@ -28,7 +28,9 @@ def test_issue_and_refresh_load_neither_openpyxl_nor_pandas(template, tmp_path):
     card = str(template)
     issued = loaded(f"cyps_xl.issue({card!r}, {str(tmp_path / 'i.xlsx')!r}, today=dt.date(2022, 5, 20))")
     refreshed = loaded(f"cyps_xl.refresh({card!r}, {str(tmp_path / 'r.xlsx')!r})")
-    assert issued == set() and refreshed == set()
+    # a report view is cut from the scorecard sheet in the same model: no openpyxl workbook is made and read back
+    view = loaded(f"cyps_xl.issue({card!r}, {str(tmp_path / 'v.xlsx')!r}, report='corporate_parenting')")
+    assert issued == set() and refreshed == set() and view == set()
     # with published figures: still nothing; with DfE's files, pandas (and numpy for the quartiles) and only then
     published = loaded(f"cyps_xl.issue({card!r}, {str(tmp_path / 'p.xlsx')!r}, benchmarks={str(DATA / 'sample_benchmarks.csv')!r})")
     dfe = loaded(f"cyps_xl.issue({card!r}, {str(tmp_path / 'd.xlsx')!r}, benchmarks={str(DATA / 'dfe')!r})")
