@@ -119,7 +119,15 @@ def test_a_view_of_a_teams_workbook_carries_nothing_of_the_sheets_it_left_out(tm
     from lxml import etree
     from test_openxml_audit import fidelity_workbook
 
-    source = fidelity_workbook(tmp_path / "team.xlsm")
+    built = fidelity_workbook(tmp_path / "built.xlsm")
+    source = tmp_path / "team.xlsm"
+    with zipfile.ZipFile(built) as z, zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():  # a workbook-wide name on a sheet the view leaves out
+            data = z.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"</definedNames>", b"<definedName name=\"EH_Total\">'Early Help'!$A$1</definedName>"
+                                                         b"</definedNames>")
+            out.writestr(info, data)
     out = cyps_xl.issue(source, tmp_path / "cp.xlsx", report="corporate_parenting").output
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
@@ -138,6 +146,11 @@ def test_a_view_of_a_teams_workbook_carries_nothing_of_the_sheets_it_left_out(tm
                     if target in names and target not in reached:
                         reached.add(target)
                         todo.append(target)
+        defined = [d.text for d in etree.fromstring(z.read("xl/workbook.xml")).iter(
+            "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}definedName")]
     assert names - reached == set()
+    # no name left pointing at a sheet that went, or at the scorecard's rows; the header rows still repeat
+    assert sorted(t for t in defined if t != "TRUE") == ["'Commentary'!$3:$3",
+                                                          "'Corporate Parenting'!$A:$B,'Corporate Parenting'!$11:$12"]
     assert not any(n.startswith(("xl/tables/", "xl/media/", "xl/comments", "xl/threadedComments")) for n in names)
     assert audit(out) == []

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cyps_xl.report.legible import (PAPERS, SIDE_MARGINS, TOP_BOTTOM_MARGINS, PageChoice, choose_page, column_breaks,
+                                    fit_notes, fit_text)
 from cyps_xl.workbook.package import Package
 
-
-from cyps_xl.report.legible import (PAPERS, TOP_BOTTOM_MARGINS, PageChoice, choose_page, column_breaks, fit_notes,
-                                    fit_text)
 # Footer text in 10 pt, so a page scaled to fit still prints it at 7 pt or more. The font code after the size
 # ends the size: "&10" + "27/11/2026" would read as a size of 1027.
 FOOTER_POINTS = 10.0
@@ -67,7 +66,8 @@ def section_breaks(package: Package, table, page: PageChoice | None = None) -> l
     width, heights = package.print_geometry(table.sheet)
     if page is None:  # A4, one page wide
         _, _, page_width, page_height = PAPERS[0]
-        page = PageChoice("A4", 9, page_width, page_height, min(1.0, (page_width - 57.6) / width) if width else 1.0, True)
+        page = PageChoice("A4", 9, page_width, page_height,
+                          min(1.0, (page_width - SIDE_MARGINS) / width) if width else 1.0, True)
     capacity = (page.height - TOP_BOTTOM_MARGINS) / page.scale
     height = lambda r: heights.get(r, 15.0)  # noqa: E731
     header = sum(height(r) for r in range(table.header_rows[0], table.header_rows[1] + 1))

@@ -260,10 +260,10 @@ def _tidy_shell(package, part: str, shell, last_row: int) -> None:
 
 def _replace_sheets(package, sheet: str, name: str, part: str, data: bytes) -> None:
     """The base sheet becomes the view (renamed); every other sheet goes."""
-    for other in [s for s in package.sheet_parts if s != sheet]:
+    others = [s for s in package.sheet_parts if s != sheet]
+    for other in others:
         package.remove_sheet(other)
-    package.parts[part] = data
-    package._sheets.pop(part, None)  # read again from the view's own rows
+    package.replace_part(part, data)  # read again from the view's own rows
     workbook = package.tree(package.workbook_part)
     for entry in workbook.iterfind(f"{M}sheets/{M}sheet"):
         if entry.get("name") == sheet:
@@ -271,15 +271,24 @@ def _replace_sheets(package, sheet: str, name: str, part: str, data: bytes) -> N
             entry.attrib.pop("state", None)
     names = workbook.find(f"{M}definedNames")
     for defined in list(names if names is not None else ()):
-        if defined.get("name", "").lower() == "_xlnm.print_area":
-            names.remove(defined)  # the scorecard's rows, not the view's; the issue sets its own print set-up
-        else:
-            defined.text = _renamed(defined.text or "", sheet, name)
+        text = defined.text or ""
+        if defined.get("name", "").lower() == "_xlnm.print_titles":
+            defined.text = _renamed(text, sheet, name)  # the header rows, which the view keeps where they were
+        elif any(_names(text, other) for other in [sheet, *others]):
+            # a range of the scorecard's rows (the view's rows are others) or of a sheet the view leaves out
+            # (it would read #REF!)
+            names.remove(defined)
     if names is not None and not len(names):
         workbook.remove(names)
     package.sheet_parts = {name: part}
     package.touch(package.workbook_part)
     package.drop_unreachable()  # the other sheets' drawings, charts, pictures, notes and the people in them
+
+
+def _names(formula: str, sheet: str) -> bool:
+    """Whether a defined name's formula refers to ``sheet``."""
+    return ("'" + sheet.replace("'", "''") + "'!").lower() in formula.lower() or \
+        re.search(rf"(?<![\w.']){re.escape(sheet)}!", formula, flags=re.IGNORECASE) is not None
 
 
 def _renamed(formula: str, old: str, new: str) -> str:

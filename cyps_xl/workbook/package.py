@@ -91,6 +91,12 @@ class Package(SheetAdditions, IssueCleaning):
             found = self._sheets[part] = Worksheet(part, self.parts[part], self.path, sheet)
         return found
 
+    def replace_part(self, name: str, data: bytes) -> None:
+        """A part's bytes replaced whole (a report view's sheet): read again from them when next asked for."""
+        self.parts[name] = data
+        self._sheets.pop(name, None)
+        self._trees.pop(name, None)
+
     def touch(self, name: str) -> None:
         self._dirty.add(name)
 
