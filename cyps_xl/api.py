@@ -222,6 +222,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
         report.notes.append("The 'Data quality' sheet stays in the working copy; it is not in the issue.")
     package.drop_external_links()
     package.scrub_properties(book.style.created_by)
+    scorecard.grids = None  # the cells as read are done with: their memory serves the save
     package.save(output)
     report.output = output
     if pdf:  # optional: a PDF that cannot be made is a warning, the issued workbook stands
@@ -248,7 +249,7 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
     package = Package(source)
-    _, report = evaluate(source, book, benchmarks=benchmarks, package=package)
+    report = evaluate(source, book, benchmarks=benchmarks, package=package)[1]  # the cells as read go before the save
     report.sparklines = dict(apply_changes(package, report.changes))
     target = Path(output) if output else source
     if target.resolve() == source.resolve() and backup:
