@@ -21,6 +21,7 @@ from functools import lru_cache
 from cyps_xl.cellref import column_letter
 from cyps_xl.workbook.parts import M
 from cyps_xl.workbook.sheet import KEEP
+from cyps_xl.workbook.strings import cell_text
 from cyps_xl.workbook.styles import CellStyle
 
 MIN_POINTS = 7.0  # the smallest printed text a member of the panel should have to read
@@ -113,7 +114,8 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
     look = lambda s: looks.get(s) or looks.setdefault(s, package.styles.look(s))  # noqa: E731
     widths, hidden, default_width = package.column_widths(sheet)
     merged = _merged_cells(worksheet.shell)
-    texts = _strings(package)
+    strings = package.shared_strings
+    texts = strings.texts()  # every text is in the table by now (what the run writes goes there too)
     fmt = worksheet.shell.find(f"{M}sheetFormatPr")
     default_height = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
     notes_wanted = set(note_rows)
@@ -126,7 +128,7 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
         smallest = min((look(int(style or 0))[0] for style in grid.styles_used), default=math.inf)
         source = _grid_rows(grid, wanted)
     else:
-        source = _stream_rows(worksheet, wanted, texts, look)
+        source = _stream_rows(worksheet, wanted, strings, look)
     for number, found, valued, tallest, least in source:
         smallest = min(smallest, least)
         edits = worksheet.edits.get(number) or {}
@@ -203,7 +205,7 @@ def _grid_rows(grid, wanted: set):
         yield number, found, [c for c, (value, _) in row.items() if value is not None], 0.0, math.inf
 
 
-def _stream_rows(worksheet, wanted: set, texts: list, look):
+def _stream_rows(worksheet, wanted: set, strings, look):
     """The same, from one pass over the rows as saved (unless the run replaces them all), then the rows only
     the run's edits make."""
     present = set()
@@ -224,7 +226,7 @@ def _stream_rows(worksheet, wanted: set, texts: list, look):
                 points = look(style)[0]
                 least, tallest = min(least, points), max(tallest, points)
                 if cell.get("t") in ("s", "str", "inlineStr"):
-                    found[column] = (style, _text(cell, texts))
+                    found[column] = (style, cell_text(cell, strings))
             yield number, found, valued, tallest, least
     for number in sorted(wanted - present):
         if number in worksheet.edits:
@@ -312,36 +314,6 @@ def _merged_cells(shell) -> set:
             if (r2 - r1 + 1) * (c2 - c1 + 1) <= 10000:
                 found |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
     return found
-
-
-def _strings(package) -> list:
-    """The shared strings' texts by index. The table only grows (items are appended, never changed), so the
-    list made for one sheet is extended for the next, not made again."""
-    root = package.shared_strings.root
-    if root is None:
-        return []
-    known = package.__dict__.setdefault("_printed_texts", [])
-    items = root.findall(f"{M}si") if len(root) > len(known) else ()
-    known.extend("".join(t.text or "" for t in item.iter(f"{M}t") if t.getparent().tag != f"{M}rPh")
-                 for item in items[len(known):])
-    return known
-
-
-def _text(cell, texts: list) -> str | None:
-    if cell is None:
-        return None
-    kind = cell.get("t")
-    if kind is None or kind == "n":
-        return None  # a number
-    if kind == "inlineStr":
-        return "".join(t.text or "" for t in cell.iter(f"{M}t"))
-    value = cell.find(f"{M}v")
-    if value is None or value.text is None:
-        return None
-    if kind == "s":
-        index = int(value.text) if value.text.isdigit() else -1
-        return texts[index] if 0 <= index < len(texts) else None
-    return value.text if kind == "str" else None
 
 
 def _shown_number(edit) -> str | None:

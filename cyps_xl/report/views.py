@@ -25,6 +25,7 @@ from cyps_xl.engine.rules import RuleBook, normalise
 from cyps_xl.engine.table import Scorecard, ScoreTable
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.parts import M, NS_REL
+from cyps_xl.workbook.strings import cell_text
 
 # What the copied sheet leaves behind: each names cells or ranges of the scorecard's own rows, or a part
 # (drawing, notes, table) made for them. Sparklines come back from the engine for the view's own rows.
@@ -193,17 +194,13 @@ def _retitle(data, strings, title: str) -> None:
 
 def _rename_in_title_block(data, strings, base: ScoreTable, name: str) -> None:
     """A title-block line that names the scorecard's sheet ("Social Care Performance Summary") names the view."""
-    texts = strings.root.findall(f"{M}si") if strings.root is not None else []
     for row in data.iterfind(f"{M}row"):
         number = int(row.get("r"))
         if number >= base.header_rows[0]:
             break
         for cell in row.iterfind(f"{M}c"):
-            value = cell.find(f"{M}v")
-            if cell.get("t") != "s" or value is None or not (value.text or "").isdigit() or int(value.text) >= len(texts):
-                continue
-            text = "".join(t.text or "" for t in texts[int(value.text)].iter(f"{M}t"))
-            if base.sheet.lower() in text.lower() and not text.lower().startswith("benchmarking"):
+            text = cell_text(cell, strings) if cell.get("t") == "s" else None
+            if text and base.sheet.lower() in text.lower() and not text.lower().startswith("benchmarking"):
                 renamed = re.sub(re.escape(base.sheet), name, text, flags=re.IGNORECASE)
                 _put_text(row, number, address(cell.get("r"))[1], renamed, strings)
 

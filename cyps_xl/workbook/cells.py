@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from cyps_xl.cellref import address, column_letter, split_ref
 from cyps_xl.errors import CypsError, cell_place
+from cyps_xl.workbook.strings import item_text
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 M = f"{{{NS_MAIN}}}"
@@ -186,7 +187,7 @@ def _value(cell, strings: list, code: str, epoch1904: bool):
     kind = cell.get("t", "n")
     if kind == "inlineStr":
         inline = cell.find(f"{M}is")
-        return _rich_text(inline) if inline is not None else None
+        return item_text(inline) if inline is not None else None
     for found in cell:  # its children are f, is, v, extLst: a loop beats find() on the hot path
         if found.tag == V:
             break
@@ -219,14 +220,6 @@ def _value(cell, strings: list, code: str, epoch1904: bool):
     return number
 
 
-def _rich_text(element) -> str:
-    """The text of a string item: its <t>, or its runs' <t>s (phonetic runs left out)."""
-    direct = element.find(f"{M}t")
-    if direct is not None:
-        return direct.text or ""
-    return "".join(t.text or "" for r in element.iterfind(f"{M}r") for t in r.iterfind(f"{M}t"))
-
-
 def _related(package, rel_type: str) -> str | None:
     _, rels = package.relationships(package.workbook_part)
     for rel in (rels if rels is not None else ()):
@@ -239,7 +232,7 @@ def _shared_strings(package) -> list:
     part = _related(package, "/sharedStrings")
     if not part or part not in package.parts:
         return []
-    return [_rich_text(si) for si in package.tree(part).iterfind(f"{M}si")]
+    return [item_text(si) for si in package.tree(part).iterfind(f"{M}si")]
 
 
 def _cell_formats(package) -> list:

@@ -36,6 +36,14 @@ class SharedStrings:
             if text is not None and len(item) == 1:  # a plain item (not rich text): reusable
                 self.index.setdefault(text.text or "", position)
         self.size = len(self.root.findall(f"{M}si")) if self.root is not None else 0
+        self._texts: list = []  # item texts by index, made when first asked for and extended as the table grows
+
+    def texts(self) -> list:
+        """Every item's text by index (what a cell referring to it shows)."""
+        if self.root is not None and len(self._texts) < self.size:
+            items = self.root.findall(f"{M}si")
+            self._texts.extend(item_text(item) for item in items[len(self._texts):])
+        return self._texts
 
     def _create(self) -> None:
         self.part = "xl/sharedStrings.xml" if self.package.part_name("xl/sharedStrings.xml") not in self.package.parts else \
@@ -67,18 +75,27 @@ class SharedStrings:
         return found
 
 
+def item_text(element) -> str:
+    """The text of a string item or an inline string: its <t>, or its runs' <t>s (phonetic runs left out)."""
+    direct = element.find(f"{M}t")
+    if direct is not None:
+        return direct.text or ""
+    return "".join(t.text or "" for r in element.iterfind(f"{M}r") for t in r.iterfind(f"{M}t"))
+
+
 def cell_text(cell, strings: "SharedStrings | None") -> str | None:
     """The text a cell shows, when it holds text (shared, inline or a formula's string result)."""
     kind = cell.get("t")
+    if kind is None or kind == "n":
+        return None  # a number
     if kind == "inlineStr":
-        return "".join(t.text or "" for t in cell.iter(f"{M}t"))
+        inline = cell.find(f"{M}is")
+        return item_text(inline) if inline is not None else None
     value = cell.find(f"{M}v")
     if value is None:
         return None
-    if kind == "s" and strings is not None and strings.root is not None and (value.text or "").isdigit():
-        items = strings.root.findall(f"{M}si")
+    if kind == "s" and strings is not None and (value.text or "").isdigit():
+        texts = strings.texts()
         index = int(value.text)
-        if index < len(items):
-            return "".join(t.text or "" for t in items[index].iter(f"{M}t") if t.getparent().tag != f"{M}rPh")
-        return None
+        return texts[index] if index < len(texts) else None
     return value.text if kind in ("str", "s") else None
