@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cyps_xl.cellref import column_letter
+from cyps_xl.workbook.cells import merged_ranges
 from cyps_xl.workbook.parts import M
 from cyps_xl.workbook.sheet import KEEP
 from cyps_xl.workbook.strings import cell_text
@@ -116,8 +117,6 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
     merged = _merged_cells(worksheet.shell)
     strings = package.shared_strings
     texts = strings.texts()  # every text is in the table by now (what the run writes goes there too)
-    fmt = worksheet.shell.find(f"{M}sheetFormatPr")
-    default_height = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
     notes_wanted = set(note_rows)
     wanted = set(rows) | notes_wanted
     smallest = math.inf
@@ -189,8 +188,7 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
     for column, width in widened.items():
         package.set_column_width(sheet, column, math.ceil(width * 4) / 4)
     for number, height in grown.items():
-        saved = worksheet.row_heights.get(number) or worksheet.heights.get(number) or default_height
-        if height > saved + 1:  # a point's difference is line spacing, not a clash
+        if height > _height(worksheet, number) + 1:  # a point's difference is line spacing, not a clash
             editor.row_height(number, math.ceil(height * 4) / 4)
     return Measured(smallest if smallest != math.inf else 11.0, notes)
 
@@ -237,20 +235,16 @@ def column_breaks(package, sheet: str, header_rows: tuple, page: PageChoice, rep
                   last_column: int) -> list[int]:
     """Columns before which a new page across starts: never inside a heading merged over several columns
     ("TARGET & TOLERANCES"), and each page (with the ``repeated`` columns) no wider than the paper holds."""
-    from cyps_xl.cellref import address
     from cyps_xl.workbook.additions import POINTS_PER_CHARACTER
 
     widths, hidden, default_width = package.column_widths(sheet)
     width = lambda c: 0.0 if c in hidden else widths.get(c, default_width) * POINTS_PER_CHARACTER  # noqa: E731
     capacity = (page.width - SIDE_MARGINS) / page.scale
     groups = {c: c for c in range(1, last_column + 1)}  # column -> last column of the heading it sits under
-    merges = package.worksheet(package.sheet_parts[sheet]).shell.find(f"{M}mergeCells")
-    for merge in merges if merges is not None else ():
-        ends = [address(end) for end in merge.get("ref", "").split(":")]
-        if len(ends) == 2 and None not in ends and header_rows[0] <= ends[0][0] <= header_rows[1]:
-            (_, c1), (_, c2) = ends
-            for c in range(c1, min(c2, last_column) + 1):
-                groups[c] = max(groups.get(c, c), min(c2, last_column))
+    for m in merged_ranges(package.worksheet(package.sheet_parts[sheet]).shell):
+        if header_rows[0] <= m.min_row <= header_rows[1]:
+            for c in range(m.min_col, min(m.max_col, last_column) + 1):
+                groups[c] = max(groups.get(c, c), min(m.max_col, last_column))
     again = sum(width(c) for c in range(repeated[0], repeated[1] + 1))
     breaks, used, column = [], 0.0, 1
     while column <= last_column:
@@ -281,8 +275,14 @@ def fit_notes(package, sheet: str, notes: list, last: int) -> None:
         lines, _ = wrapped_lines(text, points, bold, room)
         package.merge(sheet, f"{column_letter(column)}{number}:{column_letter(last)}{number}")
         editor.set_style(number, column, CellStyle(wrap=True))
-        saved = worksheet.row_heights.get(number) or worksheet.heights.get(number) or 15.0
-        editor.row_height(number, max(saved, math.ceil((lines * points * LINE + 3) * 4) / 4))
+        editor.row_height(number, max(_height(worksheet, number), math.ceil((lines * points * LINE + 3) * 4) / 4))
+
+
+def _height(worksheet, number: int) -> float:
+    """A row's height as it stands: set by this run, saved with the sheet, or the sheet's default."""
+    fmt = worksheet.shell.find(f"{M}sheetFormatPr")
+    default = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
+    return worksheet.row_heights.get(number) or worksheet.heights.get(number) or default
 
 
 _COLUMNS: dict = {}  # column letters -> number, filled as met
@@ -303,16 +303,10 @@ def _column(ref: str | None) -> int | None:
 
 def _merged_cells(shell) -> set:
     """Every cell inside a merged range: their text is laid out over the range, not measured here."""
-    from cyps_xl.cellref import address
-
     found = set()
-    merges = shell.find(f"{M}mergeCells")
-    for merge in merges if merges is not None else ():
-        ends = [address(end) for end in merge.get("ref", "").split(":")]
-        if len(ends) == 2 and None not in ends:
-            (r1, c1), (r2, c2) = ends
-            if (r2 - r1 + 1) * (c2 - c1 + 1) <= 10000:
-                found |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    for m in merged_ranges(shell):
+        if (m.max_row - m.min_row + 1) * (m.max_col - m.min_col + 1) <= 10000:
+            found |= {(r, c) for r in range(m.min_row, m.max_row + 1) for c in range(m.min_col, m.max_col + 1)}
     return found
 
 

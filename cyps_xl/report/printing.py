@@ -34,17 +34,18 @@ def print_settings(package: Package, tables: list, title: str, issue_number, tod
         smallest = min(measured.smallest, FOOTER_POINTS)
         width, _ = package.print_geometry(table.sheet)
         page = choose_page(width, smallest)
+        last_column = max(table.columns.values())
         keys = [table.columns[k] for k in ("ref", "indicator") if k in table.columns]
         repeated = (min(keys), max(keys)) if keys and not page.fit_width else None
         # A title-block line runs on over the columns to its right. One page wide, it must end on the page;
         # with pages across, every page repeats the reference and indicator columns, and a line running on
         # past them would be cut on the pages after the first, so it wraps within them.
-        fit_notes(package, table.sheet, measured.notes, max(table.columns.values()) if repeated is None else repeated[1])
+        fit_notes(package, table.sheet, measured.notes, last_column if repeated is None else repeated[1])
         package.set_print(table.sheet, table.header_rows, footer(title, issue_number, today), paper_size=page.paper_size,
                           scale=None if page.fit_width else page.percent, title_columns=repeated)
         package.set_row_breaks(table.sheet, section_breaks(package, table, page))
         package.set_column_breaks(table.sheet, [] if repeated is None else column_breaks(
-            package, table.sheet, table.header_rows, page, repeated, max(table.columns.values())))
+            package, table.sheet, table.header_rows, page, repeated, last_column))
 
 
 def print_sheet(package: Package, sheet: str, title_rows: tuple | None, footer_codes: str, rows) -> None:

@@ -24,6 +24,7 @@ from cyps_xl.cellref import address, column_letter
 from cyps_xl.engine.rules import RuleBook, normalise
 from cyps_xl.engine.table import Scorecard, ScoreTable
 from cyps_xl.errors import CypsError
+from cyps_xl.workbook.cells import merged_ranges
 from cyps_xl.workbook.parts import M, NS_REL
 from cyps_xl.workbook.strings import cell_text
 
@@ -212,11 +213,8 @@ def _merges(shell, moved: dict, base: ScoreTable) -> None:
     if merges is None:
         return
     kept = []
-    for merge in merges:
-        ends = [address(end) for end in merge.get("ref", "").split(":")]
-        if len(ends) != 2 or None in ends:
-            continue
-        (r1, c1), (r2, c2) = ends
+    for m in merged_ranges(shell):
+        (r1, c1), (r2, c2) = (m.min_row, m.min_col), (m.max_row, m.max_col)
         if all((base.sheet, r) in moved for r in range(r1, r2 + 1)):
             n1, n2 = moved[(base.sheet, r1)], moved[(base.sheet, r2)]
             if n2 - n1 == r2 - r1:

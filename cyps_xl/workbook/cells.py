@@ -175,7 +175,7 @@ def read_grids(package) -> GridBook:
                     styles_used.add(style)
                     if value.__class__ is str:
                         text_styles.setdefault(number, {})[column] = int(style or 0)
-        merged = [_merged(m.get("ref")) for m in worksheet.shell.iterfind(f"{M}mergeCells/{M}mergeCell") if m.get("ref")]
+        merged = merged_ranges(worksheet.shell)
         sheets.append(GridSheet(name, cells, merged, states.get(name, "visible"), text_styles, styles_used))
     return GridBook(sheets)
 
@@ -253,6 +253,11 @@ def _cell_formats(package) -> list:
 def _date1904(package) -> bool:
     pr = package.tree(package.workbook_part).find(f"{M}workbookPr")
     return pr is not None and pr.get("date1904") in ("1", "true")
+
+
+def merged_ranges(shell) -> list[MergedRange]:
+    """A worksheet's merged ranges (from its shell: every element but the rows)."""
+    return [_merged(m.get("ref")) for m in shell.iterfind(f"{M}mergeCells/{M}mergeCell") if m.get("ref")]
 
 
 def _merged(ref: str) -> MergedRange:
