@@ -52,8 +52,9 @@ def test_ctrl_c_stops_the_workers_and_says_what_was_written(template, tmp_path):
 
     folder = tmp_path / "authorities"
     folder.mkdir()
-    for i in range(40):
-        shutil.copyfile(template, folder / f"authority {i:02d}.xlsx")
+    count = 400  # enough that the batch cannot finish between the second file and the signal
+    for i in range(count):
+        shutil.copyfile(template, folder / f"authority {i:03d}.xlsx")
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "cyps_xl", "batch", str(folder), "-o", str(out), "-j", "2"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -65,7 +66,7 @@ def test_ctrl_c_stops_the_workers_and_says_what_was_written(template, tmp_path):
     stdout, stderr = process.communicate(timeout=60)
     assert time.monotonic() - stopped < 5 and process.returncode == 130, stderr
     written = sorted(p.name for p in out.glob("*.xlsx"))
-    assert 2 <= len(written) < 40
-    assert stdout.startswith(f"Interrupted: {len(written)} of 40 scorecard(s) were issued before stopping:")
+    assert 2 <= len(written) < count
+    assert stdout.startswith(f"Interrupted: {len(written)} of {count} scorecard(s) were issued before stopping:")
     assert all(f"  {out / name}" in stdout for name in written)
     assert "Traceback" not in stderr

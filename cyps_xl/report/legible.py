@@ -130,7 +130,7 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
         source = _stream_rows(worksheet, wanted, strings, look)
     for number, found, valued, tallest, least in source:
         smallest = min(smallest, least)
-        edits = worksheet.edits.get(number) or {}
+        edits = worksheet.edits_in_row(number, package.style_chains)
         for column, edit in edits.items():  # what the run writes here (a text cell it restyles is found already)
             if column in found:
                 continue
@@ -227,7 +227,7 @@ def _stream_rows(worksheet, wanted: set, strings, look):
                     found[column] = (style, cell_text(cell, strings))
             yield number, found, valued, tallest, least
     for number in sorted(wanted - present):
-        if number in worksheet.edits:
+        if number in worksheet.values or number in worksheet.styles:
             yield number, {}, [], 0.0, math.inf
 
 

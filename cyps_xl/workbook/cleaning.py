@@ -7,7 +7,6 @@ from __future__ import annotations
 from cyps_xl.workbook.parts import ACTIVE_CONTENT_RELS, AUTO_NAMES, NS_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
 from cyps_xl.cellref import column_letter
 from cyps_xl.workbook.formulas import drop_calc_chain
-from cyps_xl.workbook.sheet import KEEP
 
 
 class IssueCleaning:
@@ -23,8 +22,7 @@ class IssueCleaning:
             if not worksheet.has_formulas:
                 continue
             for (row, column), formula in worksheet.formulas.items():
-                edit = worksheet.edits.get(row, {}).get(column)
-                if not formula.saved and (edit is None or edit[0] is KEEP):
+                if not formula.saved and column not in worksheet.values.get(row, ()):
                     unsaved.append(f"sheet '{sheet_name}', cell {column_letter(column)}{row}")
             worksheet.freeze = True
             self.touch(part)

@@ -33,7 +33,7 @@ from cyps_xl.workbook.cleaning import IssueCleaning
 from cyps_xl.workbook.parts import (M, NS_CT, NS_PKG_REL, NS_REL, column_index, column_letter,  # noqa: F401 - re-exported
                                     ensure_workbook_file, parse_xml, split_ref, write_zip_atomically, zlib_error)
 from cyps_xl.workbook.sheet import RowWriter, SheetEditor
-from cyps_xl.workbook.styles import CellStyle, Styles  # noqa: F401 - re-exported
+from cyps_xl.workbook.styles import CellStyle, StyleChains, Styles  # noqa: F401 - re-exported
 
 
 class Package(SheetAdditions, IssueCleaning):
@@ -66,6 +66,7 @@ class Package(SheetAdditions, IssueCleaning):
         self.sheet_parts = self._sheet_parts()
         self._styles: Styles | None = None
         self._strings = None
+        self.style_chains = StyleChains()  # what the sheet edits' style ints stand for
         self.formulas_replaced = False  # a value was written over a formula: the calculation chain goes
 
     # -- parts ---------------------------------------------------------------

@@ -25,6 +25,7 @@ from cyps_xl.workbook.styles import CellStyle
 
 KEEP = object()  # an edit that leaves the cell's value as it is (a style only)
 _VALUE_TAGS = (f"{M}v", f"{M}is", f"{M}f")
+F = f"{M}f"
 
 
 def _put_value(cell, value) -> None:
@@ -52,34 +53,38 @@ class SheetEditor:
         self.root = worksheet.shell  # everything but the rows: sparklines, columns, print settings
         self._sparklines: dict | None = None  # target cell -> x14:sparkline, built on first use
 
-    def _edit(self, number: int, column: int) -> list:
+    def _check(self, number: int, column: int) -> None:
         if not (1 <= number <= MAX_ROW and 1 <= column <= MAX_COLUMN):
             raise CypsError(f"cell {column_letter(max(column, 1))}{number} is beyond Excel's grid "
                             f"({column_letter(MAX_COLUMN)}{MAX_ROW} at most).", file=self.package.path,
                             hint="Check the layout: a column or row this far out cannot be written.")
-        row = self.worksheet.edits.get(number)
-        if row is None:
-            row = self.worksheet.edits[number] = {}
-        edit = row.get(column)
-        if edit is None:
-            edit = row[column] = [KEEP, []]
-        return edit
 
     def set_value(self, number: int, column: int, value) -> None:
-        edit = self._edit(number, column)
+        row = self.worksheet.values.get(number)
+        if row is None:
+            self._check(number, column)
+            row = self.worksheet.values[number] = {}
+        elif not 1 <= column <= MAX_COLUMN:
+            self._check(number, column)
         if (number, column) in self.worksheet.formulas:  # a formula becomes a value: the chain goes
             self.package.formulas_replaced = True
         if value is None or value == "":
-            edit[0] = None
+            row[column] = None
         elif isinstance(value, bool):
-            edit[0] = ("b", "1" if value else "0")
+            row[column] = ("b", "1" if value else "0")
         elif isinstance(value, (int, float)):
-            edit[0] = ("n", repr(float(value)) if isinstance(value, float) else str(value))
+            row[column] = ("n", repr(float(value)) if isinstance(value, float) else str(value))
         else:
-            edit[0] = ("s", str(self.package.shared_strings.add(str(value))))
+            row[column] = ("s", str(self.package.shared_strings.add(str(value))))
 
     def set_style(self, number: int, column: int, style: CellStyle) -> None:
-        self._edit(number, column)[1].append(style)
+        row = self.worksheet.styles.get(number)
+        if row is None:
+            self._check(number, column)
+            row = self.worksheet.styles[number] = {}
+        elif not 1 <= column <= MAX_COLUMN:
+            self._check(number, column)
+        row[column] = self.package.style_chains.then(row.get(column, 0), style)
 
     def row_height(self, number: int, points: float) -> None:
         if not 1 <= number <= MAX_ROW:
@@ -89,7 +94,8 @@ class SheetEditor:
     def clear_rows(self) -> None:
         """The sheet's rows go: what is written next is its whole content."""
         self.worksheet.replace_rows = True
-        self.worksheet.edits.clear()
+        self.worksheet.values.clear()
+        self.worksheet.styles.clear()
         self.worksheet.row_heights.clear()
 
     # -- sparklines (an x14 extension openpyxl cannot keep) -------------------
@@ -171,36 +177,40 @@ class RowWriter:
         if height is not None:
             row.set("ht", f"{height:g}")
             row.set("customHeight", "1")
-        edits = worksheet.edits.get(number)
+        values = worksheet.values.get(number)
+        styles = worksheet.styles.get(number)
         heirs = self.shared.heirs.pop(number, None)
         watched = self.watch_rows.get(number)
-        if not (edits or heirs or watched or worksheet.freeze):
+        if not (values or styles or heirs or watched or worksheet.freeze):
             return
         cells = _index(row)
         for column, (text, ref) in (heirs or {}).items():
             if column in cells:
                 self.shared.promote(cells[column], text, ref)
         added = []
-        for column in sorted(edits or ()):
-            value, styles = edits[column]
+        if values and styles:
+            columns = sorted(values.keys() | styles.keys())
+        else:
+            columns = sorted(values or styles or ())
+        derive, chains = self.package.styles.derive_chain, self.package.style_chains
+        for column in columns:
             cell = cells.get(column)
             if cell is None:
                 cell = cells[column] = self._new_cell(row, cells, number, column)
                 added.append(column)
-            if value is not KEEP:
-                formula = cell.find(f"{M}f")
+            if values and column in values:
+                formula = cell.find(F)
                 if formula is not None:
                     self.shared.release(number, column, formula, cells)
-                _put_value(cell, value)
-            if styles:
-                base = int(cell.get("s", "0"))
-                derived = base
-                for style in styles:
-                    derived = self.package.styles.derive(derived, style)
-                if derived == 0 and "s" in cell.attrib:
-                    del cell.attrib["s"]
-                elif derived != 0:
+                _put_value(cell, values[column])
+            chain = styles.get(column) if styles else None
+            if chain:
+                base = cell.get("s")
+                derived = derive(int(base) if base else 0, chain, chains)
+                if derived:
                     cell.set("s", str(derived))
+                elif base is not None:
+                    del cell.attrib["s"]
         if worksheet.freeze:
             self._freeze(row)
         if added:

@@ -25,6 +25,32 @@ class CellStyle:
     wrap: bool | None = None  # wrap text (the commentary)
 
 
+class StyleChains:
+    """Each distinct sequence of :class:`CellStyle` set on one cell, as a small int, so an edit records an
+    int rather than a list (a big scorecard has hundreds of thousands of restyled cells, sharing a few
+    dozen chains). 0 is the empty chain."""
+
+    def __init__(self):
+        self._chains: list = [()]
+        self._ids: dict = {(): 0}
+        self._then: dict = {}  # (chain, style) -> chain with the style set after
+
+    def then(self, chain: int, style: CellStyle) -> int:
+        """The chain with ``style`` set after the others (the later one wins where both say)."""
+        key = (chain, style)
+        found = self._then.get(key)
+        if found is None:
+            styles = self._chains[chain] + (style,)
+            found = self._ids.get(styles)
+            if found is None:
+                found = self._ids[styles] = len(self._chains)
+                self._chains.append(styles)
+            self._then[key] = found
+        return found
+
+    def chain(self, chain: int) -> tuple:
+        return self._chains[chain]
+
 
 class Styles:
     """Append-only edits to styles.xml: existing formats are never changed."""
@@ -36,6 +62,7 @@ class Styles:
         self.fills = root.find(f"{M}fills")
         self.xfs = root.find(f"{M}cellXfs")
         self._cache: dict = {}
+        self._chained: dict = {}  # (base, chain) -> derived format index
         self._index = {
             "font": {self._key(e): i for i, e in reversed(list(enumerate(self.fonts)))},
             "fill": {self._key(e): i for i, e in reversed(list(enumerate(self.fills)))},
@@ -84,6 +111,17 @@ class Styles:
         etree.SubElement(self.num_fmts, f"{M}numFmt", numFmtId=str(new_id), formatCode=code)
         self.num_fmts.set("count", str(len(self.num_fmts)))
         return new_id
+
+    def derive_chain(self, base: int, chain: int, chains: StyleChains) -> int:
+        """The cell format ``base`` with each style of ``chain`` set in turn."""
+        key = (base, chain)
+        found = self._chained.get(key)
+        if found is None:
+            found = base
+            for style in chains.chain(chain):
+                found = self.derive(found, style)
+            self._chained[key] = found
+        return found
 
     def derive(self, base: int, style: CellStyle) -> int:
         key = (base, style)

@@ -52,8 +52,10 @@ class Worksheet:
         self.last_column = 0  # the rightmost column any row's last cell reaches
         self._formulas: dict = {}  # (row, column) -> Formula
         self._has_formulas = False  # any <f>, addressed or not
-        # edits, applied when written (see cyps_xl.workbook.sheet.RowWriter)
-        self.edits: dict = {}  # row -> {column: [value or KEEP, [CellStyle, ...]]}
+        # edits, applied when written (see cyps_xl.workbook.sheet.RowWriter); two plain dicts of small
+        # values, as a big scorecard has hundreds of thousands of them
+        self.values: dict = {}  # row -> {column: encoded value ((kind, text), or None to empty the cell)}
+        self.styles: dict = {}  # row -> {column: style chain (an int: see cyps_xl.workbook.styles.StyleChains)}
         self.row_heights: dict = {}  # row -> points
         self.replace_rows = False  # the sheet's rows are replaced by the edits (a sheet cyps-xl rewrites whole)
         self.freeze = False  # every formula left becomes its saved value (the issued copy)
@@ -135,15 +137,25 @@ class Worksheet:
     def extent(self) -> tuple[int, dict]:
         """(rightmost column, {row: height}) as the sheet will be written: saved facts and edits together."""
         self.shell  # the facts come from a full pass over the rows
-        last = max([self.last_column] + [max(cols) for cols in self.edits.values() if cols])
+        last = max([self.last_column] + [max(cols) for edits in (self.values, self.styles)
+                                         for cols in edits.values() if cols])
         heights = {} if self.replace_rows else dict(self.heights)
         heights.update(self.row_heights)
-        rows = set(self.edits) | set(self.row_heights) | (set() if self.replace_rows else self.row_numbers)
+        rows = set(self.values) | set(self.styles) | set(self.row_heights) | (set() if self.replace_rows else self.row_numbers)
         return last, {r: heights.get(r) for r in sorted(rows)}
+
+    def edits_in_row(self, number: int, chains) -> dict:
+        """column -> (encoded value or KEEP, (CellStyle, ...)) of what is recorded on a row (``chains``: the
+        package's :class:`~cyps_xl.workbook.styles.StyleChains`)."""
+        from cyps_xl.workbook.sheet import KEEP
+
+        values, styles = self.values.get(number) or {}, self.styles.get(number) or {}
+        return {column: (values.get(column, KEEP), chains.chain(styles.get(column, 0)))
+                for column in values.keys() | styles.keys()}
 
     # -- writing -------------------------------------------------------------
     def edited(self) -> bool:
-        return bool(self.edits or self.row_heights or self.replace_rows or self.freeze)
+        return bool(self.values or self.styles or self.row_heights or self.replace_rows or self.freeze)
 
     def serialize(self, writer) -> bytes:
         """The part as it is to be saved: the shell with every row written in order, ``writer``
@@ -154,7 +166,7 @@ class Worksheet:
             return etree.tostring(shell, xml_declaration=True, encoding="UTF-8", standalone=True)
         strip = _Declarations(shell)
         chunks = []
-        pending = sorted(self.edits.keys() | self.row_heights.keys())
+        pending = sorted(self.values.keys() | self.styles.keys() | self.row_heights.keys())
         if not self.replace_rows:
             pending = [r for r in pending if r not in self.row_numbers]  # rows the sheet does not have yet
         at = 0
