@@ -37,29 +37,53 @@ def test_issue_and_refresh_load_neither_openpyxl_nor_pandas(template, tmp_path):
     assert published == set() and dfe == {"pandas", "numpy"}
 
 
-def test_every_part_is_parsed_once_and_no_worksheet_is_held_whole(template, tmp_path, monkeypatch):
-    """Parts other than worksheets are parsed once; a worksheet's rows are streamed, once to read and once to
-    write. Measuring the printed text (what wraps, which paper) works from what the reader kept."""
+def _count_passes(monkeypatch) -> list:
+    """Every pass over a worksheet's rows, as bytes (rowbytes.Rows.rows) or as elements (source_rows), by part."""
+    from cyps_xl.workbook import rowbytes
     from cyps_xl.workbook import worksheet as worksheet_module
 
-    parsed, passes = [], []
-    real_parse, real_rows = package_module.parse_xml, worksheet_module.Worksheet.source_rows
+    passes = []
+    real_rows, real_bytes = worksheet_module.Worksheet.source_rows, rowbytes.Rows.rows
+    real_layout = worksheet_module.Worksheet.layout.fget
+    owners = {}  # id of a Rows -> its part
 
-    def counting(data, name, source):
-        parsed.append(name)
-        return real_parse(data, name, source)
+    def layout(self):
+        found = real_layout(self)
+        owners[id(found)] = self.part
+        return found
 
     def streamed(self):
         passes.append(self.part)
         return real_rows(self)
 
-    monkeypatch.setattr(package_module, "parse_xml", counting)
+    def scanned(self):
+        passes.append(owners.get(id(self), "?"))
+        return real_bytes(self)
+
+    monkeypatch.setattr(worksheet_module.Worksheet, "layout", property(layout))
     monkeypatch.setattr(worksheet_module.Worksheet, "source_rows", streamed)
+    monkeypatch.setattr(rowbytes.Rows, "rows", scanned)
+    return passes
+
+
+def test_every_part_is_parsed_once_and_no_worksheet_is_held_whole(template, tmp_path, monkeypatch):
+    """Parts other than worksheets are parsed once; a worksheet's rows are streamed, once to read and once to
+    write. Measuring the printed text (what wraps, which paper) works from what the reader kept."""
+    parsed = []
+    real_parse = package_module.parse_xml
+
+    def counting(data, name, source):
+        parsed.append(name)
+        return real_parse(data, name, source)
+
+    monkeypatch.setattr(package_module, "parse_xml", counting)
+    passes = _count_passes(monkeypatch)
     cyps_xl.issue(template, tmp_path / "issued.xlsx", benchmarks=DATA / "sample_benchmarks.csv")
     assert parsed and len(parsed) == len(set(parsed)), sorted(n for n in parsed if parsed.count(n) > 1)
     assert not [n for n in parsed if n.startswith("xl/worksheets/")]  # never parsed whole
+    assert "?" not in passes
     # each sheet read once; the edited ones (the two scorecard sheets) streamed once more to be written, the
-    # summary and commentary (written whole) streamed once, to be written
+    # summary and commentary (written whole) looked over once, for their extent
     assert sorted(passes.count(part) for part in set(passes)) == [1, 1, 2, 2], passes
     passes.clear()
     cyps_xl.issue(template, tmp_path / "plain.xlsx", presentation=False)  # no report: read once, written once
@@ -76,8 +100,6 @@ def test_editing_a_row_costs_the_same_whatever_the_sheets_size(tmp_path, rows, m
     cells are indexed once, as the row streams past."""
     import xlsxwriter
 
-    from cyps_xl.workbook import sheet as sheet_module
-    from cyps_xl.workbook import worksheet as worksheet_module
     from cyps_xl.workbook.package import Package
 
     path = tmp_path / f"{rows}.xlsx"
@@ -88,16 +110,19 @@ def test_editing_a_row_costs_the_same_whatever_the_sheets_size(tmp_path, rows, m
     wb.close()
     package = Package(path)
     editor = package.sheet("S")
-    passes, indexed = [], []
-    real_rows, real_index = worksheet_module.Worksheet.source_rows, sheet_module._index
-    monkeypatch.setattr(worksheet_module.Worksheet, "source_rows", lambda self: passes.append(1) or real_rows(self))
-    monkeypatch.setattr(sheet_module, "_index", lambda row: indexed.append(row.get("r")) or real_index(row))
+    from cyps_xl.workbook import rowbytes
+
+    passes = _count_passes(monkeypatch)
+    indexed, real_cells = [], rowbytes.Rows.cells
+    monkeypatch.setattr(rowbytes.Rows, "cells", lambda self, body: indexed.append(1) or real_cells(self, body))
     for r in range(1, rows + 1):
         editor.set_value(r, 2, r * 10)
         editor.set_value(r, 5, "new")  # a cell the row does not have yet
-    assert passes == [] and indexed == []  # recording an edit reads nothing
+    # recording an edit reads nothing but, once, the sheet's rows to learn where its formulas are
+    assert len(passes) <= 1 and indexed == []
     package.save(tmp_path / "out.xlsx")
-    assert passes == [1] and indexed == [str(r) for r in range(1, rows + 1)]  # one pass, each row indexed once
+    # then one pass to write it, going through each row's cells once, whatever the sheet's size
+    assert len(passes) == 2 and len(indexed) == rows
     import openpyxl
 
     out = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)["S"]  # read-only: trusts dimension and spans
@@ -109,7 +134,6 @@ def test_a_big_sheet_is_never_held_whole(tmp_path, monkeypatch):
     """Reading and writing hold the rows the XML parser has buffered, a few dozen, whatever the sheet's size."""
     import xlsxwriter
 
-    from cyps_xl.workbook import sheet as sheet_module
     from cyps_xl.workbook.cells import read_grids
     from cyps_xl.workbook.package import Package
 
@@ -127,13 +151,37 @@ def test_a_big_sheet_is_never_held_whole(tmp_path, monkeypatch):
     assert len(held) == 20000 and max(held) <= 500
     grid = read_grids(package)["S"]
     assert grid.max_row == 20000 and grid.cell(20000, 3).value == 19999 / 7
-    real_write, written = sheet_module.RowWriter.write, []
+    from cyps_xl.workbook import rowwriter
+
+    real_write, written = rowwriter.RowWriter.write, []
 
     def writing(self, number, row):
         written.append(len(row.getparent()))
         return real_write(self, number, row)
 
-    monkeypatch.setattr(sheet_module.RowWriter, "write", writing)
+    monkeypatch.setattr(rowwriter.RowWriter, "write", writing)
     package.sheet("S").set_value(20000, 2, "last")
     package.save(tmp_path / "out.xlsx")
+    assert written == []  # plain rows: copied or edited as bytes, never parsed into elements
+    assert openpyxl_value(tmp_path / "out.xlsx", "S", "B20000") == "last"
+    # a sheet whose rows are not plain (a comment among them) goes through elements, a row at a time
+    import zipfile
+
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp_path / "commented.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData><!-- a note a tool left -->", 1)
+            target.writestr(item, data)
+    package = Package(tmp_path / "commented.xlsx")
+    assert package.worksheet(package.sheet_parts["S"]).layout is None
+    package.sheet("S").set_value(20000, 2, "last")
+    package.save(tmp_path / "out2.xlsx")
     assert len(written) == 20000 and max(written) <= 500
+    assert openpyxl_value(tmp_path / "out2.xlsx", "S", "B20000") == "last"
+
+
+def openpyxl_value(path, sheet: str, cell: str):
+    import openpyxl
+
+    return openpyxl.load_workbook(path, read_only=True)[sheet][cell].value

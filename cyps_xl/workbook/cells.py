@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import math
 import re
 from dataclasses import dataclass
@@ -141,43 +142,111 @@ def read_grids(package) -> GridBook:
     sheets = []
     for name, part in package.sheet_parts.items():
         worksheet = package.worksheet(part)
-        cells: dict = {}
-        text_styles: dict = {}
-        styles_used: set = set()
-        for number, row in worksheet.source_rows():  # streamed: a row at a time, never the whole sheet
-            position = 0
-            for cell in row.iterfind(f"{M}c"):
-                ref = cell.get("r")
-                if ref:
-                    place = address(ref)
-                    if place is None:
-                        raise CypsError(f"a cell has the reference '{ref}', which is not a cell address.",
-                                        file=package.path, place=f"sheet '{name}', row {number}",
-                                        hint="The file is damaged; open it in Excel and save it again.")
-                    column = place[1]
-                else:
-                    column = position + 1
-                position = column
-                style = cell.get("s")
-                if style is not None and not style.isdigit():
-                    raise CypsError(f"has the style '{style}', which is no style number; the file is damaged.",
-                                    file=package.path, place=cell_place(name, ref or f"{column_letter(column)}{number}"),
-                                    hint="Open it in Excel and save it again, or restore the last good copy.")
-                code = formats[int(style)] if style is not None and int(style) < len(formats) else "General"
-                try:
-                    value = _value(cell, strings, code, epoch1904)
-                except ValueError as exc:
-                    raise CypsError(f"{exc}; the file is damaged.", file=package.path,
-                                    place=cell_place(name, ref or f"{column_letter(column)}{number}"),
-                                    hint="Open it in Excel and save it again, or restore the last good copy.") from None
-                cells.setdefault(number, {})[column] = (value, code)
-                if value is not None:
-                    styles_used.add(style)
-                    if value.__class__ is str:
-                        text_styles.setdefault(number, {})[column] = int(style or 0)
+        found = None
+        if worksheet.layout is not None:
+            from cyps_xl.workbook.rowbytes import Unusual
+
+            try:
+                found = _plain_cells(package, worksheet, name, strings, formats, epoch1904)
+            except Unusual:
+                found = None  # a row that is not plain after all: the elements are read instead
+        if found is None:
+            found = _element_cells(package, worksheet, name, strings, formats, epoch1904)
+        cells, text_styles, styles_used = found
         merged = merged_ranges(worksheet.shell)
         sheets.append(GridSheet(name, cells, merged, states.get(name, "visible"), text_styles, styles_used))
     return GridBook(sheets)
+
+
+def _element_cells(package, worksheet, name: str, strings: list, formats: list, epoch1904: bool) -> tuple:
+    cells: dict = {}
+    text_styles: dict = {}
+    styles_used: set = set()
+    for number, row in worksheet.source_rows():  # streamed: a row at a time, never the whole sheet
+        position = 0
+        for cell in row.iterfind(f"{M}c"):
+            ref = cell.get("r")
+            if ref:
+                place = address(ref)
+                if place is None:
+                    raise CypsError(f"a cell has the reference '{ref}', which is not a cell address.",
+                                    file=package.path, place=f"sheet '{name}', row {number}",
+                                    hint="The file is damaged; open it in Excel and save it again.")
+                column = place[1]
+            else:
+                column = position + 1
+            position = column
+            style = cell.get("s")
+            code = _format(package, name, style, formats, ref or f"{column_letter(column)}{number}")
+            try:
+                value = _value(cell, strings, code, epoch1904)
+            except ValueError as exc:
+                raise _damaged(package, name, exc, ref or f"{column_letter(column)}{number}") from None
+            _keep(cells, text_styles, styles_used, number, column, value, code, style)
+    return cells, text_styles, styles_used
+
+
+def _plain_cells(package, worksheet, name: str, strings: list, formats: list, epoch1904: bool) -> tuple:
+    """The same, from a plain sheet's bytes (see cyps_xl.workbook.rowbytes): a cell with more than a value
+    (a formula, an inline string) is read as an element."""
+    from cyps_xl.workbook.rowbytes import attribute
+
+    layout = worksheet.layout
+    cells: dict = {}
+    text_styles: dict = {}
+    styles_used: set = set()
+    codes = {}  # style attribute -> number format
+    prefix = layout.prefix
+    for number, _, _, _, body in worksheet.plain_rows():  # the first pass also gathers the sheet's facts
+        if not body:
+            continue
+        for column, found in layout.cells(body):
+            letters, _, style, kind, attributes, _, raw, inner = found.groups()
+            if letters is None:
+                style, kind = attribute(attributes, b"s"), attribute(attributes, b"t")
+            code = codes.get(style)
+            if code is None:
+                code = codes[style] = _format(package, name, style.decode("utf-8", "replace") if style is not None else None,
+                                              formats, f"{column_letter(column)}{number}")
+            try:
+                if inner:  # a formula, an inline string, an extension: read as an element
+                    row = worksheet.row_element(b"<" + prefix + b"row>" + found.group(0).strip() + b"</" + prefix + b"row>")
+                    value = _value(row[0], strings, code, epoch1904)
+                elif raw is None or kind == b"inlineStr":  # no value (an inline string's text is in <is>)
+                    value = None
+                else:
+                    text = raw.decode("utf-8")
+                    value = _typed(kind.decode("ascii", "replace") if kind is not None else "n",
+                                   html.unescape(text) if "&" in text else text, strings, code, epoch1904)
+            except ValueError as exc:
+                raise _damaged(package, name, exc, f"{column_letter(column)}{number}") from None
+            _keep(cells, text_styles, styles_used, number, column, value, code,
+                  style.decode("ascii") if style is not None else None)
+    return cells, text_styles, styles_used
+
+
+def _format(package, sheet: str, style: str | None, formats: list, where: str) -> str:
+    if style is not None and not style.isdigit():
+        raise CypsError(f"has the style '{style}', which is no style number; the file is damaged.",
+                        file=package.path, place=cell_place(sheet, where),
+                        hint="Open it in Excel and save it again, or restore the last good copy.")
+    return formats[int(style)] if style is not None and int(style) < len(formats) else "General"
+
+
+def _damaged(package, sheet: str, exc: ValueError, where: str) -> CypsError:
+    return CypsError(f"{exc}; the file is damaged.", file=package.path, place=cell_place(sheet, where),
+                     hint="Open it in Excel and save it again, or restore the last good copy.")
+
+
+def _keep(cells: dict, text_styles: dict, styles_used: set, number: int, column: int, value, code: str, style) -> None:
+    row = cells.get(number)
+    if row is None:
+        row = cells[number] = {}
+    row[column] = (value, code)
+    if value is not None:
+        styles_used.add(style)
+        if value.__class__ is str:
+            text_styles.setdefault(number, {})[column] = int(style or 0)
 
 
 V = f"{M}v"
@@ -193,7 +262,11 @@ def _value(cell, strings: list, code: str, epoch1904: bool):
             break
     else:
         return None
-    raw = found.text or ""
+    return _typed(kind, found.text or "", strings, code, epoch1904)
+
+
+def _typed(kind: str, raw: str, strings: list, code: str, epoch1904: bool):
+    """A cell's saved text as its value, by its type (t) and number format."""
     if kind == "s":
         index = int(raw) if raw.strip().isdigit() else -1
         if not 0 <= index < len(strings):

@@ -32,7 +32,8 @@ from cyps_xl.workbook.additions import SheetAdditions
 from cyps_xl.workbook.cleaning import IssueCleaning
 from cyps_xl.workbook.parts import (M, NS_CT, NS_PKG_REL, NS_REL, column_index, column_letter,  # noqa: F401 - re-exported
                                     ensure_workbook_file, parse_xml, split_ref, write_zip_atomically, zlib_error)
-from cyps_xl.workbook.sheet import RowWriter, SheetEditor
+from cyps_xl.workbook.rowwriter import RowWriter
+from cyps_xl.workbook.sheet import SheetEditor
 from cyps_xl.workbook.styles import CellStyle, StyleChains, Styles  # noqa: F401 - re-exported
 
 
@@ -243,6 +244,8 @@ class Package(SheetAdditions, IssueCleaning):
                 writer = RowWriter(worksheet, self, watch)
                 out[part] = worksheet.serialize(writer)
                 self._rename_table_columns(tables, writer.seen)
+        if self._strings is not None:
+            self._strings.settle()
         for name in self.parts:
             if name in out:
                 continue

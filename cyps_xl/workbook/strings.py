@@ -13,6 +13,7 @@ from lxml import etree
 from cyps_xl.workbook.parts import M, NS_MAIN, NS_REL, XML_SPACE
 
 SST_REL = f"{NS_REL}/sharedStrings"
+SI, T = f"{M}si", f"{M}t"
 SST_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 
 
@@ -36,6 +37,7 @@ class SharedStrings:
             if text is not None and len(item) == 1:  # a plain item (not rich text): reusable
                 self.index.setdefault(text.text or "", position)
         self.size = len(self.root.findall(f"{M}si")) if self.root is not None else 0
+        self._references = 0  # cells pointed at the table since the counts were last settled
         self._texts: list = []  # item texts by index, made when first asked for and extended as the table grows
 
     def texts(self) -> list:
@@ -61,18 +63,27 @@ class SharedStrings:
             self._create()
         found = self.index.get(text)
         if found is None:
-            item = etree.SubElement(self.root, f"{M}si")
-            node = etree.SubElement(item, f"{M}t")
+            item = etree.SubElement(self.root, SI)
+            node = etree.SubElement(item, T)
             node.text = text
             if text != text.strip() or "\n" in text:
                 node.set(XML_SPACE, "preserve")
             found = self.index[text] = self.size
             self.size += 1
-            self.root.set("uniqueCount", str(self.size))
-        if self.root.get("count") is not None:
-            self.root.set("count", str(int(self.root.get("count") or 0) + 1))
-        self.package.touch(self.part)
+        if not self._references:
+            self.package.touch(self.part)
+        self._references += 1
         return found
+
+    def settle(self) -> None:
+        """The table's counts updated for what was added (done once, before it is written)."""
+        if self.root is None or not self._references:
+            return
+        self.root.set("uniqueCount", str(self.size))
+        if self.root.get("count") is not None:
+            counted = self.root.get("count")
+            self.root.set("count", str((int(counted) if counted.isdigit() else 0) + self._references))
+        self._references = 0
 
 
 def item_text(element) -> str:

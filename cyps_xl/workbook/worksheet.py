@@ -20,7 +20,7 @@ from lxml import etree
 
 from cyps_xl.cellref import MAX_ROW, address, column_index, column_letter
 from cyps_xl.errors import CypsError
-from cyps_xl.workbook.parts import M, refuse_doctype
+from cyps_xl.workbook.parts import M, parse_xml, refuse_doctype
 
 # where the streamed rows go in the serialised shell (private-use characters: no workbook's text holds them)
 _ROWS_MARK = "\ue000cyps-xl rows\ue000"
@@ -46,13 +46,11 @@ class Worksheet:
         self.part, self.data, self.source = part, data, source
         self.sheet = sheet or part
         self._shell = None
-        # facts gathered on a full pass over the rows
-        self.row_numbers: set = set()
-        self.heights: dict = {}  # row -> saved height in points (rows with ht)
-        self.last_column = 0  # the rightmost column any row's last cell reaches
-        self._formulas: dict = {}  # (row, column) -> Formula
-        self._has_formulas = False  # any <f>, addressed or not
-        # edits, applied when written (see cyps_xl.workbook.sheet.RowWriter); two plain dicts of small
+        self._layout = None  # rowbytes.Rows when the rows are plain (read and written as bytes), else False
+        # facts gathered on the first full pass over the rows (the reader's)
+        self._facts_done = False
+        self._reset_facts()
+        # edits, applied when written (see cyps_xl.workbook.rowwriter.RowWriter); two plain dicts of small
         # values, as a big scorecard has hundreds of thousands of them
         self.values: dict = {}  # row -> {column: encoded value ((kind, text), or None to empty the cell)}
         self.styles: dict = {}  # row -> {column: style chain (an int: see cyps_xl.workbook.styles.StyleChains)}
@@ -61,30 +59,141 @@ class Worksheet:
         self.freeze = False  # every formula left becomes its saved value (the issued copy)
 
     # -- reading -------------------------------------------------------------
+    def _reset_facts(self) -> None:
+        self._row_numbers: set = set()
+        self._heights: dict = {}  # row -> saved height in points (rows with ht)
+        self._last_column = 0  # the rightmost column any row's last cell reaches
+        self._formulas: dict = {}  # (row, column) -> Formula
+        self._has_formulas = False  # any <f>, addressed or not
+
+    def _facts(self):
+        """The facts, from a pass over the rows if none has been made yet."""
+        self.shell
+        if not self._facts_done:
+            from cyps_xl.workbook.rowbytes import Unusual
+
+            try:
+                for _ in self.plain_rows():
+                    pass
+            except Unusual:
+                pass  # read as elements now, facts and all
+        return self
+
     @property
     def formulas(self) -> dict:
         """(row, column) -> :class:`Formula` of every addressed formula cell, in order (rows read if need be)."""
-        self.shell
-        return self._formulas
+        return self._facts()._formulas
 
     @property
     def has_formulas(self) -> bool:
-        self.shell
-        return self._has_formulas
+        return self._facts()._has_formulas
+
+    @property
+    def row_numbers(self) -> set:
+        return self._facts()._row_numbers
+
+    @property
+    def heights(self) -> dict:
+        """row -> saved height in points (rows with ht)."""
+        return self._facts()._heights
+
+    @property
+    def last_column(self) -> int:
+        """The rightmost column any row's last cell reaches."""
+        return self._facts()._last_column
 
     @property
     def shell(self):
-        """The part's root element with sheetData emptied of rows (built by one pass over the rows)."""
+        """The part's root element with sheetData emptied of rows."""
         if self._shell is None:
-            for _ in self.source_rows():
-                pass
+            self._open()
         return self._shell
+
+    @property
+    def layout(self):
+        """The rows' byte layout (:class:`~cyps_xl.workbook.rowbytes.Rows`) when they are plain, else None."""
+        if self._layout is None:
+            from cyps_xl.workbook.rowbytes import Rows, Unusual
+
+            refuse_doctype(self.data, self.part, self.source)
+            try:
+                self._layout = Rows(self.data)
+            except Unusual:
+                self._layout = False
+        return self._layout or None
+
+    def _open(self) -> None:
+        """The shell: from the bytes around the rows when they can be told apart, else from a pass over the
+        elements (which also gathers the facts)."""
+        layout = self.layout
+        if layout is not None:
+            try:
+                self._shell = parse_xml(layout.head + layout.tail, self.part, self.source)
+                return
+            except CypsError:  # damaged: the element pass names the damage
+                self._layout = False
+        self._as_elements()
+
+    def _as_elements(self) -> None:
+        """The rows are not plain after all: from now on they are read and written as elements (the shell,
+        and whatever was set on it, stays)."""
+        self._layout, self._facts_done = False, False
+        self._reset_facts()
+        for _ in self.source_rows():
+            pass
+
+    def plain_rows(self):
+        """(row number, start, end, attributes, body) of each row of a plain sheet, in order (see
+        :meth:`~cyps_xl.workbook.rowbytes.Rows.rows`); the first full pass gathers the facts. A row that is not
+        plain raises :class:`~cyps_xl.workbook.rowbytes.Unusual`, and the sheet is read as elements from then on."""
+        from cyps_xl.workbook.rowbytes import BadRow, Unusual, attribute, bad_row_error
+
+        layout = self.layout
+        gather = not self._facts_done
+        if gather:
+            self._reset_facts()
+        try:
+            for item in layout.rows():
+                if gather:
+                    number, start, end, attributes, body = item
+                    self._row_numbers.add(number)
+                    height = attribute(attributes, b"ht") if b"ht" in attributes else None
+                    if height:
+                        try:
+                            self._heights[number] = float(height)
+                        except ValueError:
+                            pass
+                    if body:
+                        self._last_column = max(self._last_column, layout.last_column(body))
+                        if layout.formula_mark in body:
+                            self._formula_facts(self.row_element(layout.data[start:end]))
+                yield item
+        except BadRow as exc:
+            raise bad_row_error(exc, self.source, self.sheet) from None
+        except (Unusual, CypsError) as exc:
+            if isinstance(exc, CypsError) and "not well-formed" not in str(exc):
+                raise
+            self._as_elements()  # names a damaged row as the element pass does
+            raise Unusual(str(exc)) from None
+        if gather:
+            self._facts_done = True
+
+    def row_element(self, row: bytes):
+        """One row's bytes as an element (inside a sheetData, the worksheet's namespaces declared above it)."""
+        from cyps_xl.workbook.parts import parse_xml
+
+        layout = self._layout
+        declarations = b"".join(_Declarations(self.shell).declarations)
+        wrapped = (b"<cyps-xl" + declarations + b">" + layout.head[layout.head.rindex(b"<"):] + row
+                   + layout.tail[:layout.tail.index(b">") + 1] + b"</cyps-xl>")
+        return parse_xml(wrapped, self.part, self.source)[0][0]
 
     def source_rows(self):
         """(row number, row element) of each row as saved, in order; an element is valid until the next is
         asked for. A full pass also keeps the shell and the facts (heights, extent, formulas)."""
-        first = self._shell is None
-        if first:
+        first = not self._facts_done  # this pass gathers the facts
+        make_shell = self._shell is None
+        if make_shell:
             refuse_doctype(self.data, self.part, self.source)
         context = etree.iterparse(io.BytesIO(self.data), events=("end",), tag=f"{M}row", resolve_entities=False,
                                   no_network=True, load_dtd=False, remove_blank_text=False)
@@ -98,7 +207,7 @@ class Worksheet:
                                     hint="Open it in Excel and save it again, or restore the last good copy.")
                 number = last = int(r) if r is not None else last + 1  # r is optional
                 if first:
-                    self._facts(number, row)
+                    self._element_facts(number, row)
                 yield number, row
                 parent = row.getparent()
                 while row.getprevious() is not None:  # rows already done: free them
@@ -106,24 +215,29 @@ class Worksheet:
         except etree.XMLSyntaxError as exc:
             raise CypsError(f"the part {self.part} is not well-formed XML ({exc}).", file=self.source,
                             hint="The file is damaged; save it again from Excel.") from None
-        if first:
+        if make_shell:
             root = context.root
             data = root.find(f"{M}sheetData")
             for row in list(data if data is not None else ()):
                 data.remove(row)
             self._shell = root
+        if first:
+            self._facts_done = True
 
-    def _facts(self, number: int, row) -> None:
-        self.row_numbers.add(number)
+    def _element_facts(self, number: int, row) -> None:
+        self._row_numbers.add(number)
         if row.get("ht"):
             try:
-                self.heights[number] = float(row.get("ht"))
+                self._heights[number] = float(row.get("ht"))
             except ValueError:
                 pass
         if len(row):
             ref = row[-1].get("r")
             if ref and ref.rstrip("0123456789").isalpha():
-                self.last_column = max(self.last_column, column_index(ref.rstrip("0123456789")))
+                self._last_column = max(self._last_column, column_index(ref.rstrip("0123456789")))
+        self._formula_facts(row)
+
+    def _formula_facts(self, row) -> None:
         for formula in row.iter(f"{M}f"):
             self._has_formulas = True
             cell = formula.getparent()
@@ -159,7 +273,8 @@ class Worksheet:
 
     def serialize(self, writer) -> bytes:
         """The part as it is to be saved: the shell with every row written in order, ``writer``
-        (a :class:`~cyps_xl.workbook.sheet.RowWriter`) applying the edits to the rows they touch."""
+        (a :class:`~cyps_xl.workbook.rowwriter.RowWriter`) applying the edits to the rows they touch."""
+        self._facts()  # first: a sheet found not plain after all is written as elements
         shell = self.shell
         data = shell.find(f"{M}sheetData")
         if data is None:
@@ -171,16 +286,44 @@ class Worksheet:
             pending = [r for r in pending if r not in self.row_numbers]  # rows the sheet does not have yet
         at = 0
 
+        from cyps_xl.workbook.rowwriter import UNCHANGED
+
+        layout = self.layout
+
         def new_rows_before(limit):
             nonlocal at
             while at < len(pending) and pending[at] < limit:
-                row = etree.SubElement(data, f"{M}row", r=str(pending[at]))  # in the document: its namespaces
-                writer.write(pending[at], row)
-                chunks.append(strip(etree.tostring(row)))
-                data.remove(row)
+                number = pending[at]
+                written = writer.write_bytes(number, b' r="%d"' % number, b"", layout) if layout is not None else None
+                if written is None or written is UNCHANGED:
+                    row = etree.SubElement(data, f"{M}row", r=str(number))  # in the document: its namespaces
+                    writer.write(number, row)
+                    written = strip(etree.tostring(row))
+                    data.remove(row)
+                chunks.append(written)
                 at += 1
 
-        if not self.replace_rows:
+        if self.replace_rows:
+            pass
+        elif layout is not None:  # plain rows: copied as saved, or edited as bytes where the writer can
+            source, position = layout.data, layout.start
+            for number, start, end, attributes, body in layout.rows():
+                new_rows_before(number)
+                if position < start:
+                    chunks.append(source[position:start])  # the whitespace between rows, as saved
+                written = writer.write_bytes(number, attributes, body, layout)
+                if written is UNCHANGED:
+                    chunks.append(source[start:end])
+                elif written is None:  # a row with more than plain cells: the element code writes it
+                    row = self.row_element(source[start:end])
+                    writer.write(number, row)
+                    chunks.append(strip(etree.tostring(row)))
+                else:
+                    chunks.append(written)
+                position = end
+            if position < layout.end:
+                chunks.append(source[position:layout.end])
+        else:
             for number, row in self.source_rows():
                 new_rows_before(number)
                 writer.write(number, row)

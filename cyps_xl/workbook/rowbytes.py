@@ -1,0 +1,193 @@
+"""A worksheet's rows as the bytes they were saved as: the fast way through a sheet written the usual way.
+
+Parsing a row into XML elements costs far more than the row's bytes (and the parser keeps every short
+text it met for as long as it lives), while most rows are copied unchanged and most edited cells are a
+value and a style. So a sheet whose ``sheetData`` is plain (rows and cells only, whitespace between them,
+no comments or processing instructions) is scanned as bytes: a row nobody edits is copied byte for byte,
+a plain cell is read and rewritten here, and a row that holds anything else (a formula, an inline string,
+rich content) is handed to the element code in :mod:`~cyps_xl.workbook.sheet` and
+:mod:`~cyps_xl.workbook.cells`, which stays the one place those rules live. A sheet that is not plain
+goes through the elements whole. :func:`scan` says which.
+"""
+from __future__ import annotations
+
+import re
+
+from cyps_xl.cellref import MAX_ROW
+from cyps_xl.errors import CypsError
+
+_SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b[^>]*?(/?)>")
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# the attributes Excel and most writers give a cell, in their order: r, then s, then t
+_PLAIN_CELL = re.compile(rb'\s*r="([A-Z]{1,3})(\d+)"(?:\s+s="(\d+)")?(?:\s+t="(\w+)")?\s*\Z')
+_LETTERS: dict = {}  # column letters -> index
+
+
+class Unusual(Exception):
+    """The rows are not plain: the element code reads and writes this sheet."""
+
+
+def column_of(letters: bytes) -> int:
+    found = _LETTERS.get(letters)
+    if found is None:
+        found = 0
+        for ch in letters:
+            found = found * 26 + ch - 64
+        _LETTERS[letters] = found
+    return found
+
+
+class Rows:
+    """The byte layout of one worksheet part: where ``sheetData``'s rows are, and the patterns for them."""
+
+    def __init__(self, data: bytes):
+        found = _SHEET_DATA.search(data)
+        if found is None:
+            raise Unusual("no sheetData")
+        prefix = found.group(1) or b""
+        self.prefix = prefix + b":" if prefix else b""
+        p = re.escape(self.prefix)
+        self.data = data
+        if found.group(2):  # <sheetData/>: no rows
+            self.start = self.end = found.end()
+            self.head, self.tail = data[:found.start()], data[found.start():]
+            self.empty_tag = True
+        else:
+            close = data.find(b"</" + self.prefix + b"sheetData>", found.end())
+            if close < 0:
+                raise Unusual("sheetData is not closed")
+            self.start, self.end = found.end(), close
+            self.head, self.tail = data[:self.start], data[close:]
+            self.empty_tag = False
+        region = data[self.start:self.end]
+        if b"<!" in region or b"<?" in region:
+            raise Unusual("comments or processing instructions among the rows")
+        self._row = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
+        self._row_end = b"</" + self.prefix + b"row>"
+        self._cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
+        self._cells = re.compile(
+            rb"\s*<" + p + rb"c\b"
+            rb'(?: r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?=\s*/?>)|([^>]*?))'
+            rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)", re.S).finditer
+        self.formula_mark = b"<" + self.prefix + b"f"
+
+    def rows(self):
+        """(row number, start, end, attributes, body) of each row, in order; ``body`` is the bytes between its
+        tags (b"" for an empty row)."""
+        data, end_tag, find = self.data, self._row_end, self.data.find
+        position, last = self.start, 0
+        match = self._row.search
+        while True:
+            found = match(data, position, self.end)
+            if found is None:
+                if data[position:self.end].strip():
+                    raise Unusual("text among the rows")
+                return
+            if data[position:found.start()].strip():
+                raise Unusual("text among the rows")
+            if found.group(2):
+                body, close = b"", found.end()
+            else:
+                stop = find(end_tag, found.end(), self.end)
+                if stop < 0:
+                    raise Unusual("a row is not closed")
+                body, close = data[found.end():stop], stop + len(end_tag)
+            attributes = found.group(1)
+            number = _row_number(attributes, last)
+            last = number
+            yield number, found.start(), close, attributes, body
+            position = close
+
+    def cells(self, body: bytes):
+        """(column, match) of each cell in a row's body, in order; a cell without an address follows the one
+        before it. The match's groups (:data:`CELL_GROUPS`): the plain attributes' parts (letters, digits, s, t)
+        when the cell has only those, else its attributes as saved; "/" for an empty cell; the text of its
+        ``<v>`` when that is all it holds, else what it holds."""
+        position, column = 0, 0
+        for found in self._cells(body):
+            if found.start() != position:
+                raise Unusual("something other than cells in a row")
+            position = found.end()
+            letters = found.group(1)
+            if letters is not None:
+                column = column_of(letters)
+            else:
+                ref = attribute(found.group(5), b"r")
+                if ref is None:
+                    column += 1
+                else:
+                    letters = ref.rstrip(b"0123456789")
+                    if not letters or not letters.isalpha() or not letters.isupper() or len(letters) > 3:
+                        raise Unusual("a cell address that is no address")
+                    column = column_of(letters)
+            yield column, found
+        if body[position:].strip():
+            raise Unusual("something other than cells in a row")
+
+    def last_column(self, body: bytes) -> int:
+        """The column of a row's last cell (0 for none)."""
+        mark = b"<" + self.prefix + b"c"
+        at = body.rfind(mark)
+        while at >= 0:
+            found = self._cell.match(body, at)
+            if found is not None:
+                plain = _PLAIN_CELL.match(found.group(1))
+                if plain is not None:
+                    return column_of(plain.group(1))
+                break
+            at = body.rfind(mark, 0, at)
+        last = 0
+        for last, _ in self.cells(body):  # no address on the last cell: count them
+            pass
+        return last
+
+
+# the groups of a cell's match (see Rows.cells)
+LETTERS, DIGITS, STYLE, TYPE, ATTRIBUTES, EMPTY, VALUE, INNER = range(1, 9)
+
+
+def attribute(attributes: bytes, name: bytes) -> bytes | None:
+    for found in _ATTRIBUTE.finditer(attributes):
+        if found.group(1) == name:
+            return found.group(2) if found.group(2) is not None else found.group(3)
+    return None
+
+
+def attribute_list(attributes: bytes) -> list:
+    """[(name, raw value)] in order (raw: as saved, entities and all)."""
+    return [(found.group(1), found.group(2) if found.group(2) is not None else found.group(3))
+            for found in _ATTRIBUTE.finditer(attributes)]
+
+
+def start_tag(name: bytes, attributes: list, empty: bool) -> bytes:
+    parts = [b"<", name]
+    for key, raw in attributes:
+        parts += [b" ", key, b"='", raw, b"'"] if b'"' in raw else [b" ", key, b'="', raw, b'"']
+    parts.append(b"/>" if empty else b">")
+    return b"".join(parts)
+
+
+def _row_number(attributes: bytes, last: int) -> int:
+    if attributes.startswith(b' r="'):  # the usual first attribute
+        stop = attributes.find(b'"', 4)
+        raw = attributes[4:stop]
+    else:
+        raw = attribute(attributes, b"r")
+        if raw is None:
+            return last + 1  # r is optional: the row after the last
+    if not (raw.isdigit() and 1 <= int(raw) <= MAX_ROW):
+        raise _BadRow(raw.decode("utf-8", "replace"))
+    return int(raw)
+
+
+class _BadRow(Exception):
+    pass
+
+
+def bad_row_error(exc: _BadRow, source, sheet: str) -> CypsError:
+    return CypsError(f"a row is numbered '{exc.args[0]}', which is no row number; the file is damaged.",
+                     file=source, place=f"sheet '{sheet}'",
+                     hint="Open it in Excel and save it again, or restore the last good copy.")
+
+
+BadRow = _BadRow

@@ -1,0 +1,148 @@
+"""Plain rows are read and written as bytes (cyps_xl.workbook.rowbytes); any other row as elements. The two
+ways must agree: the same edits give the same workbook, cell for cell, on files Excel saved and on the
+team's scorecard, and a sheet the byte scanner cannot follow is read and written as elements, never guessed at."""
+import zipfile
+
+import pytest
+from lxml import etree
+
+import cyps_xl
+from cyps_xl.workbook import worksheet as worksheet_module
+from cyps_xl.workbook.cells import read_grids
+from cyps_xl.workbook.package import Package
+from test_excel_saved import FILES, _scorecard_edit
+
+
+def _as_elements(monkeypatch) -> None:
+    """Every sheet read and written as elements, as a sheet that is not plain is."""
+    monkeypatch.setattr(worksheet_module.Worksheet, "layout", property(lambda self: None))
+
+
+def _canonical(path) -> dict:
+    """Each part, XML in canonical form (attribute quoting, empty tags and namespace spelling aside)."""
+    parts = {}
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            data = z.read(name)
+            if name.endswith((".xml", ".rels", ".vml")):
+                data = etree.tostring(etree.fromstring(data), method="c14n")
+            parts[name] = data
+    return parts
+
+
+def _plain_sheets(path) -> int:
+    package = Package(path)
+    return sum(1 for part in package.sheet_parts.values() if "/worksheets/" in part
+               and package.worksheet(part).layout is not None)
+
+
+@pytest.mark.parametrize("values_only", [False, True], ids=["refresh-like", "issue-like"])
+def test_bytes_and_elements_write_the_same_workbook(tmp_path, monkeypatch, values_only):
+    plain = sum(_plain_sheets(path) for path in FILES)
+    assert plain >= 100  # the byte path really runs on these files
+    as_bytes, as_elements = tmp_path / "bytes", tmp_path / "elements"
+    as_bytes.mkdir(), as_elements.mkdir()
+    for path in FILES:
+        _scorecard_edit(path, as_bytes / path.name, values_only)
+    with monkeypatch.context() as patched:
+        _as_elements(patched)
+        for path in FILES:
+            _scorecard_edit(path, as_elements / path.name, values_only)
+    differ = {}
+    for path in FILES:
+        left, right = _canonical(as_bytes / path.name), _canonical(as_elements / path.name)
+        names = [n for n in left.keys() | right.keys() if left.get(n) != right.get(n)]
+        if names:
+            differ[path.name] = sorted(names)
+    assert differ == {}
+
+
+def test_bytes_and_elements_read_the_same_cells(monkeypatch):
+    def cells(path):
+        book = read_grids(Package(path))
+        return {sheet.title: [[(c.column, c.value, c.number_format) for c in row] for row in sheet.iter_rows()]
+                for sheet in book.worksheets}
+
+    read = {path.name: cells(path) for path in FILES}
+    with monkeypatch.context() as patched:
+        _as_elements(patched)
+        differ = [path.name for path in FILES if cells(path) != read[path.name]]
+    assert differ == []
+
+
+def test_the_issued_scorecard_is_the_same_either_way(template, tmp_path, monkeypatch):
+    cyps_xl.issue(template, tmp_path / "bytes.xlsx", today=__import__("datetime").date(2022, 5, 20))
+    with monkeypatch.context() as patched:
+        _as_elements(patched)
+        cyps_xl.issue(template, tmp_path / "elements.xlsx", today=__import__("datetime").date(2022, 5, 20))
+    assert _canonical(tmp_path / "bytes.xlsx") == _canonical(tmp_path / "elements.xlsx")
+
+
+@pytest.mark.parametrize("damage, plain", [
+    (b"<!-- a note a tool left -->", False),  # a comment among the rows
+    (b"<?cyps something?>", False),  # a processing instruction
+    (b"  \n  ", True),  # whitespace is as good as nothing
+])
+def test_rows_the_scanner_cannot_follow_are_read_as_elements(tmp_path, damage, plain):
+    import xlsxwriter
+
+    path = tmp_path / "s.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for r in range(30):
+        ws.write_row(r, 0, [r, f"text {r}", r / 7])
+    wb.close()
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<row r="10"', damage + b'<row r="10"', 1)
+            target.writestr(item, data)
+    package = Package(damaged)
+    worksheet = package.worksheet(package.sheet_parts["S"])
+    grid = read_grids(package)["S"]
+    assert (worksheet.layout is not None) == plain
+    assert [grid.cell(r, 2).value for r in (1, 10, 30)] == ["text 0", "text 9", "text 29"]
+    package.sheet("S").set_value(10, 2, "changed")
+    package.save(tmp_path / "out.xlsx")
+    again = read_grids(Package(tmp_path / "out.xlsx"))["S"]
+    assert [again.cell(r, 2).value for r in (9, 10, 11)] == ["text 8", "changed", "text 10"]
+
+
+def test_a_sheet_that_spells_its_namespace_with_a_prefix(tmp_path):
+    """Tools built on the Open XML SDK write <x:row><x:c ...>: read and edited as bytes all the same."""
+    import xlsxwriter
+
+    path = tmp_path / "s.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for r in range(20):
+        ws.write_row(r, 0, [r, f"text {r}", r / 7])
+    wb.close()
+    prefixed = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(prefixed, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                old = etree.fromstring(data)
+                root = etree.Element(old.tag, nsmap={"x": etree.QName(old).namespace,
+                                                     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"})
+                root.extend(list(old))
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                assert b"<x:row" in data and b"<x:c " in data
+            target.writestr(item, data)
+    package = Package(prefixed)
+    assert package.worksheet(package.sheet_parts["S"]).layout is not None
+    assert read_grids(package)["S"].cell(5, 2).value == "text 4"
+    editor = package.sheet("S")
+    editor.set_value(5, 2, "changed")
+    editor.set_value(5, 6, 12.5)  # a new cell
+    editor.set_value(25, 1, "a new row")
+    package.save(tmp_path / "out.xlsx")
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        written = z.read("xl/worksheets/sheet1.xml")
+    assert b"<c " not in written and b"<row" not in written  # the sheet's own spelling throughout
+    again = read_grids(Package(tmp_path / "out.xlsx"))["S"]
+    assert [again.cell(5, 2).value, again.cell(5, 6).value, again.cell(25, 1).value, again.cell(6, 2).value] == \
+        ["changed", 12.5, "a new row", "text 5"]
