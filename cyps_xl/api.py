@@ -109,21 +109,30 @@ def hidden_by_merges(scorecard: Scorecard, changes: list) -> list[str]:
     """A value written into a merged cell other than its first is hidden by Excel: say where, never silently."""
     from cyps_xl.cellref import column_letter
 
-    notes = []
+    merged: dict = {}  # sheet -> (row -> the merges over it, merges over more than 1,000 rows)
     for sheet in scorecard.grids.worksheets if scorecard.grids is not None else []:
         merges = [m for m in sheet.merged_ranges if (m.min_row, m.min_col) != (m.max_row, m.max_col)]
-        if not merges:
-            continue
-        for change in changes:
-            if not isinstance(change, CellChange) or change.sheet != sheet.title or change.value is NO_VALUE:
-                continue
+        if merges:
+            by_row: dict = {}
+            tall = [m for m in merges if m.max_row - m.min_row > 1000]
             for m in merges:
-                if m.min_row <= change.row <= m.max_row and m.min_col <= change.column <= m.max_col \
-                        and (change.row, change.column) != (m.min_row, m.min_col):
-                    cell = f"{column_letter(change.column)}{change.row}"
-                    notes.append(f"'{sheet.title}'!{cell} is inside the merged cells {m.coord}: what cyps-xl wrote "
-                                 f"there ('{change.value}') is hidden. Unmerge {m.coord} (Home > Merge & Center > "
-                                 "Unmerge Cells) and run again.")
+                if m.max_row - m.min_row <= 1000:
+                    for r in range(m.min_row, m.max_row + 1):
+                        by_row.setdefault(r, []).append(m)
+            merged[sheet.title] = (by_row, tall)
+    notes = []
+    for change in changes if merged else ():
+        found = merged.get(change.sheet)
+        if found is None or not isinstance(change, CellChange) or change.value is NO_VALUE:
+            continue
+        by_row, tall = found
+        for m in by_row.get(change.row, []) + tall:
+            if m.min_row <= change.row <= m.max_row and m.min_col <= change.column <= m.max_col \
+                    and (change.row, change.column) != (m.min_row, m.min_col):
+                cell = f"{column_letter(change.column)}{change.row}"
+                notes.append(f"'{change.sheet}'!{cell} is inside the merged cells {m.coord}: what cyps-xl wrote "
+                             f"there ('{change.value}') is hidden. Unmerge {m.coord} (Home > Merge & Center > "
+                             "Unmerge Cells) and run again.")
     return notes
 
 

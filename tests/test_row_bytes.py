@@ -146,3 +146,63 @@ def test_a_sheet_that_spells_its_namespace_with_a_prefix(tmp_path):
     again = read_grids(Package(tmp_path / "out.xlsx"))["S"]
     assert [again.cell(5, 2).value, again.cell(5, 6).value, again.cell(25, 1).value, again.cell(6, 2).value] == \
         ["changed", 12.5, "a new row", "text 5"]
+
+
+def _sparkline_sheet(tmp_path, swap: bool = False):
+    """A sheet with Excel-style sparklines (one group each, as Excel saves sparklines made one at a time)."""
+    import xlsxwriter
+
+    path = tmp_path / "spark.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for r in range(1, 11):
+        ws.write_row(r - 1, 0, [r, r * 2, r * 3, r * 4])
+        ws.add_sparkline(f"E{r}", {"range": f"S!A{r}:D{r}", "type": "column"})
+    wb.close()
+    if swap:  # the formula after its cell: valid, but not the usual order
+        changed = tmp_path / "swapped.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(changed, "w") as target:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    import re
+
+                    data = re.sub(rb"(<xm:f>[^<]*</xm:f>)(<xm:sqref>[^<]*</xm:sqref>)", rb"\2\1", data)
+                target.writestr(item, data)
+        path = changed
+    return path
+
+
+def test_sparklines_kept_as_saved_are_never_parsed(tmp_path):
+    """A big scorecard's extension list is a sparkline a row: checked as bytes, copied as saved when kept."""
+    path = _sparkline_sheet(tmp_path)
+    package = Package(path)
+    editor = package.sheet("S")
+    worksheet = editor.worksheet
+    assert worksheet.saved_sparklines() == {f"E{r}": f"S!A{r}:D{r}" for r in range(1, 11)}
+    assert [editor.ensure_sparkline(f"E{r}", f"S!$A${r}:$D${r}") for r in range(1, 11)] == ["kept"] * 10
+    assert worksheet._extensions is not None  # nothing parsed
+    editor.set_value(1, 1, 99)
+    package.save(tmp_path / "out.xlsx")
+    with zipfile.ZipFile(path) as before, zipfile.ZipFile(tmp_path / "out.xlsx") as after:
+        old, new = before.read("xl/worksheets/sheet1.xml"), after.read("xl/worksheets/sheet1.xml")
+    assert old[old.index(b"<extLst"):] == new[new.index(b"<extLst"):]  # byte for byte
+
+
+@pytest.mark.parametrize("swap", [False, True], ids=["usual", "formula after its cell"])
+def test_a_sparkline_that_must_change_is_changed_in_the_parsed_list(tmp_path, swap):
+    path = _sparkline_sheet(tmp_path, swap)
+    package = Package(path)
+    editor = package.sheet("S")
+    assert (editor.worksheet.saved_sparklines() is None) == swap
+    assert editor.ensure_sparkline("E1", "S!A1:D1") == "kept"
+    assert editor.ensure_sparkline("E2", "S!A2:C2") == "updated"
+    assert editor.ensure_sparkline("E20", "S!A20:D20") == "created"
+    assert editor.ensure_sparkline("E3", "S!A3:D3") == "kept"
+    package.save(tmp_path / "out.xlsx")
+    again = Package(tmp_path / "out.xlsx").sheet("S").sparklines()
+    assert again["E2"] == "S!A2:C2" and again["E20"] == "S!A20:D20" and again["E3"] == "S!A3:D3"
+    assert len(again) == 11
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        text = z.read("xl/worksheets/sheet1.xml")
+    assert text.count(b"<extLst>") == 1 and text.rstrip().endswith(b"</extLst></worksheet>")

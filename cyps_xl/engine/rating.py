@@ -14,6 +14,7 @@ issue, the ribbon button and the ``CYPS_*`` cell functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cyps_xl.errors import CypsError
 from cyps_xl.engine.table import ScoreRow, ScoreTable, place
@@ -128,22 +129,33 @@ def _sheet_polarity(row: ScoreRow, table: ScoreTable, path) -> str:
 
 
 def _sheet_tolerances(row: ScoreRow, table: ScoreTable, polarity: str, path) -> Tolerances:
+    found = _checked_tolerances(tuple(row.tolerance_text.items()), polarity)
+    if found[0] == "syntax":
+        raise CypsError(
+            f"{found[2]}.", file=path, place=place(table, row.row, found[1]),
+            hint="Fix the cell, or give this indicator tolerances in the rules (cyps-xl rules import lists such cells).",
+        )
+    if found[0] == "problem":
+        raise CypsError(f"{found[1]}.", file=path, place=place(table, row.row, "green"),
+                        hint="Correct the Red/Amber/Green cells of this row or set its tolerances in the rules.")
+    return found[1]
+
+
+@lru_cache(maxsize=4096)  # most rows of a scorecard share their Red/Amber/Green texts
+def _checked_tolerances(texts: tuple, polarity: str) -> tuple:
+    """("ok", Tolerances), ("syntax", band, message) or ("problem", message) for a row's band texts."""
     parsed = {}
-    for band, raw in row.tolerance_text.items():
+    for band, raw in texts:
         try:
             parsed[band] = parse_band(raw)
         except ToleranceSyntaxError as exc:
-            raise CypsError(
-                f"{exc}.", file=path, place=place(table, row.row, band),
-                hint="Fix the cell, or give this indicator tolerances in the rules (cyps-xl rules import lists such cells).",
-            ) from None
+            return ("syntax", band, str(exc))
     tolerances = Tolerances(**parsed)
     if polarity == "info":
-        return Tolerances()  # info measures are never rated
+        return ("ok", Tolerances())  # info measures are never rated
     for problem in tolerances.problems(polarity):
-        raise CypsError(f"{problem}.", file=path, place=place(table, row.row, "green"),
-                        hint="Correct the Red/Amber/Green cells of this row or set its tolerances in the rules.")
-    return tolerances
+        return ("problem", problem)
+    return ("ok", tolerances)
 
 
 def rate_row(row: ScoreRow, measure: Measure) -> RowResult:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from cyps_xl.engine.values import is_placeholder
 
@@ -63,7 +64,7 @@ class Band:
     note: str | None = None  # a year such as "22/23" written beside the figure
     text: str = ""
 
-    @property
+    @cached_property  # asked for every value rated; a band is shared by every row with its text
     def decimals(self) -> int:
         values = [v for v in (self.low, self.high) if v is not None]
         return max((max(0, -v.as_tuple().exponent) for v in values), default=0)
@@ -133,11 +134,15 @@ class Tolerances:
         return self.red is None and self.amber is None and self.green is None
 
     def bands(self):
-        return [(name, getattr(self, name)) for name in BANDS if getattr(self, name) is not None]
+        return list(self._bands)
 
-    @property
+    @cached_property  # rows share their Tolerances (see cyps_xl.engine.rating), so each is worked out once
+    def _bands(self) -> tuple:
+        return tuple((name, getattr(self, name)) for name in BANDS if getattr(self, name) is not None)
+
+    @cached_property
     def percent(self) -> bool:
-        return any(band.percent for _, band in self.bands())
+        return any(band.percent for _, band in self._bands)
 
     def rate(self, shown: Decimal, polarity: str) -> str | None:
         """'red', 'amber', 'green', or None when the value falls in a gap."""

@@ -60,12 +60,15 @@ def wrapped_lines(text: str, points: float, bold: bool, width: float) -> tuple[i
         used = 0.0
         for word in paragraph.split():
             w = _ems(word) * scale
-            widest = max(widest, w)
-            if used and used + space + w > width:
+            if w > widest:
+                widest = w
+            if not used:
+                used = w
+            elif used + space + w > width:
                 lines += 1
                 used = w
             else:
-                used = used + space + w if used else w
+                used = used + space + w
             if used > width:  # a word longer than the line: it runs on over further lines
                 extra = math.ceil(used / width) - 1
                 lines += extra
@@ -128,24 +131,33 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
         source = _grid_rows(grid, wanted)
     else:
         source = _stream_rows(worksheet, wanted, strings, look)
+    chains = package.style_chains
+    chain_sizes: dict = {}  # style chain -> the font sizes it sets
+
+    def sizes(chain: int) -> tuple:
+        found = chain_sizes.get(chain)
+        if found is None:
+            found = chain_sizes[chain] = tuple(style.size for style in chains.chain(chain) if style.size)
+        return found
+
     for number, found, valued, tallest, least in source:
         smallest = min(smallest, least)
-        edits = worksheet.edits_in_row(number, package.style_chains)
-        for column, edit in edits.items():  # what the run writes here (a text cell it restyles is found already)
-            if column in found:
-                continue
-            if edit[0] is KEEP:  # a number or an empty cell restyled: only a new font size matters
-                for style in edit[1]:
-                    if style.size:
-                        smallest, tallest = min(smallest, style.size), max(tallest, style.size)
-                continue
-            found[column] = (0, None)
+        values, styles = worksheet.values.get(number) or {}, worksheet.styles.get(number) or {}
+        # what the run writes here (a text cell it restyles is found already)
+        for column, chain in styles.items():
+            if column not in found and column not in values:  # a number or an empty cell restyled: only a
+                for size in sizes(chain):  # new font size matters
+                    smallest, tallest = min(smallest, size), max(tallest, size)
+        for column in values:
+            if column not in found:
+                found[column] = (0, None)
         filled = None  # the row's columns holding a value, worked out only when a text does not fit
         for column in sorted(found):
             if column in hidden or (number, column) in merged:
                 continue
             style_index, saved = found[column]
-            edit = edits.get(column)
+            edit = (values.get(column, KEEP), chains.chain(styles.get(column, 0))) \
+                if column in values or column in styles else None
             if edit is not None and edit[0] is None:
                 continue  # emptied by the run
             points, bold, wraps = look(style_index)
@@ -164,8 +176,8 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
                     widened[column] = max(widened.get(column, 0), min(need, 2 * widths.get(column, default_width)))
                 continue
             if filled is None and (number in notes_wanted or not wraps):
-                filled = set(valued) | {c for c, e in edits.items() if e[0] is not KEEP and e[0] is not None}
-                filled -= {c for c, e in edits.items() if e[0] is None}
+                filled = set(valued) | {c for c, value in values.items() if value is not None}
+                filled -= {c for c, value in values.items() if value is None}
             if number in notes_wanted:
                 if len(filled) == 1 and not wraps:
                     notes.append((number, column, text, points, bold))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
-import math
 import re
 from dataclasses import dataclass
 
@@ -83,6 +82,9 @@ class MergedRange:
     coord: str
 
 
+_NO_CELLS: dict = {}
+
+
 class GridSheet:
     """A worksheet's saved values and number formats, sparse: cost follows the cells that exist."""
 
@@ -105,6 +107,10 @@ class GridSheet:
         if found is None:
             return GridCell(row, column, None, "General")
         return GridCell(row, column, found[0], found[1])
+
+    def row(self, row: int) -> dict:
+        """column -> (value, number format) of a row's cells that exist (read only)."""
+        return self._cells.get(row) or _NO_CELLS
 
     def row_numbers(self, min_row: int = 1) -> list:
         """The rows at or below ``min_row`` that hold any cell, in order."""
@@ -283,12 +289,19 @@ def _typed(kind: str, raw: str, strings: list, code: str, epoch1904: bool):
             return raw
     text = raw.strip()
     try:
-        number = float(text) if any(ch in text for ch in ".eEnN") else int(text)
+        if "." in text or "e" in text or "E" in text or "n" in text or "N" in text:
+            number = float(text)
+            if not -1e308 < number < 1e308:  # inf, nan, and what Excel cannot hold
+                raise OverflowError
+        else:
+            number = int(text)
+            if not -1e308 < number < 1e308:
+                raise OverflowError
     except ValueError:
         return text  # not a number: kept as the text it is, for the reader to name
-    if (isinstance(number, float) and not math.isfinite(number)) or abs(number) >= 1e308:
-        raise ValueError(f"holds {text[:20]!r}{'...' if len(text) > 20 else ''}, which is not a finite number")
-    if is_date_format(code) and isinstance(number, (int, float)) and 0 <= number < 2958466:
+    except OverflowError:
+        raise ValueError(f"holds {text[:20]!r}{'...' if len(text) > 20 else ''}, which is not a finite number") from None
+    if code != "General" and is_date_format(code) and 0 <= number < 2958466:
         return from_excel(number, epoch1904)
     return number
 

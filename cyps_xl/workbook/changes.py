@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cyps_xl.engine.rating import Dot, Rag, RowResult
 from cyps_xl.workbook.layout import BENCHMARK_KEYS
@@ -17,8 +18,7 @@ from cyps_xl.engine.rules import Style
 NO_VALUE = object()  # leave the value alone, change only the style
 
 
-@dataclass(frozen=True, slots=True)  # one per written cell: hundreds of thousands on a big scorecard
-class CellChange:
+class CellChange(NamedTuple):  # one per written cell, hundreds of thousands on a big scorecard: a tuple is cheapest
     sheet: str
     row: int
     column: int
@@ -66,45 +66,59 @@ def sparkline_changes(table: ScoreTable) -> tuple[list[SparklineChange], str | N
 
 def dot_cell(dot: Dot, style: Style) -> tuple[str | None, CellStyle]:
     if dot.direction is None:
-        return None, CellStyle(fill="none", bold=True)  # the whole DOT column is bold, so it is one block
+        return None, _style(fill="none", bold=True)  # the whole DOT column is bold, so it is one block
     colour = {"improving": style.colours["improving"], "declining": style.colours["declining"]}.get(
         dot.trend, style.colours["neutral"]
     )
-    return style.dot_symbols[dot.direction], CellStyle(font_color=colour, fill="none", bold=True)
+    return style.dot_symbols[dot.direction], _style(font_color=colour, fill="none", bold=True)
 
 
 def rag_cell(rag: Rag, style: Style) -> tuple[str | None, CellStyle]:
     if rag.band is None:
-        return None, CellStyle(fill="none")
-    return style.labels[rag.band], CellStyle(fill=style.colours[rag.band])
+        return None, _style(fill="none")
+    return style.labels[rag.band], _style(fill=style.colours[rag.band])
+
+
+_STYLES: dict = {}
+
+
+def _style(**properties) -> CellStyle:
+    """One CellStyle object per distinct look: a scorecard's hundreds of thousands of changes share a few
+    dozen, which the writers then tell apart by identity, cheaply."""
+    key = tuple(sorted(properties.items()))
+    found = _STYLES.get(key)
+    if found is None:
+        found = _STYLES[key] = CellStyle(**properties)
+    return found
 
 
 def rating_changes(table: ScoreTable, results: list[RowResult], style: Style) -> list[CellChange]:
     cols = table.columns
+    sheet = table.sheet
     changes: list[CellChange] = []
+    add = changes.append
+    figures = [m.column for m in table.months] + [cols[k] for k in ("outturn", "previous_year", *BENCHMARK_KEYS)
+                                                   if k in cols]
     for result in results:
         r = result.row.row
         measure = result.measure
-
-        def put(key, value=NO_VALUE, cell_style=None, row=r):
-            if key in cols:
-                changes.append(CellChange(table.sheet, row, cols[key], value, cell_style))
-
         for key, dot in (("dot_month", result.dot_month), ("dot_year", result.dot_year)):
-            put(key, *dot_cell(dot, style))
+            if key in cols:
+                add(CellChange(sheet, r, cols[key], *dot_cell(dot, style)))
         for key, rag in (("rag_month", result.rag_month), ("rag_year", result.rag_year)):
-            put(key, *rag_cell(rag, style))
+            if key in cols:
+                add(CellChange(sheet, r, cols[key], *rag_cell(rag, style)))
         if measure.rule is not None:
             # The workbook never disagrees with the rules: polarity and bands come from YAML.
-            put("polarity", measure.polarity)
+            if "polarity" in cols:
+                add(CellChange(sheet, r, cols["polarity"], measure.polarity))
             for band in ("red", "amber", "green"):
-                text = getattr(measure.tolerances, band)
-                put(band, text.canonical() if text else None)
-        number_style = CellStyle(number_format=measure.number_format)
-        for month in table.months:
-            changes.append(CellChange(table.sheet, r, month.column, NO_VALUE, number_style))
-        for key in ("outturn", "previous_year", *BENCHMARK_KEYS):
-            put(key, NO_VALUE, number_style)
+                if band in cols:
+                    text = getattr(measure.tolerances, band)
+                    add(CellChange(sheet, r, cols[band], text.canonical() if text else None))
+        number_style = _style(number_format=measure.number_format)
+        for column in figures:  # the months, then outturn, last year and the benchmarks
+            add(CellChange(sheet, r, column, NO_VALUE, number_style))
     return changes
 
 

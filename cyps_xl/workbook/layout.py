@@ -36,15 +36,38 @@ class Layout:
     source: Path
 
     def classify(self, title) -> str | None:
-        """The column key for a header title, or None."""
+        """The column key for a header title, or None: a title listed for a key first, then a pattern."""
         if title is None:
             return None
         cleaned = clean_title(title)
         if not cleaned:
             return None
-        for key in COLUMN_KEYS:
-            if cleaned in self.titles.get(key, ()):
-                return key
+        return self._by_title().get(cleaned) or self._by_pattern(cleaned)
+
+    def is_title(self, title, key: str) -> bool:
+        """``classify(title) == key``, without trying every pattern on text that cannot be ``key``'s title
+        (the reader asks it of every row, to find a second header)."""
+        if title is None:
+            return False
+        cleaned = clean_title(title)
+        listed = self._by_title().get(cleaned)
+        if listed is not None or not cleaned:
+            return listed == key
+        if not any(p.search(cleaned) for p in self.patterns.get(key, ())):
+            return False
+        return self._by_pattern(cleaned) == key
+
+    def _by_title(self) -> dict:
+        """cleaned title -> its key (the first key in COLUMN_KEYS' order that lists it)."""
+        found = self.__dict__.get("_titles_index")
+        if found is None:
+            found = {}
+            for key in reversed(COLUMN_KEYS):
+                found.update(dict.fromkeys(self.titles.get(key, ()), key))
+            object.__setattr__(self, "_titles_index", found)  # a cache on a frozen dataclass
+        return found
+
+    def _by_pattern(self, cleaned: str) -> str | None:
         for key in COLUMN_KEYS:
             if any(p.search(cleaned) for p in self.patterns.get(key, ())):
                 return key

@@ -186,19 +186,21 @@ def _tolerance_value(cell):
 
 def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
     cols = table.columns
-    get = lambda r, key: sheet.cell(r, cols[key]).value if key in cols else None  # noqa: E731
     section = None
     block_ref = block_title = None
     seen_refs: dict = {}
+    nothing = (None, None)
     for r in sheet.row_numbers(table.header_rows[1] + 1):
+        cells = sheet.row(r)  # column -> (value, number format)
+        get = lambda r, key: cells.get(cols[key], nothing)[0] if key in cols else None  # noqa: E731
         ref_text = _text(get(r, "ref"))
         title = _text(get(r, "indicator"))
-        if ref_text and title and layout.classify(ref_text) == "ref" and layout.classify(title) == "indicator":
+        if ref_text and title and layout.is_title(ref_text, "ref") and layout.is_title(title, "indicator"):
             raise CypsError(f"a second header row (the first is row {table.header_rows[0]}).", file=path,
                             place=f"sheet '{sheet.title}', row {r}",
                             hint="Keep one header row per sheet; put another table on its own sheet.")
         note = _text(get(r, "data_note"))
-        month_values = [sheet.cell(r, m.column).value for m in table.months]
+        month_values = [cells.get(m.column, nothing)[0] for m in table.months]
         has_data = any(v not in (None, "") for v in month_values) or get(r, "outturn") not in (None, "")
         if ref_text and not REF_RE.match(ref_text) and not title and not note:
             section, block_ref, block_title = ref_text, None, None  # a section band such as FIRST RESPONSE

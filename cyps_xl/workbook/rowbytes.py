@@ -191,3 +191,23 @@ def bad_row_error(exc: _BadRow, source, sheet: str) -> CypsError:
 
 
 BadRow = _BadRow
+
+
+_SPARKLINE = re.compile(rb"<(\w+:|)sparkline>\s*<(\w+:|)f>([^<]*)</\2f>\s*<\2sqref>([^<]*)</\2sqref>\s*</\1sparkline>")
+_SPARKLINE_START = re.compile(rb"<(?:\w+:)?sparkline[\s/>]")
+
+
+def sparklines(extensions: bytes) -> dict | None:
+    """target cell -> source range of each sparkline in an extLst as saved, or None when a sparkline is not
+    in the usual form (a formula before its cell, say): the caller then parses it."""
+    found = {}
+    for match in _SPARKLINE.finditer(extensions):
+        formula, target = match.group(3).decode("utf-8"), match.group(4).decode("utf-8")
+        if "&" in formula or "&" in target:
+            import html
+
+            formula, target = html.unescape(formula), html.unescape(target)
+        found[target] = formula
+    if len(_SPARKLINE_START.findall(extensions)) != len(found):
+        return None
+    return found

@@ -189,27 +189,36 @@ class RowWriter:
                                             b"customHeight", b"1")
         if not (values or styles):
             return start_tag(prefix + b"row", row_attributes, not body) + (body + b"</" + prefix + b"row>" if body else b"")
-        try:
-            cells = list(layout.cells(body))
-        except Unusual:
-            return None
-        for i in range(len(cells) - 1):
-            if cells[i][0] >= cells[i + 1][0]:
-                return None  # cells out of order: the element code places new ones
+        cells = []
+        if body:
+            try:
+                cells = list(layout.cells(body))
+            except Unusual:
+                return None
+            for i in range(len(cells) - 1):
+                if cells[i][0] >= cells[i + 1][0]:
+                    return None  # cells out of order: the element code places new ones
         values = values or {}
         styles = styles or {}
         wanted = sorted(values.keys() | styles.keys()) if values and styles else sorted(values or styles)
-        out, position, added, at = [], 0, [], 0
+        out, position, added, at, count = [], 0, [], 0, len(cells)
+        inherit = None  # (customFormat, s) of the row, for the cells it gains
         for column in wanted:
-            while at < len(cells) and cells[at][0] < column:
+            while at < count and cells[at][0] < column:
                 at += 1
-            if at < len(cells) and cells[at][0] == column:
+            if at < count and cells[at][0] == column:
                 found = cells[at][1]
                 if column not in values and found.group(1) is not None:
                     style = found.group(3)
-                    chain = styles[column]
-                    if style == self._derived(style, chain):
+                    derived = self._derived(style, styles[column])
+                    if style == derived:
                         continue  # restyled as it already is (last month's run set it): the bytes stay
+                    if style is not None and derived is not None:  # only its s changes: spliced in place
+                        start, end = found.span(3)
+                        out.append(body[position:start])
+                        out.append(derived)
+                        position = end
+                        continue
                 start, end = found.span()
                 while body[start] != 60:  # '<': the whitespace before the cell stays
                     start += 1
@@ -226,8 +235,10 @@ class RowWriter:
                         start += 1
                 out.append(body[position:start])
                 position = start
-                row_list = attribute_list(attributes)
-                inherited = self._inherited(_text(row_list, b"customFormat"), _text(row_list, b"s"), column)
+                if inherit is None:
+                    row_list = attribute_list(attributes) if b"s=" in attributes else []
+                    inherit = (_text(row_list, b"customFormat"), _text(row_list, b"s"))
+                inherited = self._inherited(*inherit, column)
                 groups = (column_letter(column).encode(), str(number).encode(),
                           inherited.encode() if inherited is not None else None, None, None, "/", None, None)
                 cell = self._cell_bytes(groups, values, styles, column, prefix)

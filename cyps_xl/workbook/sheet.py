@@ -33,7 +33,8 @@ class SheetEditor:
         self.worksheet = worksheet
         self.package = package
         self.root = worksheet.shell  # everything but the rows: sparklines, columns, print settings
-        self._sparklines: dict | None = None  # target cell -> x14:sparkline, built on first use
+        self._sparklines: dict | None = None  # target cell -> x14:sparkline, built when one must change
+        self._saved: dict | None = None  # target cell -> source range, from the extension list as saved
 
     def _check(self, number: int, column: int) -> None:
         if not (1 <= number <= MAX_ROW and 1 <= column <= MAX_COLUMN):
@@ -83,9 +84,12 @@ class SheetEditor:
     # -- sparklines (an x14 extension openpyxl cannot keep) -------------------
     def sparklines(self) -> dict:
         """Existing sparklines: target cell -> source range."""
+        saved = self.worksheet.saved_sparklines()
+        if saved is not None:
+            return saved
         return {
             line.findtext(f"{XM}sqref"): line.findtext(f"{XM}f")
-            for line in self.root.iter(f"{X14}sparkline")
+            for line in self.worksheet.with_extensions().iter(f"{X14}sparkline")
         }
 
     def ensure_sparkline(self, target: str, source: str) -> str:
@@ -95,7 +99,13 @@ class SheetEditor:
         first column sparkline group, so they look like the team's own.
         """
         if self._sparklines is None:
-            self._sparklines = {line.findtext(f"{XM}sqref"): line for line in self.root.iter(f"{X14}sparkline")}
+            if self._saved is None:
+                self._saved = self.worksheet.saved_sparklines() or {}  # read from the bytes, nothing parsed
+            formula = self._saved.get(target)
+            if formula is not None and same_range(formula, source):
+                return "kept"
+            self._sparklines = {line.findtext(f"{XM}sqref"): line
+                                for line in self.worksheet.with_extensions().iter(f"{X14}sparkline")}
         line = self._sparklines.get(target)
         if line is not None:
             formula = line.find(f"{XM}f")
@@ -121,7 +131,7 @@ class SheetEditor:
         return "created"
 
     def _sparkline_groups(self):
-        ext_list = self.root.find(f"{M}extLst")
+        ext_list = self.worksheet.with_extensions().find(f"{M}extLst")
         if ext_list is None:
             ext_list = etree.SubElement(self.root, f"{M}extLst")  # extLst is always the last child
         ext = next((e for e in ext_list.findall(f"{M}ext") if e.get("uri") == SPARKLINE_EXT_URI), None)

@@ -34,9 +34,13 @@ class StyleChains:
         self._chains: list = [()]
         self._ids: dict = {(): 0}
         self._then: dict = {}  # (chain, style) -> chain with the style set after
+        self._seen: dict = {}  # (chain, id(style)) -> (style, chain with it set after)
 
     def then(self, chain: int, style: CellStyle) -> int:
         """The chain with ``style`` set after the others (the later one wins where both say)."""
+        seen = self._seen.get((chain, id(style)))
+        if seen is not None and seen[0] is style:  # the same object as before: no hashing of its fields
+            return seen[1]
         key = (chain, style)
         found = self._then.get(key)
         if found is None:
@@ -46,6 +50,8 @@ class StyleChains:
                 found = self._ids[styles] = len(self._chains)
                 self._chains.append(styles)
             self._then[key] = found
+        if len(self._seen) < 4096:  # the style is kept alive with it, so its id is not reused
+            self._seen[(chain, id(style))] = (style, found)
         return found
 
     def chain(self, chain: int) -> tuple:

@@ -47,6 +47,7 @@ class Worksheet:
         self.sheet = sheet or part
         self._shell = None
         self._layout = None  # rowbytes.Rows when the rows are plain (read and written as bytes), else False
+        self._extensions = None  # the shell's extLst as saved, until something needs it parsed
         # facts gathered on the first full pass over the rows (the reader's)
         self._facts_done = False
         self._reset_facts()
@@ -127,12 +128,35 @@ class Worksheet:
         elements (which also gathers the facts)."""
         layout = self.layout
         if layout is not None:
+            tail, self._extensions = _without_extensions(layout.tail, layout.prefix)
             try:
-                self._shell = parse_xml(layout.head + layout.tail, self.part, self.source)
+                self._shell = parse_xml(layout.head + tail, self.part, self.source)
                 return
             except CypsError:  # damaged: the element pass names the damage
-                self._layout = False
+                self._layout, self._extensions = False, None
         self._as_elements()
+
+    def with_extensions(self):
+        """The shell with its extension list (sparklines, x14 conditional formats...) parsed into it: kept as
+        saved until something needs it, as on a big scorecard it is most of the shell (a sparkline a row)."""
+        shell = self.shell
+        if self._extensions is not None:
+            layout = self._layout
+            start = layout.head.index(b"<" + layout.prefix + b"worksheet")
+            root = layout.head[:layout.head.index(b">", start) + 1]  # the root's tag: its namespaces
+            wrapped = parse_xml(root + self._extensions + b"</" + layout.prefix + b"worksheet>", self.part, self.source)
+            shell.append(wrapped[0])  # the last child, as the schema has it
+            self._extensions = None
+        return shell
+
+    def saved_sparklines(self) -> dict | None:
+        """target cell -> source range of the sparklines as saved, read from the unparsed extension list;
+        None once it is parsed (ask the elements) or when it is not in the usual form."""
+        if self._extensions is None:
+            return None
+        from cyps_xl.workbook.rowbytes import sparklines
+
+        return sparklines(self._extensions)
 
     def _as_elements(self) -> None:
         """The rows are not plain after all: from now on they are read and written as elements (the shell,
@@ -258,15 +282,6 @@ class Worksheet:
         rows = set(self.values) | set(self.styles) | set(self.row_heights) | (set() if self.replace_rows else self.row_numbers)
         return last, {r: heights.get(r) for r in sorted(rows)}
 
-    def edits_in_row(self, number: int, chains) -> dict:
-        """column -> (encoded value or KEEP, (CellStyle, ...)) of what is recorded on a row (``chains``: the
-        package's :class:`~cyps_xl.workbook.styles.StyleChains`)."""
-        from cyps_xl.workbook.sheet import KEEP
-
-        values, styles = self.values.get(number) or {}, self.styles.get(number) or {}
-        return {column: (values.get(column, KEEP), chains.chain(styles.get(column, 0)))
-                for column in values.keys() | styles.keys()}
-
     # -- writing -------------------------------------------------------------
     def edited(self) -> bool:
         return bool(self.values or self.styles or self.row_heights or self.replace_rows or self.freeze)
@@ -278,7 +293,7 @@ class Worksheet:
         shell = self.shell
         data = shell.find(f"{M}sheetData")
         if data is None:
-            return etree.tostring(shell, xml_declaration=True, encoding="UTF-8", standalone=True)
+            return self._shell_bytes(shell)
         strip = _Declarations(shell)
         chunks = []
         pending = sorted(self.values.keys() | self.styles.keys() | self.row_heights.keys())
@@ -331,13 +346,20 @@ class Worksheet:
         new_rows_before(MAX_ROW + 1)
         writer.finish()
         if not chunks:
-            return etree.tostring(shell, xml_declaration=True, encoding="UTF-8", standalone=True)
+            return self._shell_bytes(shell)
         text = data.text
         data.text = (text or "") + _ROWS_MARK
-        head, tail = etree.tostring(shell, xml_declaration=True, encoding="UTF-8", standalone=True).split(
-            _ROWS_MARK.encode("utf-8"))
+        head, tail = self._shell_bytes(shell).split(_ROWS_MARK.encode("utf-8"))
         data.text = text
         return b"".join([head, *chunks, tail])
+
+    def _shell_bytes(self, shell) -> bytes:
+        """The shell serialised, with the extension list as saved when nothing parsed it."""
+        written = etree.tostring(shell, xml_declaration=True, encoding="UTF-8", standalone=True)
+        if self._extensions is None:
+            return written
+        end = written.rindex(b"</")  # the root's closing tag (the shell always has children: sheetData)
+        return written[:end] + self._extensions + written[end:]
 
     def widen_dimension(self, low: tuple, high: tuple) -> None:
         """<dimension> covers cells written outside it ((row, column) corners of the cells added)."""
@@ -352,6 +374,18 @@ class Worksheet:
         r1, c1, r2, c2 = min(r1, low[0]), min(c1, low[1]), max(r2, high[0]), max(c2, high[1])
         top, bottom = f"{column_letter(c1)}{r1}", f"{column_letter(c2)}{r2}"
         dimension.set("ref", top if top == bottom else f"{top}:{bottom}")
+
+
+def _without_extensions(tail: bytes, prefix: bytes) -> tuple[bytes, bytes | None]:
+    """(the tail without its extLst, the extLst as saved), when the extLst is the root's last child."""
+    at = tail.rfind(b"<" + prefix + b"extLst")
+    close = b"</" + prefix + b"extLst>"
+    end = tail.rfind(close)
+    if at < 0 or end < at or tail[end + len(close):].strip() != b"</" + prefix + b"worksheet>":
+        return tail, None
+    if b"<!" in tail[at:] or b"<?" in tail[at:]:
+        return tail, None
+    return tail[:at] + tail[end + len(close):], tail[at:end + len(close)]
 
 
 class _Declarations:
