@@ -310,11 +310,14 @@ def write_page(rows) -> None:
     lines += [f"| {name.strip()} | {value} | {target} |" for name, value, target in rows]
     lines += ["", "The design behind these figures: the workbook is parsed once, into the package model that is also the",
               "writer (`cyps_xl/workbook/`). A worksheet is never held whole: its rows stream from the saved XML, once",
-              "to read the values and once to write them out with the recorded edits applied (`worksheet.py`).",
-              "openpyxl, numpy and pandas are never imported on the issue and refresh paths (a test checks), and an",
-              "edit is recorded against its cell, so it costs the same whatever the sheet's size. What is left above",
-              "the floor at large sizes is Python's work and memory per cell: the grid of values the reader keeps, the",
-              "list of changes the engine's results become, and the edits recorded from it.", ""]
+              "to read the values and once to write them out with the recorded edits applied (`worksheet.py`). Plain",
+              "rows go through as the bytes they were saved as (`rowbytes.py`): a row nobody edits is copied, a plain",
+              "cell is read and rewritten without being parsed, and the sheet's extension list (a sparkline a row) stays",
+              "as saved unless a sparkline must change. openpyxl, numpy and pandas are never imported on the issue and",
+              "refresh paths (a test checks), and an edit is recorded against its cell as small ints, so it costs the",
+              "same whatever the sheet's size. What is left above the floor at large sizes is Python's work and memory",
+              "per cell: the grid of values the reader keeps, the list of changes the engine's results become (one",
+              "per written cell, shared by the Excel and headless writers), and the edits recorded from it.", ""]
     (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
     print(f"Written to {ROOT / 'docs' / 'performance.md'}")
 

@@ -15,6 +15,7 @@ sheet says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cyps_xl.engine.rating import RowResult, rag_rating
@@ -60,14 +61,19 @@ def part_of(row) -> str:
     return f" ({part.lower()})"
 
 
+@lru_cache(maxsize=64)
+def _month_name(date) -> str:
+    return date.strftime("%B")
+
+
 def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wording: Wording) -> str:
     """``months``: the table's month columns; ``benchmarks``: key -> value for this row."""
     w = wording.data
     row, measure = result.row, result.measure
     fmt = measure.number_format
     latest, previous = (row.months[-1] if row.months else Reading(None)), (row.months[-2] if len(row.months) > 1 else Reading(None))
-    month = months[-1].date.strftime("%B") if months and months[-1].date else (months[-1].label if months else "")
-    before = months[-2].date.strftime("%B") if len(months) > 1 and months[-2].date else (months[-2].label if len(months) > 1 else "")
+    month = _month_name(months[-1].date) if months and months[-1].date else (months[-1].label if months else "")
+    before = _month_name(months[-2].date) if len(months) > 1 and months[-2].date else (months[-2].label if len(months) > 1 else "")
     fields = {"subject": subject(row.title, wording) + part_of(row), "month": month, "previous_month": before}
     if not latest.present:
         fields["reason"] = latest.reason or "blank"
@@ -93,9 +99,10 @@ def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wo
         text += w["rating"][band].format(rag=labels[band], green=green)
     text += _benchmark_phrase(latest.number, benchmarks, fmt, w)
     text += w["end"]
-    streak = _months_off_target(result, row)
-    if measure.polarity != "info" and band and band != "green" and streak > 1:
-        text += w["off_target"].format(months=streak)
+    if measure.polarity != "info" and band and band != "green":
+        streak = _months_off_target(result, row)
+        if streak > 1:
+            text += w["off_target"].format(months=streak)
     return text
 
 
@@ -115,7 +122,9 @@ def _months_off_target(result: RowResult, row) -> int:
     for reading in reversed(row.months):
         if not reading.present:
             break
-        if rag_rating(reading, result.measure).band in (None, "green"):
+        # the latest month's rating is the row's own
+        band = result.rag_month.band if reading is row.months[-1] and not count else rag_rating(reading, result.measure).band
+        if band in (None, "green"):
             break
         count += 1
     return count

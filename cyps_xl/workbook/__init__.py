@@ -3,10 +3,11 @@
 Owns: the zip and its parts, safe XML parsing and atomic writing (``parts``),
 the package model (``package``, with ``additions`` for the sheets and notes it
 adds and ``cleaning`` for what issuing removes), each worksheet as its shell
-with its rows streamed, never held whole (``worksheet``), worksheet edits
-recorded and applied as the rows stream out, and sparklines (``sheet``),
-append-only styles (``styles``), cell values read from the same streamed rows
-(``cells``), the scorecard reader and its column titles
+with its rows streamed, never held whole (``worksheet``): plain rows as the
+bytes they were saved as (``rowbytes``), any other row as elements; worksheet
+edits recorded (``sheet``, with sparklines) and applied as the rows stream out
+(``rowwriter``), append-only styles (``styles``), cell values read from the
+same streamed rows (``cells``), the scorecard reader and its column titles
 (``reader``, ``layout``), the cell changes the engine's results become
 (``changes``) and the writer that applies them (``writer``), and the rules
 import from a sheet's own tolerance columns (``rules_import``).

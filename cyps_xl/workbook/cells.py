@@ -201,19 +201,23 @@ def _plain_cells(package, worksheet, name: str, strings: list, formats: list, ep
     cells: dict = {}
     text_styles: dict = {}
     styles_used: set = set()
-    codes = {}  # style attribute -> number format
+    looks: dict = {}  # style attribute as saved -> (number format, style as text, style number)
+    empty: dict = {}  # number format -> (None, format): one tuple for all the empty cells of a look
     prefix = layout.prefix
     for number, _, _, _, body in worksheet.plain_rows():  # the first pass also gathers the sheet's facts
         if not body:
             continue
+        row_cells: dict = {}
         for column, found in layout.cells(body):
             letters, _, style, kind, attributes, _, raw, inner = found.groups()
             if letters is None:
                 style, kind = attribute(attributes, b"s"), attribute(attributes, b"t")
-            code = codes.get(style)
-            if code is None:
-                code = codes[style] = _format(package, name, style.decode("utf-8", "replace") if style is not None else None,
-                                              formats, f"{column_letter(column)}{number}")
+            look = looks.get(style)
+            if look is None:
+                text = style.decode("utf-8", "replace") if style is not None else None
+                code = _format(package, name, text, formats, f"{column_letter(column)}{number}")
+                look = looks[style] = (code, text, int(text or 0))
+            code = look[0]
             try:
                 if inner:  # a formula, an inline string, an extension: read as an element
                     row = worksheet.row_element(b"<" + prefix + b"row>" + found.group(0).strip() + b"</" + prefix + b"row>")
@@ -226,8 +230,15 @@ def _plain_cells(package, worksheet, name: str, strings: list, formats: list, ep
                                    html.unescape(text) if "&" in text else text, strings, code, epoch1904)
             except ValueError as exc:
                 raise _damaged(package, name, exc, f"{column_letter(column)}{number}") from None
-            _keep(cells, text_styles, styles_used, number, column, value, code,
-                  style.decode("ascii") if style is not None else None)
+            if value is None:
+                row_cells[column] = empty.get(code) or empty.setdefault(code, (None, code))
+            else:
+                row_cells[column] = (value, code)
+                styles_used.add(look[1])
+                if value.__class__ is str:
+                    text_styles.setdefault(number, {})[column] = look[2]
+        if row_cells:
+            cells[number] = row_cells
     return cells, text_styles, styles_used
 
 

@@ -58,8 +58,9 @@ def sparkline_changes(table: ScoreTable) -> tuple[list[SparklineChange], str | N
         return [], f"the month columns of sheet '{table.sheet}' are not side by side in date order; trend sparklines left as they are"
     first, last = column_letter(columns[0]), column_letter(columns[-1])
     trend = column_letter(table.columns["trend"])
+    quoted = quote_sheet(table.sheet)
     return [
-        SparklineChange(table.sheet, f"{trend}{row.row}", f"{quote_sheet(table.sheet)}!{first}{row.row}:{last}{row.row}")
+        SparklineChange(table.sheet, f"{trend}{row.row}", f"{quoted}!{first}{row.row}:{last}{row.row}")
         for row in table.rows
     ], None
 
