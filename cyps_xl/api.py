@@ -232,7 +232,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     package.drop_external_links()
     package.scrub_properties(book.style.created_by)
     scorecard.grids = None  # the cells as read are done with: their memory serves the save
-    package.save(output)
+    package.save(output, last=True)
     report.output = output
     if pdf:  # optional: a PDF that cannot be made is a warning, the issued workbook stands
         from cyps_xl.report.pdf import to_pdf
@@ -265,7 +265,7 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
         from cyps_xl.workbook.parts import keep_backup
 
         keep_backup(source)
-    package.save(target)
+    package.save(target, last=True)
     report.output = target
     return report
 

@@ -185,3 +185,27 @@ def openpyxl_value(path, sheet: str, cell: str):
     import openpyxl
 
     return openpyxl.load_workbook(path, read_only=True)[sheet][cell].value
+
+
+def test_the_last_save_lets_each_sheet_go_once_written(template, tmp_path):
+    """issue and refresh save once, at the end: each worksheet, its source bytes and its edits are let go as
+    soon as it is written, and the file is the same as a save that keeps them."""
+    import zipfile
+
+    from cyps_xl.workbook.package import Package
+    from cyps_xl.workbook.styles import CellStyle
+
+    files = []
+    for last in (False, True):
+        package = Package(template)
+        for name in list(package.sheet_parts)[:2]:
+            editor = package.sheet(name)
+            editor.set_value(40, 3, "written")
+            editor.set_style(40, 3, CellStyle(fill="FFC000"))
+        package.save(tmp_path / f"{last}.xlsx", last=last)
+        files.append(tmp_path / f"{last}.xlsx")
+        edited = [package.sheet_parts[name] for name in list(package.sheet_parts)[:2]]
+        assert all((part in package._sheets) != last for part in edited)
+    with zipfile.ZipFile(files[0]) as kept, zipfile.ZipFile(files[1]) as let_go:
+        assert kept.namelist() == let_go.namelist()
+        assert all(kept.read(n) == let_go.read(n) for n in kept.namelist())

@@ -230,7 +230,9 @@ class Package(SheetAdditions, IssueCleaning):
         self.touch("[Content_Types].xml")
 
     # -- saving ----------------------------------------------------------------
-    def to_bytes_map(self) -> dict:
+    def to_bytes_map(self, last: bool = False) -> dict:
+        """Every part as it is to be saved. ``last``: nothing is asked of the package afterwards, so each
+        worksheet, its source bytes and its edits are let go as soon as it is written (less at the peak)."""
         if self.formulas_replaced:
             from cyps_xl.workbook.formulas import drop_calc_chain
 
@@ -238,12 +240,16 @@ class Package(SheetAdditions, IssueCleaning):
             self.formulas_replaced = False
         out = {}
         # worksheets first: writing their rows may add shared strings and styles, and rename table columns
-        for part, worksheet in list(self._sheets.items()):
+        for part in list(self._sheets):
+            worksheet = self._sheets[part]
             if part in self.parts and (part in self._dirty or worksheet.edited()):
                 tables, watch = self._table_headers(part)
                 writer = RowWriter(worksheet, self, watch)
                 out[part] = worksheet.serialize(writer)
                 self._rename_table_columns(tables, writer.seen)
+                if last:
+                    self.parts[part] = out[part]
+                    del self._sheets[part], writer, worksheet
         if self._strings is not None:
             self._strings.settle()
         for name in self.parts:
@@ -287,8 +293,9 @@ class Package(SheetAdditions, IssueCleaning):
                     column.set("name", text)
                     self.touch(part)
 
-    def save(self, target: Path) -> None:
-        """Write atomically: a temporary file beside the target, moved into place when complete."""
-        write_zip_atomically(Path(target), self.to_bytes_map(), self.infos)
+    def save(self, target: Path, *, last: bool = False) -> None:
+        """Write atomically: a temporary file beside the target, moved into place when complete. ``last``:
+        the package is done with after this save (see :meth:`to_bytes_map`)."""
+        write_zip_atomically(Path(target), self.to_bytes_map(last), self.infos)
 
 
