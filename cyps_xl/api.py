@@ -248,8 +248,9 @@ def evaluate_udf_cells(package: Package, grids, book: RuleBook) -> int:
     """Compute CYPS_* formula cells with the engine (see cyps_xl.excel.udf_eval), from the values as read."""
     from cyps_xl.excel.udf_eval import UdfEvaluator
 
-    if not any(b"CYPS_" in package.parts[part].upper() for part in package.sheet_parts.values()):
-        return 0
+    if not any(worksheet.has_formulas and any("CYPS_" in (f.text or "").upper() for f in worksheet.formulas.values())
+               for worksheet in map(package.worksheet, package.sheet_parts.values())):
+        return 0  # from the formulas the reader found: no sheet's bytes are read again
     return UdfEvaluator(package, grids, book).run()
 
 

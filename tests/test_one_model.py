@@ -209,3 +209,31 @@ def test_the_last_save_lets_each_sheet_go_once_written(template, tmp_path):
     with zipfile.ZipFile(files[0]) as kept, zipfile.ZipFile(files[1]) as let_go:
         assert kept.namelist() == let_go.namelist()
         assert all(kept.read(n) == let_go.read(n) for n in kept.namelist())
+
+
+def test_a_read_sheet_lets_its_bytes_go_until_it_is_written(template, tmp_path):
+    """Between reading and writing, a worksheet's bytes (most of a big workbook) are not held: they are
+    unpacked again, from the file as it was when read, when the sheet is written; even if the file on disk
+    has changed meanwhile (the team saved it again in Excel)."""
+    import shutil
+    import zipfile
+
+    from cyps_xl.workbook.cells import read_grids
+    from cyps_xl.workbook.package import Package
+
+    source = tmp_path / "card.xlsx"
+    shutil.copyfile(template, source)
+    package = Package(source)
+    grid = read_grids(package)
+    sheets = [part for part in package.sheet_parts.values() if "/worksheets/" in part]
+    assert sheets and all(dict.__getitem__(package.parts, part) is None for part in sheets)
+    first = grid.sheetnames[0]
+    package.sheet(first).set_value(40, 3, "written")
+    source.write_bytes(b"not a workbook any more")  # the file changes under the run
+    package.save(tmp_path / "out.xlsx", last=True)
+    with zipfile.ZipFile(template) as before, zipfile.ZipFile(tmp_path / "out.xlsx") as after:
+        untouched = [part for part in sheets if part != package.sheet_parts[first]]
+        assert all(before.read(part) == after.read(part) for part in untouched)
+    again = read_grids(Package(tmp_path / "out.xlsx"))[first]
+    assert again.cell(40, 3).value == "written"
+    assert again.cell(1, 1).value == grid[first].cell(1, 1).value

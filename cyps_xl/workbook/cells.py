@@ -160,6 +160,7 @@ def read_grids(package) -> GridBook:
             found = _element_cells(package, worksheet, name, strings, formats, epoch1904)
         cells, text_styles, styles_used = found
         merged = merged_ranges(worksheet.shell)
+        package.let_go(part)  # read: its bytes are not needed again until it is written
         sheets.append(GridSheet(name, cells, merged, states.get(name, "visible"), text_styles, styles_used))
     return GridBook(sheets)
 

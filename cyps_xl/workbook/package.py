@@ -19,6 +19,7 @@ removes); :class:`Package` brings them together.
 """
 from __future__ import annotations
 
+import io
 import posixpath
 import zipfile
 from pathlib import Path
@@ -30,7 +31,7 @@ from cyps_xl.errors import CypsError
 
 from cyps_xl.workbook.additions import SheetAdditions
 from cyps_xl.workbook.cleaning import IssueCleaning
-from cyps_xl.workbook.parts import (M, NS_CT, NS_PKG_REL, NS_REL, column_index, column_letter,  # noqa: F401 - re-exported
+from cyps_xl.workbook.parts import (M, NS_CT, NS_PKG_REL, NS_REL, Parts, column_index, column_letter,  # noqa: F401
                                     ensure_workbook_file, parse_xml, split_ref, write_zip_atomically, zlib_error)
 from cyps_xl.workbook.rowwriter import RowWriter
 from cyps_xl.workbook.sheet import SheetEditor
@@ -44,7 +45,8 @@ class Package(SheetAdditions, IssueCleaning):
         self.path = Path(path)
         ensure_workbook_file(self.path)
         try:
-            archive = zipfile.ZipFile(self.path)
+            raw = self.path.read_bytes()  # the file as it was when read, whatever happens to it meanwhile
+            archive = zipfile.ZipFile(io.BytesIO(raw))
         except (zipfile.BadZipFile, OSError) as exc:
             raise CypsError(f"is not a readable workbook ({exc}).", file=self.path,
                             hint="The file may be truncated or damaged; save it again from Excel.") from None
@@ -52,7 +54,7 @@ class Package(SheetAdditions, IssueCleaning):
             infos = archive.infolist()  # sizes and DTDs were checked by ensure_workbook_file
             self.infos = {i.filename: i for i in infos}
             try:
-                self.parts = {i.filename: archive.read(i.filename) for i in infos}
+                self.parts = Parts(raw, {i.filename: archive.read(i.filename) for i in infos})
             except (zipfile.BadZipFile, EOFError, OSError, zlib_error()) as exc:
                 raise CypsError(f"cannot be unpacked ({exc}).", file=self.path,
                                 hint="The file is truncated or damaged; save it again from Excel.") from None
@@ -90,8 +92,16 @@ class Package(SheetAdditions, IssueCleaning):
             if part not in self.parts:
                 raise CypsError(f"the part {part} is missing.", file=self.path, hint="The file is damaged.")
             sheet = next((name for name, p in self.sheet_parts.items() if p == part), None)
-            found = self._sheets[part] = Worksheet(part, self.parts[part], self.path, sheet)
+            found = self._sheets[part] = Worksheet(part, self.parts[part], self.path, sheet,
+                                                   lambda: self.parts[part])
         return found
+
+    def let_go(self, part: str) -> None:
+        """A worksheet's bytes are not needed until it is written (its shell and facts are kept): forget them,
+        to be unpacked again then. Only a part still as the file has it."""
+        worksheet = self._sheets.get(part)
+        if worksheet is not None and self.parts.let_go(part):
+            worksheet.let_go()
 
     def replace_part(self, name: str, data: bytes) -> None:
         """A part's bytes replaced whole (a report view's sheet): read again from them when next asked for."""

@@ -9,6 +9,7 @@ when complete.
 """
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import zipfile
@@ -188,6 +189,45 @@ def keep_backup(source: Path) -> Path:
         raise CypsError(f"the backup copy could not be written ({exc.strerror or exc}); nothing was changed.",
                         file=source, hint="Free some space, or write the result elsewhere with -o.") from None
     return backup
+
+
+class Parts(dict):
+    """Part name -> bytes. A part read from the file and not changed since can be let go (a worksheet between
+    its reading and its writing: most of a big workbook's bytes) and is unpacked again, from the file's own
+    bytes kept in memory, when next asked for."""
+
+    def __init__(self, archive: bytes, parts: dict):
+        super().__init__(parts)
+        self._archive = archive
+        self._as_read = set(parts)  # names whose bytes are still the file's
+
+    def __getitem__(self, name: str) -> bytes:
+        value = dict.__getitem__(self, name)
+        if value is None:
+            with zipfile.ZipFile(io.BytesIO(self._archive)) as archive:
+                value = archive.read(name)
+            dict.__setitem__(self, name, value)
+        return value
+
+    def __setitem__(self, name: str, value: bytes) -> None:
+        self._as_read.discard(name)
+        dict.__setitem__(self, name, value)
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self else default
+
+    def pop(self, name: str, *default):
+        value = self[name] if name in self else None
+        self._as_read.discard(name)
+        dict.pop(self, name, *default)
+        return value if value is not None else (default[0] if default else None)
+
+    def let_go(self, name: str) -> bool:
+        """Forget a part's bytes until they are next asked for; only a part still as the file has it."""
+        if name in self._as_read:
+            dict.__setitem__(self, name, None)
+            return True
+        return False
 
 
 def write_zip_atomically(target: Path, members: dict, infos: dict | None = None) -> None:

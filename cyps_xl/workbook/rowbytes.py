@@ -48,16 +48,17 @@ class Rows:
         self.prefix = prefix + b":" if prefix else b""
         p = re.escape(self.prefix)
         self.data = data
+        self.sheet_data_tag = found.group(0)
         if found.group(2):  # <sheetData/>: no rows
             self.start = self.end = found.end()
-            self.head, self.tail = data[:found.start()], data[found.start():]
+            self.head_end = self.tail_start = found.start()
             self.empty_tag = True
         else:
             close = data.find(b"</" + self.prefix + b"sheetData>", found.end())
             if close < 0:
                 raise Unusual("sheetData is not closed")
             self.start, self.end = found.end(), close
-            self.head, self.tail = data[:self.start], data[close:]
+            self.head_end, self.tail_start = self.start, close
             self.empty_tag = False
         region = data[self.start:self.end]
         if b"<!" in region or b"<?" in region:
@@ -70,6 +71,16 @@ class Rows:
             rb'(?: r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?=\s*/?>)|([^>]*?))'
             rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)", re.S).finditer
         self.formula_mark = b"<" + self.prefix + b"f"
+
+    @property
+    def head(self) -> bytes:
+        """Everything before the rows (a copy: asked for once, to parse the shell)."""
+        return self.data[:self.head_end]
+
+    @property
+    def tail(self) -> bytes:
+        """Everything after the rows."""
+        return self.data[self.tail_start:]
 
     def rows(self):
         """(row number, start, end, attributes, body) of each row, in order; ``body`` is the bytes between its
@@ -211,3 +222,31 @@ def sparklines(extensions: bytes) -> dict | None:
     if len(_SPARKLINE_START.findall(extensions)) != len(found):
         return None
     return found
+
+
+def without_extensions(tail: bytes, prefix: bytes) -> tuple[bytes, tuple | None]:
+    """(the tail without its extLst, where the extLst is in it), when the extLst is the root's last child."""
+    at = tail.rfind(b"<" + prefix + b"extLst")
+    close = b"</" + prefix + b"extLst>"
+    end = tail.rfind(close)
+    if at < 0 or end < at or tail[end + len(close):].strip() != b"</" + prefix + b"worksheet>":
+        return tail, None
+    if b"<!" in tail[at:] or b"<?" in tail[at:]:
+        return tail, None
+    return tail[:at] + tail[end + len(close):], (at, end + len(close))
+
+
+class Declarations:
+    """Takes the namespace declarations lxml repeats on a row serialised on its own back out (the
+    worksheet's root declares them), so each row reads as it would inside the whole document."""
+
+    def __init__(self, root):
+        self.declarations = [(f' xmlns="{uri}"' if prefix is None else f' xmlns:{prefix}="{uri}"').encode()
+                             for prefix, uri in root.nsmap.items()]
+
+    def __call__(self, chunk: bytes) -> bytes:
+        end = chunk.index(b">")  # lxml escapes '>' in attribute values: the first one ends the start tag
+        head = chunk[:end]
+        for declaration in self.declarations:
+            head = head.replace(declaration, b"", 1)
+        return head + chunk[end:]

@@ -21,6 +21,7 @@ from lxml import etree
 from cyps_xl.cellref import MAX_ROW, address, column_index, column_letter
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.parts import M, parse_xml, refuse_doctype
+from cyps_xl.workbook.rowbytes import Declarations, without_extensions
 
 # where the streamed rows go in the serialised shell (private-use characters: no workbook's text holds them)
 _ROWS_MARK = "\ue000cyps-xl rows\ue000"
@@ -39,15 +40,20 @@ class Formula:
     saved: bool  # the cell holds a saved result (or is an inline string)
 
 
+_UNREAD = object()
+
+
 class Worksheet:
     """A worksheet part as shell + streamed rows, with the edits to apply when it is written."""
 
-    def __init__(self, part: str, data: bytes, source, sheet: str | None = None):
-        self.part, self.data, self.source = part, data, source
+    def __init__(self, part: str, data: bytes, source, sheet: str | None = None, reload=None):
+        self.part, self._data, self.source = part, data, source
+        self._reload = reload  # gives the part's bytes again after let_go()
         self.sheet = sheet or part
         self._shell = None
         self._layout = None  # rowbytes.Rows when the rows are plain (read and written as bytes), else False
-        self._extensions = None  # the shell's extLst as saved, until something needs it parsed
+        self._extensions = None  # (start, end) of the shell's extLst in the bytes, until something parses it
+        self._sparklines = _UNREAD  # its sparklines as saved_sparklines() read them
         # facts gathered on the first full pass over the rows (the reader's)
         self._facts_done = False
         self._reset_facts()
@@ -58,6 +64,21 @@ class Worksheet:
         self.row_heights: dict = {}  # row -> points
         self.replace_rows = False  # the sheet's rows are replaced by the edits (a sheet cyps-xl rewrites whole)
         self.freeze = False  # every formula left becomes its saved value (the issued copy)
+
+    @property
+    def data(self) -> bytes:
+        """The part's bytes as saved."""
+        if self._data is None:
+            self._data = self._reload()
+        return self._data
+
+    def let_go(self) -> None:
+        """Forget the bytes until next needed (the shell, the facts and the edits stay)."""
+        if self._reload is not None and self._shell is not None and self._facts_done:
+            self.saved_sparklines()  # kept, small: the run checks its sparklines before the sheet is written
+            self._data = None
+            if self._layout:
+                self._layout.data = None
 
     # -- reading -------------------------------------------------------------
     def _reset_facts(self) -> None:
@@ -121,6 +142,8 @@ class Worksheet:
                 self._layout = Rows(self.data)
             except Unusual:
                 self._layout = False
+        elif self._layout and self._layout.data is None:  # the bytes were let go: they are back
+            self._layout.data = self.data
         return self._layout or None
 
     def _open(self) -> None:
@@ -128,7 +151,10 @@ class Worksheet:
         elements (which also gathers the facts)."""
         layout = self.layout
         if layout is not None:
-            tail, self._extensions = _without_extensions(layout.tail, layout.prefix)
+            tail, extensions = without_extensions(layout.tail, layout.prefix)
+            if extensions is not None:  # where it is in the part's bytes (nothing copied), and its prefix
+                self._extensions = (layout.tail_start + extensions[0], layout.tail_start + extensions[1],
+                                    layout.prefix)
             try:
                 self._shell = parse_xml(layout.head + tail, self.part, self.source)
                 return
@@ -141,10 +167,11 @@ class Worksheet:
         saved until something needs it, as on a big scorecard it is most of the shell (a sparkline a row)."""
         shell = self.shell
         if self._extensions is not None:
-            layout = self._layout
-            start = layout.head.index(b"<" + layout.prefix + b"worksheet")
-            root = layout.head[:layout.head.index(b">", start) + 1]  # the root's tag: its namespaces
-            wrapped = parse_xml(root + self._extensions + b"</" + layout.prefix + b"worksheet>", self.part, self.source)
+            prefix = self._extensions[2]
+            start = self.data.index(b"<" + prefix + b"worksheet")
+            root = self.data[:self.data.index(b">", start) + 1]  # the root's tag: its namespaces
+            wrapped = parse_xml(root + self._extension_bytes() + b"</" + prefix + b"worksheet>", self.part,
+                                self.source)
             shell.append(wrapped[0])  # the last child, as the schema has it
             self._extensions = None
         return shell
@@ -154,9 +181,15 @@ class Worksheet:
         None once it is parsed (ask the elements) or when it is not in the usual form."""
         if self._extensions is None:
             return None
-        from cyps_xl.workbook.rowbytes import sparklines
+        if self._sparklines is _UNREAD:
+            from cyps_xl.workbook.rowbytes import sparklines
 
-        return sparklines(self._extensions)
+            self._sparklines = sparklines(self._extension_bytes())
+        return self._sparklines
+
+    def _extension_bytes(self) -> bytes:
+        start, end, _ = self._extensions
+        return self.data[start:end]
 
     def _as_elements(self) -> None:
         """The rows are not plain after all: from now on they are read and written as elements (the shell,
@@ -207,9 +240,9 @@ class Worksheet:
         from cyps_xl.workbook.parts import parse_xml
 
         layout = self._layout
-        declarations = b"".join(_Declarations(self.shell).declarations)
-        wrapped = (b"<cyps-xl" + declarations + b">" + layout.head[layout.head.rindex(b"<"):] + row
-                   + layout.tail[:layout.tail.index(b">") + 1] + b"</cyps-xl>")
+        declarations = b"".join(Declarations(self.shell).declarations)
+        wrapped = (b"<cyps-xl" + declarations + b">" + layout.sheet_data_tag.replace(b"/>", b">") + row
+                   + b"</" + layout.prefix + b"sheetData></cyps-xl>")
         return parse_xml(wrapped, self.part, self.source)[0][0]
 
     def source_rows(self):
@@ -294,7 +327,7 @@ class Worksheet:
         data = shell.find(f"{M}sheetData")
         if data is None:
             return self._shell_bytes(shell)
-        strip = _Declarations(shell)
+        strip = Declarations(shell)
         chunks = []
         pending = sorted(self.values.keys() | self.styles.keys() | self.row_heights.keys())
         if not self.replace_rows:
@@ -359,7 +392,7 @@ class Worksheet:
         if self._extensions is None:
             return written
         end = written.rindex(b"</")  # the root's closing tag (the shell always has children: sheetData)
-        return written[:end] + self._extensions + written[end:]
+        return written[:end] + self._extension_bytes() + written[end:]
 
     def widen_dimension(self, low: tuple, high: tuple) -> None:
         """<dimension> covers cells written outside it ((row, column) corners of the cells added)."""
@@ -374,31 +407,3 @@ class Worksheet:
         r1, c1, r2, c2 = min(r1, low[0]), min(c1, low[1]), max(r2, high[0]), max(c2, high[1])
         top, bottom = f"{column_letter(c1)}{r1}", f"{column_letter(c2)}{r2}"
         dimension.set("ref", top if top == bottom else f"{top}:{bottom}")
-
-
-def _without_extensions(tail: bytes, prefix: bytes) -> tuple[bytes, bytes | None]:
-    """(the tail without its extLst, the extLst as saved), when the extLst is the root's last child."""
-    at = tail.rfind(b"<" + prefix + b"extLst")
-    close = b"</" + prefix + b"extLst>"
-    end = tail.rfind(close)
-    if at < 0 or end < at or tail[end + len(close):].strip() != b"</" + prefix + b"worksheet>":
-        return tail, None
-    if b"<!" in tail[at:] or b"<?" in tail[at:]:
-        return tail, None
-    return tail[:at] + tail[end + len(close):], tail[at:end + len(close)]
-
-
-class _Declarations:
-    """Takes the namespace declarations lxml repeats on a row serialised on its own back out (the
-    worksheet's root declares them), so each row reads as it would inside the whole document."""
-
-    def __init__(self, root):
-        self.declarations = [(f' xmlns="{uri}"' if prefix is None else f' xmlns:{prefix}="{uri}"').encode()
-                             for prefix, uri in root.nsmap.items()]
-
-    def __call__(self, chunk: bytes) -> bytes:
-        end = chunk.index(b">")  # lxml escapes '>' in attribute values: the first one ends the start tag
-        head = chunk[:end]
-        for declaration in self.declarations:
-            head = head.replace(declaration, b"", 1)
-        return head + chunk[end:]
