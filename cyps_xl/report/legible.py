@@ -21,7 +21,7 @@ from functools import lru_cache
 from cyps_xl.cellref import column_letter
 from cyps_xl.workbook.cells import merged_ranges
 from cyps_xl.workbook.parts import M
-from cyps_xl.workbook.sheet import KEEP
+from cyps_xl.workbook.sheet import KEEP, encoded
 from cyps_xl.workbook.strings import cell_text
 from cyps_xl.workbook.styles import CellStyle
 
@@ -156,7 +156,7 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
             if column in hidden or (number, column) in merged:
                 continue
             style_index, saved = found[column]
-            edit = (values.get(column, KEEP), chains.chain(styles.get(column, 0))) \
+            edit = (encoded(values[column]) if column in values else KEEP, chains.chain(styles.get(column, 0))) \
                 if column in values or column in styles else None
             if edit is not None and edit[0] is None:
                 continue  # emptied by the run

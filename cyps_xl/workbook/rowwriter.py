@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from cyps_xl.workbook.parts import M, column_index, column_letter
+from cyps_xl.workbook.sheet import encoded
 
 if TYPE_CHECKING:
     from cyps_xl.workbook.package import Package
@@ -90,7 +91,7 @@ class RowWriter:
                 formula = cell.find(F)
                 if formula is not None:
                     self.shared.release(number, column, formula, cells)
-                _put_value(cell, values[column])
+                _put_value(cell, encoded(values[column]))
             chain = styles.get(column) if styles else None
             if chain:
                 base = cell.get("s")
@@ -267,7 +268,7 @@ class RowWriter:
         if column in values:
             if inner is not None and raw is None:
                 return None  # a formula or an inline string is overwritten: the element code does it
-            value = values[column]
+            value = encoded(values[column])
             if value is None:
                 inner, kind = None, None
             else:

@@ -25,6 +25,24 @@ from cyps_xl.workbook.styles import CellStyle
 KEEP = object()  # an edit that leaves the cell's value as it is (a style only)
 
 
+class SharedText(int):
+    """A recorded value that is text: its index in the shared-strings table."""
+
+    __slots__ = ()
+
+
+def encoded(value) -> tuple | None:
+    """A recorded value as written: (t, the <v> text), or None to empty the cell. Recorded values are kept
+    small, as a big scorecard has hundreds of thousands: None, a bool, a SharedText, or a number's text."""
+    if value is None:
+        return None
+    if value is True or value is False:
+        return ("b", "1" if value else "0")
+    if isinstance(value, SharedText):
+        return ("s", str(int(value)))
+    return ("n", value)
+
+
 class SheetEditor:
     """Edits to one worksheet, recorded against their cells (applied by
     :class:`~cyps_xl.workbook.rowwriter.RowWriter` when saved)."""
@@ -54,11 +72,11 @@ class SheetEditor:
         if value is None or value == "":
             row[column] = None
         elif isinstance(value, bool):
-            row[column] = ("b", "1" if value else "0")
+            row[column] = value
         elif isinstance(value, (int, float)):
-            row[column] = ("n", repr(float(value)) if isinstance(value, float) else str(value))
+            row[column] = repr(float(value)) if isinstance(value, float) else str(value)
         else:
-            row[column] = ("s", str(self.package.shared_strings.add(str(value))))
+            row[column] = SharedText(self.package.shared_strings.add(str(value)))
 
     def set_style(self, number: int, column: int, style: CellStyle) -> None:
         row = self.worksheet.styles.get(number)
