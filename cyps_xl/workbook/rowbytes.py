@@ -71,6 +71,7 @@ class Rows:
             rb'(?: r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?=\s*/?>)|([^>]*?))'
             rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)", re.S).finditer
         self.formula_mark = b"<" + self.prefix + b"f"
+        self.in_order = True  # see cells()
 
     @property
     def head(self) -> bytes:
@@ -114,14 +115,18 @@ class Rows:
         before it. The match's groups (:data:`CELL_GROUPS`): the plain attributes' parts (letters, digits, s, t)
         when the cell has only those, else its attributes as saved; "/" for an empty cell; the text of its
         ``<v>`` when that is all it holds, else what it holds."""
-        position, column = 0, 0
+        position, column, known = 0, 0, _LETTERS
+        self.in_order = True  # each cell right of the one before (as Excel writes them), when the row is done
         for found in self._cells(body):
-            if found.start() != position:
+            start, end = found.span()
+            if start != position:
                 raise Unusual("something other than cells in a row")
-            position = found.end()
+            position = end
             letters = found.group(1)
             if letters is not None:
-                column = column_of(letters)
+                was, column = column, known.get(letters) or column_of(letters)
+                if column <= was:
+                    self.in_order = False
             else:
                 ref = attribute(found.group(5), b"r")
                 if ref is None:
@@ -130,7 +135,9 @@ class Rows:
                     letters = ref.rstrip(b"0123456789")
                     if not letters or not letters.isalpha() or not letters.isupper() or len(letters) > 3:
                         raise Unusual("a cell address that is no address")
-                    column = column_of(letters)
+                    was, column = column, column_of(letters)
+                    if column <= was:
+                        self.in_order = False
             yield column, found
         if body[position:].strip():
             raise Unusual("something other than cells in a row")

@@ -196,9 +196,8 @@ class RowWriter:
                 cells = list(layout.cells(body))
             except Unusual:
                 return None
-            for i in range(len(cells) - 1):
-                if cells[i][0] >= cells[i + 1][0]:
-                    return None  # cells out of order: the element code places new ones
+            if not layout.in_order:
+                return None  # cells out of order: the element code places new ones
         values = values or {}
         styles = styles or {}
         wanted = sorted(values.keys() | styles.keys()) if values and styles else sorted(values or styles)
