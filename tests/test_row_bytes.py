@@ -206,3 +206,20 @@ def test_a_sparkline_that_must_change_is_changed_in_the_parsed_list(tmp_path, sw
     with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
         text = z.read("xl/worksheets/sheet1.xml")
     assert text.count(b"<extLst>") == 1 and text.rstrip().endswith(b"</extLst></worksheet>")
+
+
+def test_the_extension_list_kept_as_saved_is_the_sheets_own():
+    """A data bar's rule carries its own extLst, and an ext may nest one: only the worksheet's last child
+    is kept as bytes."""
+    from cyps_xl.workbook.rowbytes import without_extensions
+
+    tail = (b'</sheetData><conditionalFormatting sqref="A1:A9"><cfRule type="dataBar" priority="1"><dataBar>'
+            b'<cfvo type="min"/><cfvo type="max"/><color rgb="FF638EC6"/></dataBar><extLst><ext uri="{B025F937}">'
+            b'<x14:id>{1}</x14:id></ext></extLst></cfRule></conditionalFormatting><pageMargins/>'
+            b'<extLst><ext uri="{78C0D931}"><extLst><ext uri="x"/></extLst></ext></extLst>\n</worksheet>')
+    rest, (start, end) = without_extensions(tail, b"")
+    assert tail[start:end] == b'<extLst><ext uri="{78C0D931}"><extLst><ext uri="x"/></extLst></ext></extLst>'
+    assert rest.endswith(b"<pageMargins/>\n</worksheet>") and b"<x14:id>{1}</x14:id>" in rest
+    assert without_extensions(b"</sheetData><pageMargins/></worksheet>", b"") == (
+        b"</sheetData><pageMargins/></worksheet>", None)
+    assert without_extensions(b"</x:sheetData><x:extLst><x:ext/></x:extLst></x:worksheet>", b"x:")[1] == (14, 43)

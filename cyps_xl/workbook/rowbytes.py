@@ -3,11 +3,15 @@
 Parsing a row into XML elements costs far more than the row's bytes (and the parser keeps every short
 text it met for as long as it lives), while most rows are copied unchanged and most edited cells are a
 value and a style. So a sheet whose ``sheetData`` is plain (rows and cells only, whitespace between them,
-no comments or processing instructions) is scanned as bytes: a row nobody edits is copied byte for byte,
-a plain cell is read and rewritten here, and a row that holds anything else (a formula, an inline string,
-rich content) is handed to the element code in :mod:`~cyps_xl.workbook.sheet` and
-:mod:`~cyps_xl.workbook.cells`, which stays the one place those rules live. A sheet that is not plain
-goes through the elements whole. :func:`scan` says which.
+no comments or processing instructions; any namespace prefix) is scanned as bytes (:class:`Rows`): a row
+nobody edits is copied byte for byte, a plain cell is read (:mod:`~cyps_xl.workbook.cells`) and rewritten
+(:mod:`~cyps_xl.workbook.rowwriter`) as bytes, and a cell or row that holds anything else (a formula, an
+inline string, rich content) goes to the element code, which stays the one place those rules live. A
+sheet that is not plain goes through the elements whole (``Worksheet.layout`` is None for it).
+
+Also here, for the same reason: the sparklines of an extension list read as bytes (:func:`sparklines`),
+finding the extension list at the end of a sheet (:func:`without_extensions`), and the namespace
+declarations lxml repeats on a row serialised on its own (:class:`Declarations`).
 """
 from __future__ import annotations
 
@@ -52,16 +56,13 @@ class Rows:
         if found.group(2):  # <sheetData/>: no rows
             self.start = self.end = found.end()
             self.head_end = self.tail_start = found.start()
-            self.empty_tag = True
         else:
             close = data.find(b"</" + self.prefix + b"sheetData>", found.end())
             if close < 0:
                 raise Unusual("sheetData is not closed")
             self.start, self.end = found.end(), close
             self.head_end, self.tail_start = self.start, close
-            self.empty_tag = False
-        region = data[self.start:self.end]
-        if b"<!" in region or b"<?" in region:
+        if data.find(b"<!", self.start, self.end) >= 0 or data.find(b"<?", self.start, self.end) >= 0:
             raise Unusual("comments or processing instructions among the rows")
         self._row = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
         self._row_end = b"</" + self.prefix + b"row>"
@@ -112,9 +113,10 @@ class Rows:
 
     def cells(self, body: bytes):
         """(column, match) of each cell in a row's body, in order; a cell without an address follows the one
-        before it. The match's groups (:data:`CELL_GROUPS`): the plain attributes' parts (letters, digits, s, t)
-        when the cell has only those, else its attributes as saved; "/" for an empty cell; the text of its
-        ``<v>`` when that is all it holds, else what it holds."""
+        before it. The match's eight groups: the plain attributes' parts (letters, digits, s, t) when the cell
+        has only those, else its attributes as saved; "/" for an empty cell; the text of its ``<v>`` when that
+        is all it holds, else what it holds. ``in_order`` says, once the row is done, whether each cell was
+        right of the one before."""
         position, column, known = 0, 0, _LETTERS
         self.in_order = True  # each cell right of the one before (as Excel writes them), when the row is done
         for found in self._cells(body):
@@ -160,10 +162,6 @@ class Rows:
         return last
 
 
-# the groups of a cell's match (see Rows.cells)
-LETTERS, DIGITS, STYLE, TYPE, ATTRIBUTES, EMPTY, VALUE, INNER = range(1, 9)
-
-
 def attribute(attributes: bytes, name: bytes) -> bytes | None:
     for found in _ATTRIBUTE.finditer(attributes):
         if found.group(1) == name:
@@ -194,21 +192,18 @@ def _row_number(attributes: bytes, last: int) -> int:
         if raw is None:
             return last + 1  # r is optional: the row after the last
     if not (raw.isdigit() and 1 <= int(raw) <= MAX_ROW):
-        raise _BadRow(raw.decode("utf-8", "replace"))
+        raise BadRow(raw.decode("utf-8", "replace"))
     return int(raw)
 
 
-class _BadRow(Exception):
-    pass
+class BadRow(Exception):
+    """A row numbered with something that is no row number."""
 
 
-def bad_row_error(exc: _BadRow, source, sheet: str) -> CypsError:
+def bad_row_error(exc: BadRow, source, sheet: str) -> CypsError:
     return CypsError(f"a row is numbered '{exc.args[0]}', which is no row number; the file is damaged.",
                      file=source, place=f"sheet '{sheet}'",
                      hint="Open it in Excel and save it again, or restore the last good copy.")
-
-
-BadRow = _BadRow
 
 
 _SPARKLINE = re.compile(rb"<(\w+:|)sparkline>\s*<(\w+:|)f>([^<]*)</\2f>\s*<\2sqref>([^<]*)</\2sqref>\s*</\1sparkline>")
@@ -232,15 +227,23 @@ def sparklines(extensions: bytes) -> dict | None:
 
 
 def without_extensions(tail: bytes, prefix: bytes) -> tuple[bytes, tuple | None]:
-    """(the tail without its extLst, where the extLst is in it), when the extLst is the root's last child."""
-    at = tail.rfind(b"<" + prefix + b"extLst")
-    close = b"</" + prefix + b"extLst>"
-    end = tail.rfind(close)
-    if at < 0 or end < at or tail[end + len(close):].strip() != b"</" + prefix + b"worksheet>":
+    """(the tail without its extLst, where the extLst is in it), when the extLst is the root's last child (a
+    conditional format's own extLst, or one nested inside, is not it)."""
+    if b"<!" in tail or b"<?" in tail:
         return tail, None
-    if b"<!" in tail[at:] or b"<?" in tail[at:]:
+    depth, start, last = 0, 0, None
+    for found in re.finditer(rb"<(/?)" + re.escape(prefix) + rb"extLst\b[^>]*?(/?)>", tail):
+        if found.group(1):
+            depth -= 1
+            if depth == 0:
+                last = (start, found.end())
+        elif not found.group(2):
+            if depth == 0:
+                start = found.start()
+            depth += 1
+    if last is None or depth != 0 or tail[last[1]:].strip() != b"</" + prefix + b"worksheet>":
         return tail, None
-    return tail[:at] + tail[end + len(close):], (at, end + len(close))
+    return tail[:last[0]] + tail[last[1]:], last
 
 
 class Declarations:
