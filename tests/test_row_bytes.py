@@ -2,6 +2,7 @@
 ways must agree: the same edits give the same workbook, cell for cell, on files Excel saved and on the
 team's scorecard, and a sheet the byte scanner cannot follow is read and written as elements, never guessed at."""
 import zipfile
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -9,6 +10,7 @@ from lxml import etree
 import cyps_xl
 from cyps_xl.workbook import worksheet as worksheet_module
 from cyps_xl.workbook.cells import read_grids
+from cyps_xl.workbook.changes import CellChange
 from cyps_xl.workbook.package import Package
 from test_excel_saved import FILES, _scorecard_edit
 
@@ -223,3 +225,55 @@ def test_the_extension_list_kept_as_saved_is_the_sheets_own():
     assert without_extensions(b"</sheetData><pageMargins/></worksheet>", b"") == (
         b"</sheetData><pageMargins/></worksheet>", None)
     assert without_extensions(b"</x:sheetData><x:extLst><x:ext/></x:extLst></x:worksheet>", b"x:")[1] == (14, 43)
+
+
+LIBREOFFICE = Path(__file__).parent / "fixtures" / "other_tools" / "scorecard_saved_by_libreoffice_7.4.xlsx"
+
+
+def _words(path) -> dict:
+    """Every cell's value on the scorecard sheets, as the reader gives them."""
+    book = read_grids(Package(path))
+    return {sheet.title: {(c.row, c.column): c.value for row in sheet.iter_rows() for c in row}
+            for sheet in book.worksheets}
+
+
+def test_a_scorecard_libreoffice_saved_is_issued_as_the_original(tmp_path, monkeypatch):
+    """LibreOffice spells rows and cells its own way: read as bytes all the same, rated the same as the
+    scorecard it was saved from, and written the same either way."""
+    import datetime as dt
+
+    from conftest import ROOT
+
+    package = Package(LIBREOFFICE)
+    assert all(package.worksheet(part).layout is not None for part in package.sheet_parts.values())
+    original = ROOT / "workbook_templates" / "cyps_scorecard_template.xlsx"
+    day = dt.date(2026, 11, 27)
+    ours = cyps_xl.issue(LIBREOFFICE, tmp_path / "lo.xlsx", today=day, presentation=False)
+    theirs = cyps_xl.issue(original, tmp_path / "original.xlsx", today=day, presentation=False)
+    assert [(r.row.ref, r.rag_month.band, r.dot_month.direction) for rows in ours.results.values() for r in rows] == \
+        [(r.row.ref, r.rag_month.band, r.dot_month.direction) for rows in theirs.results.values() for r in rows]
+    issued, from_original = _words(tmp_path / "lo.xlsx"), _words(tmp_path / "original.xlsx")
+    for sheet, cells in from_original.items():
+        written = {(change.row, change.column) for change in theirs.changes
+                   if isinstance(change, CellChange) and change.sheet == sheet}
+        assert written
+        # LibreOffice saves a figure to 15 significant digits (0.9129999999999999 as 0.913): compared as shown
+        shown = lambda v: float(f"{v:.12g}") if isinstance(v, float) else v  # noqa: E731
+        assert {k: shown(issued[sheet].get(k)) for k in written} == {k: shown(cells.get(k)) for k in written}, sheet
+    with monkeypatch.context() as patched:
+        _as_elements(patched)
+        cyps_xl.issue(LIBREOFFICE, tmp_path / "elements.xlsx", today=day, presentation=False)
+    assert _canonical(tmp_path / "lo.xlsx") == _canonical(tmp_path / "elements.xlsx")
+    # and it needs no more repair than the file LibreOffice wrote (which has no theme part)
+    pytest.importorskip("openxml_audit")
+    from test_excel_saved import _audit_folder
+
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    import shutil
+
+    shutil.copyfile(LIBREOFFICE, folder / "source.xlsx")
+    cyps_xl.issue(LIBREOFFICE, folder / "issued.xlsx", today=day)  # with its summary and commentary
+    cyps_xl.refresh(LIBREOFFICE, folder / "refreshed.xlsx")
+    found = _audit_folder(folder)
+    assert found["issued.xlsx"] <= found["source.xlsx"] and found["refreshed.xlsx"] <= found["source.xlsx"]
