@@ -87,7 +87,7 @@ class UdfEvaluator:
         return self.evaluated
 
     def _evaluate(self, formula, sheet, editor, udfs) -> None:
-        """``formula`` (a :class:`~cyps_xl.workbook.worksheet.Formula`) becomes the values it returns."""
+        """``formula`` (a :class:`~cyps_xl.workbook.formulas.Formula`) becomes the values it returns."""
         top_row, top_col = formula.row, formula.column
         where = cell_place(sheet, f"{column_letter(top_col)}{top_row}")
         call = CALL_RE.match(formula.text or "")

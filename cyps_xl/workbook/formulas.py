@@ -5,16 +5,30 @@ entry for a cell that no longer has a formula, nor shared-formula children
 whose master is gone (Excel answers both with a repair). The chain is dropped
 (Excel rebuilds it on load, silently); a shared formula's master moves to its
 next child, with the formula's relative references shifted to the new cell.
+A formula cell as the reader found it is a :class:`Formula`.
 """
 from __future__ import annotations
 
 import re
-
+from dataclasses import dataclass
 
 from cyps_xl.cellref import column_index, column_letter
 from cyps_xl.workbook.parts import M
 
 # A1 references outside quoted text; a name followed by "(" is a function (LOG10(...)), not a cell
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell as saved: what freezing, the CYPS_ evaluation and shared-formula repair need."""
+
+    row: int
+    column: int
+    text: str | None
+    kind: str | None  # t: None (normal), "shared", "array", "dataTable"
+    si: str | None
+    ref: str | None
+    saved: bool  # the cell holds a saved result (or is an inline string)
+
+
 _REFERENCE = re.compile(r"""("[^"]*")|(?<![A-Za-z0-9_.'])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\d(A-Za-z_!])""")
 
 

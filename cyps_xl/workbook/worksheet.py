@@ -3,41 +3,32 @@
 A worksheet's rows are most of a workbook's bytes, and a parsed tree of them
 costs about 17 bytes of memory per byte of XML. So a worksheet part is held as
 its bytes and its *shell*: every element but the rows of ``sheetData`` (views,
-columns, merges, conditional formats, print settings, sparklines...), small and
-parsed. The rows are streamed from the bytes, a row at a time, each freed when
-done: once to read the values (:func:`cyps_xl.workbook.cells.read_grids`, which
+columns, merges, conditional formats, print settings...), small and parsed; its
+extension list (a sparkline a row, on a big scorecard) stays as saved until
+something must change in it. The rows are streamed from the bytes, a row at a
+time: once to read the values (:func:`cyps_xl.workbook.cells.read_grids`, which
 also gathers the facts below), and once more at save, when the edits the
 :class:`~cyps_xl.workbook.sheet.SheetEditor` recorded are applied to the rows
-they touch and every row is written out in order. A sheet nobody edited is
-copied byte for byte.
+they touch and every row is written out in order
+(:class:`~cyps_xl.workbook.rowwriter.RowWriter`). Plain rows go through as the
+bytes they were saved as (:mod:`~cyps_xl.workbook.rowbytes`), others as
+elements. Between the two passes the bytes themselves are let go
+(:meth:`Worksheet.let_go`). A sheet nobody edited is copied byte for byte.
 """
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 from lxml import etree
 
 from cyps_xl.cellref import MAX_ROW, address, column_index, column_letter
 from cyps_xl.errors import CypsError
+from cyps_xl.workbook.formulas import Formula
 from cyps_xl.workbook.parts import M, parse_xml, refuse_doctype
 from cyps_xl.workbook.rowbytes import Declarations, without_extensions
 
 # where the streamed rows go in the serialised shell (private-use characters: no workbook's text holds them)
 _ROWS_MARK = "\ue000cyps-xl rows\ue000"
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A formula cell as saved: what freezing, the CYPS_ evaluation and shared-formula repair need."""
-
-    row: int
-    column: int
-    text: str | None
-    kind: str | None  # t: None (normal), "shared", "array", "dataTable"
-    si: str | None
-    ref: str | None
-    saved: bool  # the cell holds a saved result (or is an inline string)
 
 
 _UNREAD = object()
