@@ -227,6 +227,10 @@ def test_a_read_sheet_lets_its_bytes_go_until_it_is_written(template, tmp_path):
     grid = read_grids(package)
     sheets = [part for part in package.sheet_parts.values() if "/worksheets/" in part]
     assert sheets and all(dict.__getitem__(package.parts, part) is None for part in sheets)
+    assert all(isinstance(data, bytes) for data in package.parts.values())  # asked for, they are back
+    assert all(dict.__getitem__(package.parts, part) is not None for part in sheets)
+    for part in sheets:
+        package.let_go(part)
     first = grid.sheetnames[0]
     package.sheet(first).set_value(40, 3, "written")
     source.write_bytes(b"not a workbook any more")  # the file changes under the run

@@ -216,6 +216,12 @@ class Parts(dict):
     def get(self, name: str, default=None):
         return self[name] if name in self else default
 
+    def items(self):
+        return [(name, self[name]) for name in self]
+
+    def values(self):
+        return [self[name] for name in self]
+
     def pop(self, name: str, *default):
         value = self[name] if name in self else None
         self._as_read.discard(name)
