@@ -50,7 +50,7 @@ class Worksheet:
         self._reset_facts()
         # edits, applied when written (see cyps_xl.workbook.rowwriter.RowWriter); two plain dicts of small
         # values, as a big scorecard has hundreds of thousands of them
-        self.values: dict = {}  # row -> {column: encoded value ((kind, text), or None to empty the cell)}
+        self.values: dict = {}  # row -> {column: value as recorded (see cyps_xl.workbook.sheet.encoded)}
         self.styles: dict = {}  # row -> {column: style chain (an int: see cyps_xl.workbook.styles.StyleChains)}
         self.row_heights: dict = {}  # row -> points
         self.replace_rows = False  # the sheet's rows are replaced by the edits (a sheet cyps-xl rewrites whole)
