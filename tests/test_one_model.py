@@ -241,3 +241,45 @@ def test_a_read_sheet_lets_its_bytes_go_until_it_is_written(template, tmp_path):
     again = read_grids(Package(tmp_path / "out.xlsx"))[first]
     assert again.cell(40, 3).value == "written"
     assert again.cell(1, 1).value == grid[first].cell(1, 1).value
+
+
+def test_the_save_makes_each_part_as_it_writes_it(template, tmp_path):
+    """A worksheet's output is made when its turn comes and, on the last save, let go once written, so one
+    sheet's output is held at a time; the parts writing a sheet can change (styles, shared strings) are
+    written after every sheet."""
+    import zipfile
+
+    from cyps_xl.workbook.package import Package
+    from cyps_xl.workbook.styles import CellStyle
+
+    package = Package(template)
+    names = list(package.sheet_parts)
+    for name in names:
+        editor = package.sheet(name)
+        editor.set_value(60, 2, f"new text on {name}")
+        editor.set_style(60, 2, CellStyle(fill="C00000"))
+    members = package.members(last=True)
+    order = [name for name, _ in members]
+    sheets = [package.sheet_parts[name] for name in names]
+    styles = next(n for n in order if n.endswith("styles.xml"))
+    strings = next(n for n in order if n.lower().endswith("sharedstrings.xml"))
+    assert max(order.index(p) for p in sheets) < min(order.index(styles), order.index(strings))
+    made = dict(members)
+    first = made[sheets[0]]()  # made when asked for ...
+    assert sheets[0] not in package._sheets  # ... and, on the last save, let go once made
+    with pytest.raises(RuntimeError, match="last save"):
+        package.parts[sheets[0]]
+    assert b"<sheetData>" in first
+    package2 = Package(template)
+    for name in names:
+        editor = package2.sheet(name)
+        editor.set_value(60, 2, f"new text on {name}")
+        editor.set_style(60, 2, CellStyle(fill="C00000"))
+    package2.save(tmp_path / "out.xlsx", last=True)
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        assert z.namelist()[0] == "[Content_Types].xml"
+    again = Package(tmp_path / "out.xlsx")
+    from cyps_xl.workbook.cells import read_grids
+
+    grid = read_grids(again)
+    assert [grid[name].cell(60, 2).value for name in names] == [f"new text on {name}" for name in names]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -240,36 +241,62 @@ class Package(SheetAdditions, IssueCleaning):
         self.touch("[Content_Types].xml")
 
     # -- saving ----------------------------------------------------------------
-    def to_bytes_map(self, last: bool = False) -> dict:
-        """Every part as it is to be saved. ``last``: nothing is asked of the package afterwards, so each
-        worksheet, its source bytes and its edits are let go as soon as it is written (less at the peak)."""
+    def members(self, last: bool = False) -> list:
+        """(name, a function giving its bytes) of every part, in the order they are written: as stored, except
+        that the parts writing a worksheet can change (styles, shared strings, its tables) come after the last
+        worksheet written. Each is made as it is written, so one worksheet's output is held at a time.
+        ``last``: nothing is asked of the package afterwards, so each worksheet, its source bytes, its edits
+        and its output are let go as soon as it is written."""
         if self.formulas_replaced:
             from cyps_xl.workbook.formulas import drop_calc_chain
 
             drop_calc_chain(self)
             self.formulas_replaced = False
-        out = {}
-        # worksheets first: writing their rows may add shared strings and styles, and rename table columns
-        for part in list(self._sheets):
-            worksheet = self._sheets[part]
-            if part in self.parts and (part in self._dirty or worksheet.edited()):
-                tables, watch = self._table_headers(part)
-                writer = RowWriter(worksheet, self, watch)
-                out[part] = worksheet.serialize(writer)
-                self._rename_table_columns(tables, writer.seen)
-                if last:
-                    self.parts[part] = out[part]
-                    del self._sheets[part], writer, worksheet
-        if self._strings is not None:
-            self._strings.settle()
+        writing = [part for part, worksheet in self._sheets.items()
+                   if part in self.parts and (part in self._dirty or worksheet.edited())]
+        if any(self._sheets[part].freeze and self._sheets[part].has_formulas for part in writing):
+            self.shared_strings.ensure()  # a frozen text formula's value goes there: made now, not mid-write
+        _, rels = self.relationships(self.workbook_part)
+        changeable = {self.resolve(self.workbook_part, r.get("Target")) for r in (rels if rels is not None else ())
+                      if r.get("Type", "").endswith("/styles")}
+        if self._strings is not None and self._strings.part:
+            changeable.add(self._strings.part)
+        for part in writing:
+            changeable |= {table for table, *_ in self._table_headers(part)[0]}
+        order, held, pending = [], [], set(writing)
         for name in self.parts:
-            if name in out:
+            if name in changeable and pending:
+                held.append(name)  # written once every worksheet is
                 continue
-            if name in self._dirty and name in self._trees:
-                out[name] = etree.tostring(self._trees[name], xml_declaration=True, encoding="UTF-8", standalone=True)
-            else:
-                out[name] = self.parts[name]
-        return {name: out[name] for name in self.parts}
+            order.append((name, partial(self._worksheet_bytes, name, last) if name in pending else
+                          partial(self._part_bytes, name)))
+            pending.discard(name)
+            if not pending and held:
+                order += [(name, partial(self._part_bytes, name)) for name in held]
+                held = []
+        return order + [(name, partial(self._part_bytes, name)) for name in held]
+
+    def _worksheet_bytes(self, part: str, last: bool) -> bytes:
+        worksheet = self._sheets[part]
+        tables, watch = self._table_headers(part)
+        writer = RowWriter(worksheet, self, watch)
+        written = worksheet.serialize(writer)  # may add shared strings and styles, and rename table columns
+        self._rename_table_columns(tables, writer.seen)
+        if last:
+            self.parts.spend(part)
+            del self._sheets[part]
+        return written
+
+    def _part_bytes(self, name: str) -> bytes:
+        if self._strings is not None and name == self._strings.part:
+            self._strings.settle()
+        if name in self._dirty and name in self._trees:
+            return etree.tostring(self._trees[name], xml_declaration=True, encoding="UTF-8", standalone=True)
+        return self.parts[name]
+
+    def to_bytes_map(self) -> dict:
+        """Every part's bytes as they would be saved."""
+        return {name: make() for name, make in self.members()}
 
     def _table_headers(self, sheet_part: str) -> tuple[list, set]:
         """The sheet's Excel tables (part, first row, first column, columns) and their header cells."""
@@ -305,7 +332,7 @@ class Package(SheetAdditions, IssueCleaning):
 
     def save(self, target: Path, *, last: bool = False) -> None:
         """Write atomically: a temporary file beside the target, moved into place when complete. ``last``:
-        the package is done with after this save (see :meth:`to_bytes_map`)."""
-        write_zip_atomically(Path(target), self.to_bytes_map(last), self.infos)
+        the package is done with after this save (see :meth:`members`)."""
+        write_zip_atomically(Path(target), self.members(last), self.infos)
 
 

@@ -191,6 +191,9 @@ def keep_backup(source: Path) -> Path:
     return backup
 
 
+_SPENT = object()  # a part written by a package's last save
+
+
 class Parts(dict):
     """Part name -> bytes. A part read from the file and not changed since can be let go (a worksheet between
     its reading and its writing: most of a big workbook's bytes) and is unpacked again, from the file's own
@@ -203,6 +206,8 @@ class Parts(dict):
 
     def __getitem__(self, name: str) -> bytes:
         value = dict.__getitem__(self, name)
+        if value is _SPENT:
+            raise RuntimeError(f"the part {name} was written by the package's last save; use a new Package")
         if value is None:
             with zipfile.ZipFile(io.BytesIO(self._archive)) as archive:
                 value = archive.read(name)
@@ -228,6 +233,11 @@ class Parts(dict):
         dict.pop(self, name, *default)
         return value if value is not None else (default[0] if default else None)
 
+    def spend(self, name: str) -> None:
+        """A part the package's last save has written: its bytes are gone for good."""
+        self._as_read.discard(name)
+        dict.__setitem__(self, name, _SPENT)
+
     def let_go(self, name: str) -> bool:
         """Forget a part's bytes until they are next asked for; only a part still as the file has it."""
         if name in self._as_read:
@@ -248,12 +258,13 @@ def write_zip_atomically(target: Path, members: dict, infos: dict | None = None)
     try:
         with os.fdopen(handle, "wb") as raw:
             with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                names = sorted(members, key=lambda n: (n != "[Content_Types].xml",))
-                for name in names:
+                # [Content_Types].xml first, as Excel writes it; a member may be a function that makes its bytes
+                items = members.items() if isinstance(members, dict) else members
+                for name, data in sorted(items, key=lambda item: item[0] != "[Content_Types].xml"):
                     info = zipfile.ZipInfo(name, date_time=(infos[name].date_time if infos and name in infos else (1980, 1, 1, 0, 0, 0)))
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o600 << 16
-                    archive.writestr(info, members[name])
+                    archive.writestr(info, data() if callable(data) else data)
             raw.flush()
             os.fsync(raw.fileno())
         umask = os.umask(0)

@@ -57,6 +57,11 @@ class SharedStrings:
         self.package._add_relationship(self.package.workbook_part, SST_REL, target)
         self.package._content_type(self.part, SST_CT)
 
+    def ensure(self) -> None:
+        """The table exists (made, with its relationship and content type, when the workbook has none)."""
+        if self.root is None:
+            self._create()
+
     def add(self, text: str) -> int:
         """The index of ``text`` in the table, appending it if new."""
         if self.root is None:
