@@ -277,3 +277,69 @@ def test_a_scorecard_libreoffice_saved_is_issued_as_the_original(tmp_path, monke
     cyps_xl.refresh(LIBREOFFICE, folder / "refreshed.xlsx")
     found = _audit_folder(folder)
     assert found["issued.xlsx"] <= found["source.xlsx"] and found["refreshed.xlsx"] <= found["source.xlsx"]
+
+
+@pytest.mark.parametrize("prefixed", [False, True], ids=["default namespace", "x: prefix"])
+def test_texts_added_to_the_shared_strings_are_written_as_lxml_would_write_them(tmp_path, prefixed):
+    """Added texts are kept as text until the table is written, then appended as the element code wrote
+    them: the same bytes, escapes and spaces included, in a table that spells its namespace either way."""
+    import xlsxwriter
+
+    path = tmp_path / "s.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("S").write("A1", "already there")
+    wb.close()
+    if prefixed:
+        changed = tmp_path / "prefixed.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(changed, "w") as target:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename == "xl/sharedStrings.xml":
+                    old = etree.fromstring(data)
+                    root = etree.Element(old.tag, nsmap={"x": etree.QName(old).namespace}, attrib=dict(old.attrib))
+                    root.extend(list(old))
+                    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                    assert b"<x:si>" in data
+                target.writestr(item, data)
+        path = changed
+    texts = ["Amber & <red>", "  spaced  ", "two\nlines", "carriage\r\nreturn", "café – 90.1% (19/20)", "already there"]
+    package = Package(path)
+    editor = package.sheet("S")
+    for row, text in enumerate(texts, start=2):
+        editor.set_value(row, 1, text)
+    with pytest.raises(ValueError, match="XML compatible"):
+        editor.set_value(20, 1, "a bell\x07")
+    package.save(tmp_path / "out.xlsx")
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        written = z.read("xl/sharedStrings.xml")
+    # what the element code made of the same texts
+    expected = etree.fromstring(zipfile.ZipFile(path).read("xl/sharedStrings.xml"))
+    m = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    for text in texts[:-1]:
+        node = etree.SubElement(etree.SubElement(expected, f"{m}si"), f"{m}t")
+        node.text = text
+        if text != text.strip() or "\n" in text:
+            node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    expected.set("uniqueCount", "6")
+    expected.set("count", str(int(expected.get("count")) + len(texts)))
+    assert written == etree.tostring(expected, xml_declaration=True, encoding="UTF-8", standalone=True)
+    grid = read_grids(Package(tmp_path / "out.xlsx"))["S"]
+    assert [grid.cell(row, 1).value for row in range(2, 8)] == texts
+
+
+def test_a_workbook_without_shared_strings_gets_a_table_of_what_is_added(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "numbers.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("S").write_row(0, 0, [1, 2, 3])
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        assert "xl/sharedStrings.xml" not in z.namelist()
+    package = Package(path)
+    package.sheet("S").set_value(2, 1, "Green")
+    package.save(tmp_path / "out.xlsx")
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        table = z.read("xl/sharedStrings.xml")
+    assert table.endswith(b'count="1" uniqueCount="1"><si><t>Green</t></si></sst>')
+    assert read_grids(Package(tmp_path / "out.xlsx"))["S"].cell(2, 1).value == "Green"

@@ -140,7 +140,7 @@ class GridBook:
 
 def read_grids(package) -> GridBook:
     """Every worksheet of the package's workbook, from its XML trees (parsed once, shared with the writer)."""
-    strings = _shared_strings(package)
+    strings = package.shared_strings.texts()  # the table's own list: read once, shared with the writer
     formats = _cell_formats(package)
     epoch1904 = _date1904(package)
     states = {e.get("name"): e.get("state") or "visible"
@@ -324,13 +324,6 @@ def _related(package, rel_type: str) -> str | None:
         if rel.get("Type", "").endswith(rel_type):
             return package.resolve(package.workbook_part, rel.get("Target"))
     return None
-
-
-def _shared_strings(package) -> list:
-    part = _related(package, "/sharedStrings")
-    if not part or part not in package.parts:
-        return []
-    return [item_text(si) for si in package.tree(part).iterfind(f"{M}si")]
 
 
 def _cell_formats(package) -> list:

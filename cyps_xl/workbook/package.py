@@ -288,8 +288,8 @@ class Package(SheetAdditions, IssueCleaning):
         return written
 
     def _part_bytes(self, name: str) -> bytes:
-        if self._strings is not None and name == self._strings.part:
-            self._strings.settle()
+        if self._strings is not None and name == self._strings.part and name in self._dirty:
+            return self._strings.to_bytes()  # its added texts are written after the file's own
         if name in self._dirty and name in self._trees:
             return etree.tostring(self._trees[name], xml_declaration=True, encoding="UTF-8", standalone=True)
         return self.parts[name]

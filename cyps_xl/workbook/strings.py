@@ -8,13 +8,21 @@ and cells refer to it; existing items are never changed or reordered.
 """
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
-from cyps_xl.workbook.parts import M, NS_MAIN, NS_REL, XML_SPACE
+from cyps_xl.workbook.parts import M, NS_MAIN, NS_REL
 
 SST_REL = f"{NS_REL}/sharedStrings"
 SI, T = f"{M}si", f"{M}t"
 SST_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # what XML 1.0 cannot hold
+_PRESERVE = ' xml:space="preserve"'
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 class SharedStrings:
@@ -31,20 +39,20 @@ class SharedStrings:
                     # match names exactly (openpyxl, the Open XML SDK) would see text cells with no table
                     package.rename_part(stored, self.part)
         self.root = package.tree(self.part) if self.part in package.parts else None
-        self.index = {}
-        for position, item in enumerate(self.root.iterfind(f"{M}si") if self.root is not None else ()):
-            text = item.find(f"{M}t")
-            if text is not None and len(item) == 1:  # a plain item (not rich text): reusable
-                self.index.setdefault(text.text or "", position)
-        self.size = len(self.root.findall(f"{M}si")) if self.root is not None else 0
+        # every item's text by index, read once: the reader, the print measuring and the index share them
+        self._texts: list = []
+        self.index = {}  # text -> index of a plain item (not rich text), which a cell can reuse
+        for position, item in enumerate(self.root.iterfind(SI) if self.root is not None else ()):
+            text = item_text(item)
+            self._texts.append(text)
+            if len(item) == 1 and item[0].tag == T:
+                self.index.setdefault(text, position)
+        self.size = len(self._texts)
+        self._added: list = []  # texts added by this run, written after the file's own items
         self._references = 0  # cells pointed at the table since the counts were last settled
-        self._texts: list = []  # item texts by index, made when first asked for and extended as the table grows
 
     def texts(self) -> list:
         """Every item's text by index (what a cell referring to it shows)."""
-        if self.root is not None and len(self._texts) < self.size:
-            items = self.root.findall(f"{M}si")
-            self._texts.extend(item_text(item) for item in items[len(self._texts):])
         return self._texts
 
     def _create(self) -> None:
@@ -63,25 +71,40 @@ class SharedStrings:
             self._create()
 
     def add(self, text: str) -> int:
-        """The index of ``text`` in the table, appending it if new."""
+        """The index of ``text`` in the table, appending it if new (kept as text until the table is written:
+        a big scorecard's commentary adds tens of thousands)."""
         if self.root is None:
             self._create()
         found = self.index.get(text)
         if found is None:
-            item = etree.SubElement(self.root, SI)
-            node = etree.SubElement(item, T)
-            node.text = text
-            if text != text.strip() or "\n" in text:
-                node.set(XML_SPACE, "preserve")
+            if _NOT_XML.search(text):
+                raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
             found = self.index[text] = self.size
+            self._texts.append(text)
+            self._added.append(text)
             self.size += 1
         if not self._references:
             self.package.touch(self.part)
         self._references += 1
         return found
 
+    def to_bytes(self) -> bytes:
+        """The table as it is to be saved: the file's items as they were, then the ones added, as lxml would
+        write them (``&``, ``<``, ``>`` and carriage returns escaped; spaces kept where they matter)."""
+        self.settle()
+        written = etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        if not self._added:
+            return written
+        p = f"{self.root.prefix}:" if self.root.prefix else ""
+        items = "".join(f"<{p}si><{p}t{_PRESERVE if text != text.strip() or chr(10) in text else ''}>"
+                        f"{_escaped(text)}</{p}t></{p}si>" for text in self._added).encode("utf-8")
+        if written.endswith(b"/>"):  # a table with no items yet, written as one tag
+            return written[:-2] + b">" + items + f"</{p}sst>".encode()
+        end = written.rindex(b"</")
+        return written[:end] + items + written[end:]
+
     def settle(self) -> None:
-        """The table's counts updated for what was added (done once, before it is written)."""
+        """The table's counts updated for what was added (before it is written)."""
         if self.root is None or not self._references:
             return
         self.root.set("uniqueCount", str(self.size))
