@@ -207,6 +207,8 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     _check_output(source, output)
     report.sparklines = dict(apply_changes(package, report.changes))
     report.udf_cells = evaluate_udf_cells(package, scorecard.grids, book)
+    if scorecard.grids is not None:
+        scorecard.grids.for_measuring()  # the values are read, rated and evaluated: their memory serves the rest
     if presentation:
         from cyps_xl.workbook.changes import as_at_text
         from cyps_xl.report.printing import print_settings

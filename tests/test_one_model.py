@@ -283,3 +283,20 @@ def test_the_save_makes_each_part_as_it_writes_it(template, tmp_path):
 
     grid = read_grids(again)
     assert [grid[name].cell(60, 2).value for name in names] == [f"new text on {name}" for name in names]
+
+
+def test_after_rating_the_grid_keeps_only_what_measuring_needs(template):
+    """Once read, rated and evaluated, the reader's values go (most of its memory on a big scorecard): what
+    measuring the printed text needs stays, the same as before."""
+    from cyps_xl.workbook.cells import read_grids
+    from cyps_xl.workbook.package import Package
+
+    book = read_grids(Package(template))
+    sheet = book[book.sheetnames[0]]
+    rows = sheet.row_numbers()
+    before = {r: sheet.measuring_row(r) for r in rows}
+    assert any(texts for texts, _ in before.values()) and any(valued for _, valued in before.values())
+    book.for_measuring()
+    assert {r: sheet.measuring_row(r) for r in rows} == before
+    with pytest.raises(RuntimeError, match="let go"):
+        sheet.cell(1, 1)

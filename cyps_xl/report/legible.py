@@ -209,10 +209,8 @@ def _grid_rows(grid, wanted: set):
     """(row, {column: (style, text)} of its text cells, columns holding a value, tallest, smallest font) of
     each wanted row, from the reader's grid: the fonts of numbers were taken from the styles the sheet uses."""
     for number in sorted(wanted):
-        row = grid._cells.get(number) or {}
-        styles = grid.text_styles.get(number) or {}
-        found = {column: (style, row[column][0]) for column, style in styles.items()}
-        yield number, found, [c for c, (value, _) in row.items() if value is not None], 0.0, math.inf
+        found, valued = grid.measuring_row(number)
+        yield number, found, valued, 0.0, math.inf
 
 
 def _stream_rows(worksheet, wanted: set, strings, look):

@@ -103,18 +103,46 @@ class GridSheet:
         self.merged_ranges = merged
 
     def cell(self, row: int, column: int) -> GridCell:
-        found = self._cells.get(row, {}).get(column)
+        found = self._values().get(row, {}).get(column)
         if found is None:
             return GridCell(row, column, None, "General")
         return GridCell(row, column, found[0], found[1])
 
     def row(self, row: int) -> dict:
         """column -> (value, number format) of a row's cells that exist (read only)."""
-        return self._cells.get(row) or _NO_CELLS
+        return self._values().get(row) or _NO_CELLS
+
+    def _values(self) -> dict:
+        if self._cells is None:
+            raise RuntimeError(f"the values of sheet '{self.title}' were let go (see GridBook.for_measuring)")
+        return self._cells
+
+    def measuring_row(self, row: int) -> tuple[dict, list]:
+        """({column: (style, text)} of a row's text cells, [columns holding a value]): what measuring its
+        printed text needs, whether or not the values were let go."""
+        if self._cells is None:
+            texts, valued = self._measured.get(row, (_NO_CELLS, ()))
+            return dict(texts), list(valued)
+        cells = self._cells.get(row) or _NO_CELLS
+        styles = self.text_styles.get(row) or _NO_CELLS
+        return ({column: (style, cells[column][0]) for column, style in styles.items()},
+                [c for c, (value, _) in cells.items() if value is not None])
+
+    def for_measuring(self) -> None:
+        """Keep only what measuring printed text needs (each row's text cells and the columns holding a
+        value): the values themselves go, most of the grid's memory on a big scorecard."""
+        if self._cells is None:
+            return
+        measured = {}
+        for number in self._cells:
+            texts, valued = self.measuring_row(number)
+            if texts or valued:
+                measured[number] = (texts, tuple(valued))
+        self._measured, self._cells, self.text_styles = measured, None, {}
 
     def row_numbers(self, min_row: int = 1) -> list:
         """The rows at or below ``min_row`` that hold any cell, in order."""
-        return sorted(r for r in self._cells if min_row <= r <= self.max_row)
+        return sorted(r for r in self._values() if min_row <= r <= self.max_row)
 
     def iter_rows(self, min_row: int = 1, max_row: int | None = None):
         """Each row's cells that exist, in column order (rows without cells are skipped)."""
@@ -122,7 +150,7 @@ class GridSheet:
         for r in self.row_numbers(min_row):
             if r > last:
                 break
-            row = self._cells[r]
+            row = self._values()[r]
             yield [GridCell(r, c, *row[c]) for c in sorted(row)]
 
 
@@ -136,6 +164,11 @@ class GridBook:
 
     def __getitem__(self, name: str) -> GridSheet:
         return self._by_name[name]
+
+    def for_measuring(self) -> None:
+        """Every sheet keeps only what measuring printed text needs (see GridSheet.for_measuring)."""
+        for sheet in self.worksheets:
+            sheet.for_measuring()
 
 
 def read_grids(package) -> GridBook:
