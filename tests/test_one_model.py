@@ -265,7 +265,9 @@ def test_the_save_makes_each_part_as_it_writes_it(template, tmp_path):
     strings = next(n for n in order if n.lower().endswith("sharedstrings.xml"))
     assert max(order.index(p) for p in sheets) < min(order.index(styles), order.index(strings))
     made = dict(members)
-    first = made[sheets[0]]()  # made when asked for ...
+    pieces = made[sheets[0]]()  # made piece by piece as the zip takes them ...
+    assert sheets[0] in package._sheets
+    first = b"".join(pieces)
     assert sheets[0] not in package._sheets  # ... and, on the last save, let go once made
     with pytest.raises(RuntimeError, match="last save"):
         package.parts[sheets[0]]

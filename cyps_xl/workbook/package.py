@@ -276,16 +276,16 @@ class Package(SheetAdditions, IssueCleaning):
                 held = []
         return order + [(name, partial(self._part_bytes, name)) for name in held]
 
-    def _worksheet_bytes(self, part: str, last: bool) -> bytes:
+    def _worksheet_bytes(self, part: str, last: bool):
+        """The worksheet's bytes, in pieces made as the zip takes them."""
         worksheet = self._sheets[part]
         tables, watch = self._table_headers(part)
         writer = RowWriter(worksheet, self, watch)
-        written = worksheet.serialize(writer)  # may add shared strings and styles, and rename table columns
+        yield from worksheet.chunks(writer)  # may add shared strings and styles, and rename table columns
         self._rename_table_columns(tables, writer.seen)
         if last:
             self.parts.spend(part)
             del self._sheets[part]
-        return written
 
     def _part_bytes(self, name: str) -> bytes:
         if self._strings is not None and name == self._strings.part and name in self._dirty:
@@ -296,7 +296,11 @@ class Package(SheetAdditions, IssueCleaning):
 
     def to_bytes_map(self) -> dict:
         """Every part's bytes as they would be saved."""
-        return {name: make() for name, make in self.members()}
+        made = {}
+        for name, make in self.members():  # in order: a worksheet is written before the styles it adds to
+            data = make()
+            made[name] = data if isinstance(data, bytes) else b"".join(data)
+        return made
 
     def _table_headers(self, sheet_part: str) -> tuple[list, set]:
         """The sheet's Excel tables (part, first row, first column, columns) and their header cells."""

@@ -258,13 +258,20 @@ def write_zip_atomically(target: Path, members: dict, infos: dict | None = None)
     try:
         with os.fdopen(handle, "wb") as raw:
             with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                # [Content_Types].xml first, as Excel writes it; a member may be a function that makes its bytes
+                # [Content_Types].xml first, as Excel writes it; a member may be a function that makes its bytes,
+                # whole or in pieces
                 items = members.items() if isinstance(members, dict) else members
                 for name, data in sorted(items, key=lambda item: item[0] != "[Content_Types].xml"):
                     info = zipfile.ZipInfo(name, date_time=(infos[name].date_time if infos and name in infos else (1980, 1, 1, 0, 0, 0)))
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o600 << 16
-                    archive.writestr(info, data() if callable(data) else data)
+                    data = data() if callable(data) else data
+                    if isinstance(data, bytes):
+                        archive.writestr(info, data)
+                    else:  # pieces: compressed as they come, never joined
+                        with archive.open(info, "w") as member:
+                            for piece in data:
+                                member.write(piece)
             raw.flush()
             os.fsync(raw.fileno())
         umask = os.umask(0)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from cyps_xl.cellref import address
 from cyps_xl.workbook.parts import M, column_index, column_letter
 from cyps_xl.workbook.sheet import encoded
 
@@ -112,7 +113,7 @@ class RowWriter:
 
     def finish(self) -> None:
         if self._low is not None:
-            self.worksheet.widen_dimension(self._low, self._high)
+            widen_dimension(self.worksheet.shell, self._low, self._high)
 
     def _new_cell(self, row, cells: dict, number: int, column: int):
         new = etree.Element(f"{M}c", r=f"{column_letter(column)}{number}")
@@ -320,6 +321,21 @@ class RowWriter:
                 value = cell.find(f"{M}v")
                 text = (value.text if value is not None else "") or ""
                 _put_value(cell, ("s", str(self.package.shared_strings.add(text))))  # as Excel keeps text
+
+
+def widen_dimension(shell, low: tuple, high: tuple) -> None:
+    """A worksheet's <dimension> covers cells written outside it ((row, column) corners of the cells added)."""
+    dimension = shell.find(f"{M}dimension")
+    if dimension is None or not dimension.get("ref"):
+        return
+    first, _, last = dimension.get("ref").partition(":")
+    corners = address(first), address(last or first)
+    if None in corners:
+        return  # a damaged dimension is left as it is: readers that trust it are no worse off
+    (r1, c1), (r2, c2) = corners
+    r1, c1, r2, c2 = min(r1, low[0]), min(c1, low[1]), max(r2, high[0]), max(c2, high[1])
+    top, bottom = f"{column_letter(c1)}{r1}", f"{column_letter(c2)}{r2}"
+    dimension.set("ref", top if top == bottom else f"{top}:{bottom}")
 
 
 def _index(row) -> dict:

@@ -21,7 +21,7 @@ import io
 
 from lxml import etree
 
-from cyps_xl.cellref import MAX_ROW, address, column_index, column_letter
+from cyps_xl.cellref import MAX_ROW, address, column_index
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.formulas import Formula
 from cyps_xl.workbook.parts import M, parse_xml, refuse_doctype
@@ -311,23 +311,49 @@ class Worksheet:
         return bool(self.values or self.styles or self.row_heights or self.replace_rows or self.freeze)
 
     def serialize(self, writer) -> bytes:
-        """The part as it is to be saved: the shell with every row written in order, ``writer``
-        (a :class:`~cyps_xl.workbook.rowwriter.RowWriter`) applying the edits to the rows they touch."""
+        """The part as it is to be saved (see :meth:`chunks`)."""
+        return b"".join(self.chunks(writer))
+
+    def chunks(self, writer):
+        """The part as it is to be saved, in pieces made as they are asked for (so a big sheet's output is
+        never held whole): the shell with every row written in order, ``writer`` (a
+        :class:`~cyps_xl.workbook.rowwriter.RowWriter`) applying the edits to the rows they touch."""
         self._facts()  # first: a sheet found not plain after all is written as elements
         shell = self.shell
         data = shell.find(f"{M}sheetData")
         if data is None:
-            return self._shell_bytes(shell)
+            yield self._shell_bytes(shell)
+            return
+        from cyps_xl.workbook.rowwriter import UNCHANGED, widen_dimension
+
         strip = Declarations(shell)
-        chunks = []
         pending = sorted(self.values.keys() | self.styles.keys() | self.row_heights.keys())
         if not self.replace_rows:
             pending = [r for r in pending if r not in self.row_numbers]  # rows the sheet does not have yet
-        at = 0
-
-        from cyps_xl.workbook.rowwriter import UNCHANGED
-
         layout = self.layout
+        if self.replace_rows:
+            rows = bool(pending)
+        elif layout is not None:
+            rows = bool(pending or self.row_numbers or layout.end > layout.start)
+        else:
+            rows = bool(pending or self.row_numbers)
+        if not rows:
+            yield self._shell_bytes(shell)
+            writer.finish()
+            return
+        # the shell goes first, so <dimension> covers now every cell the edits may add
+        edited = [(r, min(columns), max(columns)) for edits in (self.values, self.styles)
+                  for r, columns in edits.items() if columns]
+        if edited:
+            widen_dimension(shell, (min(e[0] for e in edited), min(e[1] for e in edited)),
+                            (max(e[0] for e in edited), max(e[2] for e in edited)))
+        text = data.text
+        data.text = (text or "") + _ROWS_MARK
+        head, tail = self._shell_bytes(shell).split(_ROWS_MARK.encode("utf-8"))
+        data.text = text
+        yield head
+
+        at = 0
 
         def new_rows_before(limit):
             nonlocal at
@@ -339,7 +365,7 @@ class Worksheet:
                     writer.write(number, row)
                     written = strip(etree.tostring(row))
                     data.remove(row)
-                chunks.append(written)
+                yield written
                 at += 1
 
         if self.replace_rows:
@@ -347,35 +373,29 @@ class Worksheet:
         elif layout is not None:  # plain rows: copied as saved, or edited as bytes where the writer can
             source, position = layout.data, layout.start
             for number, start, end, attributes, body in layout.rows():
-                new_rows_before(number)
+                yield from new_rows_before(number)
                 if position < start:
-                    chunks.append(source[position:start])  # the whitespace between rows, as saved
+                    yield source[position:start]  # the whitespace between rows, as saved
                 written = writer.write_bytes(number, attributes, body, layout)
                 if written is UNCHANGED:
-                    chunks.append(source[start:end])
+                    yield source[start:end]
                 elif written is None:  # a row with more than plain cells: the element code writes it
                     row = self.row_element(source[start:end])
                     writer.write(number, row)
-                    chunks.append(strip(etree.tostring(row)))
+                    yield strip(etree.tostring(row))
                 else:
-                    chunks.append(written)
+                    yield written
                 position = end
             if position < layout.end:
-                chunks.append(source[position:layout.end])
+                yield source[position:layout.end]
         else:
             for number, row in self.source_rows():
-                new_rows_before(number)
+                yield from new_rows_before(number)
                 writer.write(number, row)
-                chunks.append(strip(etree.tostring(row)))
-        new_rows_before(MAX_ROW + 1)
+                yield strip(etree.tostring(row))
+        yield from new_rows_before(MAX_ROW + 1)
         writer.finish()
-        if not chunks:
-            return self._shell_bytes(shell)
-        text = data.text
-        data.text = (text or "") + _ROWS_MARK
-        head, tail = self._shell_bytes(shell).split(_ROWS_MARK.encode("utf-8"))
-        data.text = text
-        return b"".join([head, *chunks, tail])
+        yield tail
 
     def _shell_bytes(self, shell) -> bytes:
         """The shell serialised, with the extension list as saved when nothing parsed it."""
@@ -384,17 +404,3 @@ class Worksheet:
             return written
         end = written.rindex(b"</")  # the root's closing tag (the shell always has children: sheetData)
         return written[:end] + self._extension_bytes() + written[end:]
-
-    def widen_dimension(self, low: tuple, high: tuple) -> None:
-        """<dimension> covers cells written outside it ((row, column) corners of the cells added)."""
-        dimension = self.shell.find(f"{M}dimension")
-        if dimension is None or not dimension.get("ref"):
-            return
-        first, _, last = dimension.get("ref").partition(":")
-        corners = address(first), address(last or first)
-        if None in corners:
-            return  # a damaged dimension is left as it is: readers that trust it are no worse off
-        (r1, c1), (r2, c2) = corners
-        r1, c1, r2, c2 = min(r1, low[0]), min(c1, low[1]), max(r2, high[0]), max(c2, high[1])
-        top, bottom = f"{column_letter(c1)}{r1}", f"{column_letter(c2)}{r2}"
-        dimension.set("ref", top if top == bottom else f"{top}:{bottom}")
