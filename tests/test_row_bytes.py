@@ -343,3 +343,26 @@ def test_a_workbook_without_shared_strings_gets_a_table_of_what_is_added(tmp_pat
         table = z.read("xl/sharedStrings.xml")
     assert table.endswith(b'count="1" uniqueCount="1"><si><t>Green</t></si></sst>')
     assert read_grids(Package(tmp_path / "out.xlsx"))["S"].cell(2, 1).value == "Green"
+
+
+def test_a_frozen_workbook_that_had_no_shared_strings_gets_a_whole_table(tmp_path):
+    """Issuing freezes formulas, and a frozen text formula's value goes to the shared strings, so the table is
+    made before the sheets are written: written as a whole table even when nothing is added to it."""
+    import xlsxwriter
+
+    path = tmp_path / "numbers.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    sheet = wb.add_worksheet("S")
+    sheet.write_row(0, 0, [1, 2])
+    sheet.write_formula("C1", "=A1+B1", None, 3)
+    wb.close()
+    package = Package(path)
+    package.sheet("S").set_value(2, 1, 5)
+    package.freeze_formulas()
+    package.save(tmp_path / "out.xlsx", last=True)
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        table = etree.fromstring(z.read("xl/sharedStrings.xml"))
+        assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
+    assert etree.QName(table).localname == "sst" and len(table) == 0
+    grid = read_grids(Package(tmp_path / "out.xlsx"))["S"]
+    assert [grid.cell(1, 3).value, grid.cell(2, 1).value] == [3, 5]

@@ -66,9 +66,11 @@ class SharedStrings:
         self.package._content_type(self.part, SST_CT)
 
     def ensure(self) -> None:
-        """The table exists (made, with its relationship and content type, when the workbook has none)."""
+        """The table exists (made, with its relationship and content type, when the workbook has none): it
+        is written even if nothing is added to it."""
         if self.root is None:
             self._create()
+            self.package.touch(self.part)
 
     def add(self, text: str) -> int:
         """The index of ``text`` in the table, appending it if new (kept as text until the table is written:
