@@ -165,15 +165,10 @@ def test_a_big_sheet_is_never_held_whole(tmp_path, monkeypatch):
     assert written == []  # plain rows: copied or edited as bytes, never parsed into elements
     assert openpyxl_value(tmp_path / "out.xlsx", "S", "B20000") == "last"
     # a sheet whose rows are not plain (a comment among them) goes through elements, a row at a time
-    import zipfile
+    from test_row_bytes import _part_changed
 
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp_path / "commented.xlsx", "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"<sheetData>", b"<sheetData><!-- a note a tool left -->", 1)
-            target.writestr(item, data)
-    package = Package(tmp_path / "commented.xlsx")
+    package = Package(_part_changed(path, tmp_path / "commented.xlsx", "xl/worksheets/sheet1.xml", lambda data: data.replace(
+        b"<sheetData>", b"<sheetData><!-- a note a tool left -->", 1)))
     assert package.worksheet(package.sheet_parts["S"]).layout is None
     package.sheet("S").set_value(20000, 2, "last")
     package.save(tmp_path / "out2.xlsx")

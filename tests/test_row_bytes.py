@@ -38,6 +38,35 @@ def _plain_sheets(path) -> int:
                and package.worksheet(part).layout is not None)
 
 
+def _text_sheet(path: Path, rows: int) -> Path:
+    """A workbook of one sheet, S, whose row n reads n-1, 'text n-1', (n-1)/7, as xlsxwriter writes it."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    sheet = wb.add_worksheet("S")
+    for r in range(rows):
+        sheet.write_row(r, 0, [r, f"text {r}", r / 7])
+    wb.close()
+    return path
+
+
+def _part_changed(path: Path, out: Path, part: str, change) -> Path:
+    """A copy of the workbook at ``out`` with the bytes of ``part`` passed through ``change``."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, change(data) if item.filename == part else data)
+    return out
+
+
+def _with_prefix(data: bytes, **more) -> bytes:
+    """A part whose root spells the main namespace x: instead of declaring it the default."""
+    old = etree.fromstring(data)
+    root = etree.Element(old.tag, nsmap={"x": etree.QName(old).namespace, **more}, attrib=dict(old.attrib))
+    root.extend(list(old))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 @pytest.mark.parametrize("values_only", [False, True], ids=["refresh-like", "issue-like"])
 def test_bytes_and_elements_write_the_same_workbook(tmp_path, monkeypatch, values_only):
     plain = sum(_plain_sheets(path) for path in FILES)
@@ -86,21 +115,8 @@ def test_the_issued_scorecard_is_the_same_either_way(template, tmp_path, monkeyp
     (b"  \n  ", True),  # whitespace is as good as nothing
 ])
 def test_rows_the_scanner_cannot_follow_are_read_as_elements(tmp_path, damage, plain):
-    import xlsxwriter
-
-    path = tmp_path / "s.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("S")
-    for r in range(30):
-        ws.write_row(r, 0, [r, f"text {r}", r / 7])
-    wb.close()
-    damaged = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'<row r="10"', damage + b'<row r="10"', 1)
-            target.writestr(item, data)
+    damaged = _part_changed(_text_sheet(tmp_path / "s.xlsx", 30), tmp_path / "damaged.xlsx", "xl/worksheets/sheet1.xml",
+                            lambda data: data.replace(b'<row r="10"', damage + b'<row r="10"', 1))
     package = Package(damaged)
     worksheet = package.worksheet(package.sheet_parts["S"])
     grid = read_grids(package)["S"]
@@ -114,26 +130,14 @@ def test_rows_the_scanner_cannot_follow_are_read_as_elements(tmp_path, damage, p
 
 def test_a_sheet_that_spells_its_namespace_with_a_prefix(tmp_path):
     """Tools built on the Open XML SDK write <x:row><x:c ...>: read and edited as bytes all the same."""
-    import xlsxwriter
 
-    path = tmp_path / "s.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("S")
-    for r in range(20):
-        ws.write_row(r, 0, [r, f"text {r}", r / 7])
-    wb.close()
-    prefixed = tmp_path / "prefixed.xlsx"
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(prefixed, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                old = etree.fromstring(data)
-                root = etree.Element(old.tag, nsmap={"x": etree.QName(old).namespace,
-                                                     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"})
-                root.extend(list(old))
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-                assert b"<x:row" in data and b"<x:c " in data
-            target.writestr(item, data)
+    def prefixed_rows(data: bytes) -> bytes:
+        data = _with_prefix(data, r="http://schemas.openxmlformats.org/officeDocument/2006/relationships")
+        assert b"<x:row" in data and b"<x:c " in data
+        return data
+
+    prefixed = _part_changed(_text_sheet(tmp_path / "s.xlsx", 20), tmp_path / "prefixed.xlsx",
+                             "xl/worksheets/sheet1.xml", prefixed_rows)
     package = Package(prefixed)
     assert package.worksheet(package.sheet_parts["S"]).layout is not None
     assert read_grids(package)["S"].cell(5, 2).value == "text 4"
@@ -162,16 +166,10 @@ def _sparkline_sheet(tmp_path, swap: bool = False):
         ws.add_sparkline(f"E{r}", {"range": f"S!A{r}:D{r}", "type": "column"})
     wb.close()
     if swap:  # the formula after its cell: valid, but not the usual order
-        changed = tmp_path / "swapped.xlsx"
-        with zipfile.ZipFile(path) as source, zipfile.ZipFile(changed, "w") as target:
-            for item in source.infolist():
-                data = source.read(item.filename)
-                if item.filename == "xl/worksheets/sheet1.xml":
-                    import re
+        import re
 
-                    data = re.sub(rb"(<xm:f>[^<]*</xm:f>)(<xm:sqref>[^<]*</xm:sqref>)", rb"\2\1", data)
-                target.writestr(item, data)
-        path = changed
+        path = _part_changed(path, tmp_path / "swapped.xlsx", "xl/worksheets/sheet1.xml", lambda data: re.sub(
+            rb"(<xm:f>[^<]*</xm:f>)(<xm:sqref>[^<]*</xm:sqref>)", rb"\2\1", data))
     return path
 
 
@@ -290,18 +288,12 @@ def test_texts_added_to_the_shared_strings_are_written_as_lxml_would_write_them(
     wb.add_worksheet("S").write("A1", "already there")
     wb.close()
     if prefixed:
-        changed = tmp_path / "prefixed.xlsx"
-        with zipfile.ZipFile(path) as source, zipfile.ZipFile(changed, "w") as target:
-            for item in source.infolist():
-                data = source.read(item.filename)
-                if item.filename == "xl/sharedStrings.xml":
-                    old = etree.fromstring(data)
-                    root = etree.Element(old.tag, nsmap={"x": etree.QName(old).namespace}, attrib=dict(old.attrib))
-                    root.extend(list(old))
-                    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-                    assert b"<x:si>" in data
-                target.writestr(item, data)
-        path = changed
+        def prefixed_table(data: bytes) -> bytes:
+            data = _with_prefix(data)
+            assert b"<x:si>" in data
+            return data
+
+        path = _part_changed(path, tmp_path / "prefixed.xlsx", "xl/sharedStrings.xml", prefixed_table)
     texts = ["Amber & <red>", "  spaced  ", "two\nlines", "carriage\r\nreturn", "café – 90.1% (19/20)", "already there"]
     package = Package(path)
     editor = package.sheet("S")

@@ -60,13 +60,19 @@ class SheetEditor:
                             f"({column_letter(MAX_COLUMN)}{MAX_ROW} at most).", file=self.package.path,
                             hint="Check the layout: a column or row this far out cannot be written.")
 
-    def set_value(self, number: int, column: int, value) -> None:
-        row = self.worksheet.values.get(number)
+    def _row(self, edits: dict, number: int, column: int) -> dict:
+        """The row's dict in ``edits`` (the sheet's values or styles), made on its first edit; the cell checked
+        against Excel's grid (the row once, the column each time)."""
+        row = edits.get(number)
         if row is None:
             self._check(number, column)
-            row = self.worksheet.values[number] = {}
+            row = edits[number] = {}
         elif not 1 <= column <= MAX_COLUMN:
             self._check(number, column)
+        return row
+
+    def set_value(self, number: int, column: int, value) -> None:
+        row = self._row(self.worksheet.values, number, column)
         if (number, column) in self.worksheet.formulas:  # a formula becomes a value: the chain goes
             self.package.formulas_replaced = True
         if value is None or value == "":
@@ -79,12 +85,7 @@ class SheetEditor:
             row[column] = SharedText(self.package.shared_strings.add(str(value)))
 
     def set_style(self, number: int, column: int, style: CellStyle) -> None:
-        row = self.worksheet.styles.get(number)
-        if row is None:
-            self._check(number, column)
-            row = self.worksheet.styles[number] = {}
-        elif not 1 <= column <= MAX_COLUMN:
-            self._check(number, column)
+        row = self._row(self.worksheet.styles, number, column)
         row[column] = self.package.style_chains.then(row.get(column, 0), style)
 
     def row_height(self, number: int, points: float) -> None:
