@@ -261,25 +261,27 @@ class Package(SheetAdditions, IssueCleaning):
                       if r.get("Type", "").endswith("/styles")}
         if self._strings is not None and self._strings.part:
             changeable.add(self._strings.part)
-        for part in writing:
-            changeable |= {table for table, *_ in self._table_headers(part)[0]}
+        headers = {part: self._table_headers(part) for part in writing}
+        for tables, _ in headers.values():
+            changeable |= {table for table, *_ in tables}
         order, held, pending = [], [], set(writing)
-        for name in self.parts:
+        for name in self.parts:  # every sheet in ``writing`` is among them: ``held`` is written after the last
             if name in changeable and pending:
-                held.append(name)  # written once every worksheet is
+                held.append(name)
                 continue
-            order.append((name, partial(self._worksheet_bytes, name, last) if name in pending else
+            order.append((name, partial(self._worksheet_bytes, name, headers[name], last) if name in pending else
                           partial(self._part_bytes, name)))
             pending.discard(name)
             if not pending and held:
                 order += [(name, partial(self._part_bytes, name)) for name in held]
                 held = []
-        return order + [(name, partial(self._part_bytes, name)) for name in held]
+        return order
 
-    def _worksheet_bytes(self, part: str, last: bool):
-        """The worksheet's bytes, in pieces made as the zip takes them."""
+    def _worksheet_bytes(self, part: str, headers: tuple, last: bool):
+        """The worksheet's bytes, in pieces made as the zip takes them (``headers``: its tables, see
+        :meth:`_table_headers`)."""
         worksheet = self._sheets[part]
-        tables, watch = self._table_headers(part)
+        tables, watch = headers
         writer = RowWriter(worksheet, self, watch)
         yield from worksheet.chunks(writer)  # may add shared strings and styles, and rename table columns
         self._rename_table_columns(tables, writer.seen)
@@ -293,14 +295,6 @@ class Package(SheetAdditions, IssueCleaning):
         if name in self._dirty and name in self._trees:
             return etree.tostring(self._trees[name], xml_declaration=True, encoding="UTF-8", standalone=True)
         return self.parts[name]
-
-    def to_bytes_map(self) -> dict:
-        """Every part's bytes as they would be saved."""
-        made = {}
-        for name, make in self.members():  # in order: a worksheet is written before the styles it adds to
-            data = make()
-            made[name] = data if isinstance(data, bytes) else b"".join(data)
-        return made
 
     def _table_headers(self, sheet_part: str) -> tuple[list, set]:
         """The sheet's Excel tables (part, first row, first column, columns) and their header cells."""

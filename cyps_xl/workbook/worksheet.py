@@ -310,10 +310,6 @@ class Worksheet:
     def edited(self) -> bool:
         return bool(self.values or self.styles or self.row_heights or self.replace_rows or self.freeze)
 
-    def serialize(self, writer) -> bytes:
-        """The part as it is to be saved (see :meth:`chunks`)."""
-        return b"".join(self.chunks(writer))
-
     def chunks(self, writer):
         """The part as it is to be saved, in pieces made as they are asked for (so a big sheet's output is
         never held whole): the shell with every row written in order, ``writer`` (a
