@@ -297,3 +297,60 @@ def test_after_rating_the_grid_keeps_only_what_measuring_needs(template):
     assert {r: sheet.measuring_row(r) for r in rows} == before
     with pytest.raises(RuntimeError, match="let go"):
         sheet.cell(1, 1)
+
+
+def test_a_run_leaves_no_cycle_but_its_model(template, tmp_path):
+    """A run pauses Python's cycle collector (cyps_xl.api._collector_paused). That loses nothing only while what
+    a run throws away is freed as it goes: the one cycle it may leave is its own model, the package, freed
+    when the collector resumes. Anything else the collector finds was garbage it could have freed during the run."""
+    from collections import Counter
+
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        cyps_xl.issue(template, tmp_path / "issued.xlsx")
+        cyps_xl.refresh(template, tmp_path / "refreshed.xlsx")
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        garbage = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    models = [o for o in garbage if isinstance(o, package_module.Package)]
+    assert len(models) == 2  # one a run: each run's model is let go when it ends
+    inside = {id(o) for o in garbage}
+    reached, stack = set(), list(models)
+    while stack:
+        found = stack.pop()
+        if id(found) not in reached:
+            reached.add(id(found))
+            stack.extend(o for o in gc.get_referents(found) if id(o) in inside and id(o) not in reached)
+    left = Counter(type(o).__name__ for o in garbage if id(o) not in reached)
+    assert not left, f"cycles a run left outside its model: {left.most_common(8)}"
+
+
+def test_the_collector_is_paused_for_a_run_and_resumes_after_it_even_on_error(template, tmp_path, monkeypatch):
+    import gc
+
+    from cyps_xl import api
+    from cyps_xl.errors import CypsError
+
+    during = []
+    real = api.read_scorecard
+    monkeypatch.setattr(api, "read_scorecard", lambda *a, **k: during.append(gc.isenabled()) or real(*a, **k))
+    assert gc.isenabled()
+    cyps_xl.issue(template, tmp_path / "issued.xlsx")
+    cyps_xl.refresh(template, tmp_path / "refreshed.xlsx")
+    assert during == [False, False] and gc.isenabled()
+    with pytest.raises(CypsError):
+        cyps_xl.issue(template, template)  # the output would overwrite the source: a user error
+    assert gc.isenabled()
+    gc.disable()  # a caller that paused it itself keeps it paused
+    try:
+        cyps_xl.refresh(template, tmp_path / "again.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
