@@ -201,3 +201,33 @@ def audit(path):
 def test_openxml_audit_finds_no_error_in_the_addin(addin):
     pytest.importorskip("openxml_audit")
     assert audit(addin) == []
+
+
+def test_building_the_addin_again_gives_the_same_project_and_writes_nothing_beside_the_installed_packages(tmp_path):
+    """ms_ovba works in files beside the module files it is given, appending to them: given its own blank
+    document modules, every build grew them (and the add-in's ThisWorkbook and Sheet1) and wrote into
+    site-packages, which a user may not be able to write to."""
+    import os
+
+    ms_ovba = pytest.importorskip("ms_ovba")
+    installed = os.path.dirname(ms_ovba.__file__)
+    before = {os.path.join(d, f): os.stat(os.path.join(d, f)).st_mtime_ns for d, _, files in os.walk(installed)
+              for f in files if "__pycache__" not in d}
+    import olefile
+
+    projects = []
+    for n in range(3):
+        result = run_cli("addin", "build", "-o", tmp_path / f"build{n}.xlam")
+        assert result.returncode == 0, result.stderr
+        with zipfile.ZipFile(tmp_path / f"build{n}.xlam") as z:
+            ole = olefile.OleFileIO(z.read("xl/vbaProject.bin"))
+        streams = {"/".join(s): ole.openstream(s).read() for s in ole.listdir()}
+        # the protection fields are encrypted with a random seed, as Excel writes them: all else is the same
+        streams["PROJECT"] = re.sub(rb'(CMG|DPB|GC)="[0-9A-F]*"', b"", streams["PROJECT"])
+        projects.append(streams)
+    assert projects[0] == projects[1] == projects[2]
+    after = {os.path.join(d, f): os.stat(os.path.join(d, f)).st_mtime_ns for d, _, files in os.walk(installed)
+             for f in files if "__pycache__" not in d}
+    assert after == before
+    modules = vba_modules(tmp_path / "build2.xlam")
+    assert normalise(modules["ThisWorkbook"]).count("Option Explicit") <= 1 and len(modules["ThisWorkbook"]) < 2000

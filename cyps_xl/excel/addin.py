@@ -122,7 +122,10 @@ def build_vba_project(modules: dict[str, str]) -> bytes:
             for name, blank, guid in (("ThisWorkbook", "ThisWorkbook.cls", "0002081900000000C000000000000046"),
                                       ("Sheet1", "Sheet1.cls", "0002082000000000C000000000000046")):
                 module = DocModule(name)
-                module.add_file(str(blanks / blank))
+                # a copy here: ms_ovba appends its work to files beside the one it is given, which would grow
+                # the installed package's blanks (and the add-in's modules) with every build
+                shutil.copyfile(blanks / blank, Path(folder) / blank)
+                module.add_file(str(Path(folder) / blank))
                 module.add_guid(uuid.UUID(guid))
                 module.normalize_file()
                 module.add_workspace(0, 0, 0, 0, "C")
