@@ -23,14 +23,14 @@ from cyps_xl.engine.tolerances import POLARITIES, Tolerances, ToleranceSyntaxErr
 from cyps_xl.engine.values import Reading, as_displayed, format_precision
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # two a row, and two ratings, kept all run
 class Dot:
     direction: str | None  # up, down, same; None when it cannot be worked out
     trend: str | None  # improving, declining, neutral
     reason: str | None = None  # why there is no arrow
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rag:
     band: str | None  # red, amber, green
     reason: str | None = None
