@@ -43,7 +43,7 @@ class RunReport:
     source: Path
     output: Path | None
     results: dict = field(default_factory=dict)  # sheet -> list[RowResult]
-    changes: list = field(default_factory=list)  # CellChange and SparklineChange
+    changes: list = field(default_factory=list)  # CellChange, RowStyle and SparklineChange (see workbook.changes)
     issue_number: int | None = None
     unmatched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 import cyps_xl
+from cyps_xl.workbook.changes import cell_changes
 from conftest import DATA, ROOT
 
 X14 = "{http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}"
@@ -92,7 +93,7 @@ def check_kept(source, output, report, dropped=frozenset(), issued=False):
         else:
             assert after[name] == data, name
     # Cells: the only differences are cells cyps-xl means to write.
-    owned = {(c.sheet, c.row, c.column) for c in report.changes if hasattr(c, "row")}
+    owned = {(c.sheet, c.row, c.column) for c in cell_changes(report.changes) if hasattr(c, "row")}
     a, b = openpyxl.load_workbook(source), openpyxl.load_workbook(output)
     for ws in a.worksheets:
         other = b[ws.title]

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from cyps_xl.workbook.changes import CellChange
+from cyps_xl.workbook.changes import CellChange, cell_changes
 from cyps_xl.workbook.reader import open_workbook
 from cyps_xl.excel.xlwings_writer import current_style
 from conftest import DATA
@@ -87,7 +87,7 @@ def test_excel_path_sets_what_the_headless_path_writes(template, headless_refres
     state = replay(template, book, book.json()["actions"])
     report, headless = headless_refresh
     before = open_workbook(template)
-    owned = {(c.sheet, c.row, c.column) for c in report.changes if isinstance(c, CellChange)}
+    owned = {(c.sheet, c.row, c.column) for c in cell_changes(report.changes) if isinstance(c, CellChange)}
     assert len(owned) > 2000
     differences = []
     for sheet, row, col in owned:
@@ -130,7 +130,7 @@ def test_desktop_excel_call_count_stays_small_whatever_the_number_of_rows(templa
     calls = len(blocks) + sum(len(address_chunks(g.areas)) for g in groups) + 4  # + screen updating / calculation
     assert calls <= DESKTOP_CALL_LIMIT
     # Twice the rows in each block: values stay one call per block, styles one call per colour.
-    doubled = [CellChange(c.sheet, c.row + 1000, c.column, c.value, c.style) for c in report.changes if isinstance(c, CellChange)]
+    doubled = [CellChange(c.sheet, c.row + 1000, c.column, c.value, c.style) for c in cell_changes(report.changes) if isinstance(c, CellChange)]
     blocks2, groups2, _ = XlwingsWriter(remote_book(template), multi_area=True).plan(report.changes + doubled)
     assert len(blocks2) == 2 * len(blocks)
 

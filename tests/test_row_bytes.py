@@ -10,7 +10,7 @@ from lxml import etree
 import cyps_xl
 from cyps_xl.workbook import worksheet as worksheet_module
 from cyps_xl.workbook.cells import read_grids
-from cyps_xl.workbook.changes import CellChange
+from cyps_xl.workbook.changes import CellChange, cell_changes
 from cyps_xl.workbook.package import Package
 from test_excel_saved import FILES, _scorecard_edit
 
@@ -252,7 +252,7 @@ def test_a_scorecard_libreoffice_saved_is_issued_as_the_original(tmp_path, monke
         [(r.row.ref, r.rag_month.band, r.dot_month.direction) for rows in theirs.results.values() for r in rows]
     issued, from_original = _words(tmp_path / "lo.xlsx"), _words(tmp_path / "original.xlsx")
     for sheet, cells in from_original.items():
-        written = {(change.row, change.column) for change in theirs.changes
+        written = {(change.row, change.column) for change in cell_changes(theirs.changes)
                    if isinstance(change, CellChange) and change.sheet == sheet}
         assert written
         # LibreOffice saves a figure to 15 significant digits (0.9129999999999999 as 0.913): compared as shown

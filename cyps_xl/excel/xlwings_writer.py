@@ -1,6 +1,6 @@
 """The Excel writer: applies the engine's changes to an open workbook through xlwings.
 
-It writes the same :class:`~cyps_xl.workbook.changes.CellChange` list as the headless
+It writes the same list of changes (:mod:`cyps_xl.workbook.changes`) as the headless
 writer, in blocks (see :mod:`cyps_xl.excel.blocks`):
 
 * values as one 2D array per rectangle of owned cells;
@@ -21,7 +21,7 @@ import sys
 from collections import Counter
 
 from cyps_xl.excel.blocks import address_chunks, rectangles, style_groups, value_blocks
-from cyps_xl.workbook.changes import NO_VALUE, CellChange, SparklineChange
+from cyps_xl.workbook.changes import NO_VALUE, CellChange, SparklineChange, cell_changes
 
 STYLE_PROPS = ("fill", "font_color", "bold", "italic", "number_format")
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -64,7 +64,7 @@ class XlwingsWriter:
     # -- planning (pure) -------------------------------------------------------
     def plan(self, changes):
         values, styles, sparklines = {}, {}, []
-        for change in changes:
+        for change in cell_changes(changes):
             if isinstance(change, SparklineChange):
                 sparklines.append(change)
                 continue
@@ -138,7 +138,7 @@ class XlwingsWriter:
 def fill_matrices(changes, writer: XlwingsWriter):
     """Remote engine: one ``set_colors`` matrix per rectangle of fill changes."""
     fills = {}
-    for change in changes:
+    for change in cell_changes(changes):
         if isinstance(change, CellChange) and change.style is not None and change.style.fill is not None:
             if not writer._already(change, "fill", change.style.fill):
                 fills[(change.sheet, change.row, change.column)] = change.style.fill

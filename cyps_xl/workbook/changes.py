@@ -1,7 +1,8 @@
 """From ratings to cell changes: the one list both writers apply.
 
-The headless writer (:mod:`cyps_xl.workbook.package`) and the Excel writer apply the
-same :class:`CellChange` list, so both produce identical values and formats.
+The headless writer (:mod:`cyps_xl.workbook.writer`) and the Excel writer apply the
+same list of :class:`CellChange`, :class:`RowStyle` and :class:`SparklineChange`, so
+both produce identical values and formats.
 """
 from __future__ import annotations
 
@@ -24,6 +25,28 @@ class CellChange(NamedTuple):  # one per written cell, hundreds of thousands on 
     column: int
     value: object = NO_VALUE
     style: CellStyle | None = None
+
+
+class RowStyle(NamedTuple):
+    """One style set on several cells of a row: a row's figures (its months, outturn, last year and benchmarks)
+    share their number format, so they are one change rather than one a cell (and every row of a table shares
+    one ``columns`` tuple). :func:`cell_changes` gives them a cell at a time."""
+
+    sheet: str
+    row: int
+    columns: tuple
+    style: CellStyle
+
+
+def cell_changes(changes):
+    """The changes, a :class:`RowStyle` as one style-only :class:`CellChange` a column, in its place (for what
+    works a cell at a time: the Excel writer's plan, checks of the cells a run wrote)."""
+    for change in changes:
+        if change.__class__ is RowStyle:
+            for column in change.columns:
+                yield CellChange(change.sheet, change.row, column, NO_VALUE, change.style)
+        else:
+            yield change
 
 
 @dataclass(frozen=True)
@@ -93,13 +116,13 @@ def _style(**properties) -> CellStyle:
     return found
 
 
-def rating_changes(table: ScoreTable, results: list[RowResult], style: Style) -> list[CellChange]:
+def rating_changes(table: ScoreTable, results: list[RowResult], style: Style) -> list:
     cols = table.columns
     sheet = table.sheet
     changes: list[CellChange] = []
     add = changes.append
-    figures = [m.column for m in table.months] + [cols[k] for k in ("outturn", "previous_year", *BENCHMARK_KEYS)
-                                                   if k in cols]
+    figures = tuple([m.column for m in table.months] + [cols[k] for k in ("outturn", "previous_year", *BENCHMARK_KEYS)
+                                                         if k in cols])
     for result in results:
         r = result.row.row
         measure = result.measure
@@ -117,9 +140,8 @@ def rating_changes(table: ScoreTable, results: list[RowResult], style: Style) ->
                 if band in cols:
                     text = getattr(measure.tolerances, band)
                     add(CellChange(sheet, r, cols[band], text.canonical() if text else None))
-        number_style = _style(number_format=measure.number_format)
-        for column in figures:  # the months, then outturn, last year and the benchmarks
-            add(CellChange(sheet, r, column, NO_VALUE, number_style))
+        if figures:  # the months, then outturn, last year and the benchmarks
+            add(RowStyle(sheet, r, figures, _style(number_format=measure.number_format)))
     return changes
 
 

@@ -3,18 +3,22 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cyps_xl.workbook.changes import NO_VALUE, SparklineChange
+from cyps_xl.workbook.changes import NO_VALUE, RowStyle, SparklineChange
 from cyps_xl.workbook.package import Package
 
 
 def apply_changes(package: Package, changes: list) -> Counter:
-    """Apply cell and sparkline changes; returns how many sparklines were kept/updated/created."""
+    """Apply cell, row-style and sparkline changes; returns how many sparklines were kept/updated/created."""
     editors = {}
     sparklines: Counter = Counter()
     for change in changes:
         editor = editors.get(change.sheet)
         if editor is None:
             editor = editors[change.sheet] = package.sheet(change.sheet)
+        if change.__class__ is RowStyle:
+            for column in change.columns:
+                editor.set_style(change.row, column, change.style)
+            continue
         if isinstance(change, SparklineChange):
             sparklines[editor.ensure_sparkline(change.target, change.source)] += 1
             continue
