@@ -287,7 +287,7 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
     report.sparklines = dict(apply_changes(package, report.changes))
     target = Path(output) if output else source
     if target.resolve() == source.resolve() and backup:
-        from cyps_xl.workbook.parts import keep_backup
+        from cyps_xl.workbook.saving import keep_backup
 
         keep_backup(source)
     package.save(target, last=True)

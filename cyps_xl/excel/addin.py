@@ -160,7 +160,7 @@ def _theme() -> bytes:
 
 
 def build_addin(output: Path) -> Path:
-    from cyps_xl.workbook.package import write_zip_atomically
+    from cyps_xl.workbook.saving import write_zip_atomically
 
     output = Path(output)
     if output.suffix.lower() != ".xlam":

@@ -236,7 +236,7 @@ def check(source, previous=None, *, rules=None, benchmarks=None, write: bool = T
         for sheet in {r[0] for r in report.revisions}:
             package.put_notes(sheet, [(r, c, text) for s, r, c, text in report.revisions if s == sheet], NOTE_PREFIX)
         if backup:
-            from cyps_xl.workbook.parts import keep_backup
+            from cyps_xl.workbook.saving import keep_backup
 
             keep_backup(source)
         package.save(source)

@@ -1,17 +1,13 @@
-"""The package's parts: the zip archive, XML parsing that refuses bombs, atomic writing, schema order.
+"""The package's parts: the zip archive, XML parsing that refuses bombs, schema order (writing: ``saving``).
 
 XML is parsed without DTDs, entities or network access, and any part that
 declares a DOCTYPE (which no OOXML part needs) is refused, so XML bombs and
 external entities never expand.  Archives whose parts would expand past
-:data:`MAX_EXPANDED_BYTES` are refused before anything is unpacked.  Outputs
-are written to a temporary file beside the target and moved into place only
-when complete.
+:data:`MAX_EXPANDED_BYTES` are refused before anything is unpacked.
 """
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -149,48 +145,6 @@ def zlib_error():
     return zlib.error
 
 
-def check_output_path(target: Path) -> None:
-    """An output must be a new or regular file in a folder that exists: never a folder, FIFO or device."""
-    import stat
-
-    target = Path(target)
-    if not target.parent.exists():
-        raise CypsError("the output folder does not exist.", file=target, hint="Create the folder or choose another -o.")
-    if target.exists() or target.is_symlink():
-        mode = os.stat(target).st_mode if target.exists() else 0
-        if stat.S_ISDIR(mode):
-            raise CypsError("is a folder.", file=target, hint="Give -o a file name ending in .xlsx inside it.")
-        if not stat.S_ISREG(mode):
-            raise CypsError("is not a regular file (a pipe, device or broken link); it will not be replaced.",
-                            file=target, hint="Choose another -o.")
-
-
-def keep_backup(source: Path) -> Path:
-    """A complete copy of ``source`` beside it (``<name>.backup-<time>``), or none at all: the copy is written
-    under a temporary name and renamed only when whole, and the folder must have room for it and the new file."""
-    import datetime as dt
-    import shutil
-
-    source = Path(source)
-    backup = source.with_name(f"{source.stem}.backup-{dt.datetime.now():%Y%m%d-%H%M%S}{source.suffix}")
-    size = source.stat().st_size
-    if shutil.disk_usage(source.parent).free < 3 * size + (1 << 20):  # the backup, the new file, and some room
-        raise CypsError("there is not enough free space beside the workbook for a backup and the new file.",
-                        file=source, hint="Free some space, or write the result elsewhere with -o.")
-    temp = backup.with_name(f".{backup.name}.{os.getpid()}.tmp")
-    try:
-        shutil.copyfile(source, temp)
-        with open(temp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        shutil.copystat(source, temp)
-        os.replace(temp, backup)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise CypsError(f"the backup copy could not be written ({exc.strerror or exc}); nothing was changed.",
-                        file=source, hint="Free some space, or write the result elsewhere with -o.") from None
-    return backup
-
-
 _SPENT = object()  # a part written by a package's last save
 
 
@@ -244,70 +198,6 @@ class Parts(dict):
             dict.__setitem__(self, name, None)
             return True
         return False
-
-
-def write_zip_atomically(target: Path, members: dict, infos: dict | None = None) -> None:
-    target = Path(target)
-    check_output_path(target)
-    _remove_abandoned_temps(target)
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise CypsError(f"cannot be written: {exc.strerror or exc}.", file=target,
-                        hint="Check you can save in that folder (it may be read-only).") from None
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                # [Content_Types].xml first, as Excel writes it; a member may be a function that makes its bytes,
-                # whole or in pieces
-                items = members.items() if isinstance(members, dict) else members
-                for name, data in sorted(items, key=lambda item: item[0] != "[Content_Types].xml"):
-                    info = zipfile.ZipInfo(name, date_time=(infos[name].date_time if infos and name in infos else (1980, 1, 1, 0, 0, 0)))
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o600 << 16
-                    data = data() if callable(data) else data
-                    if isinstance(data, bytes):
-                        archive.writestr(info, data)
-                    else:  # pieces: compressed as they come, never joined
-                        with archive.open(info, "w") as member:
-                            for piece in data:
-                                member.write(piece)
-            raw.flush()
-            os.fsync(raw.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual permissions
-        os.replace(temp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):  # a full disk, a folder that turned read-only: nothing was replaced
-            raise CypsError(f"cannot be written: {exc.strerror or exc}; nothing was replaced.", file=target,
-                            hint="Free some space or choose another folder, then run again.") from None
-        raise
-
-
-def _remove_abandoned_temps(target: Path) -> None:
-    """Temporary files left by a run that was killed (its process is gone) are removed."""
-    for temp in target.parent.glob(f".{target.name}.*.tmp"):
-        parts = temp.name[len(target.name) + 2:].split(".")
-        if parts and parts[0].isdigit() and not _alive(int(parts[0])):
-            try:
-                temp.unlink()
-            except OSError:
-                pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
 
 
 def xml_text(text: str) -> str:

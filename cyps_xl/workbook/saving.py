@@ -1,0 +1,190 @@
+"""Where outputs go: written atomically (a temporary file beside the target, moved into place only when
+complete, so a failed run leaves no partial file), a backup kept whole or not at all, and the archive
+compressed on a thread of its own.
+
+Deflate, the CRC and the file's writes let go of Python's lock, so while the writer thread compresses one
+block of a worksheet the run makes the next: the zip costs the run little more than making the parts.
+Blocks are joined from the pieces a worksheet comes in; deflate's output does not depend on how its input
+is split, so the file is the same byte for byte as one written on a single thread.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+
+from cyps_xl.errors import CypsError
+
+BLOCK = 1 << 16  # bytes handed to the writer thread at a time: few hand-overs, little held
+_CLOSE, _DONE, _ABORT = object(), object(), object()  # the writer's orders besides parts and blocks
+
+
+def check_output_path(target: Path) -> None:
+    """An output must be a new or regular file in a folder that exists: never a folder, FIFO or device."""
+    import stat
+
+    target = Path(target)
+    if not target.parent.exists():
+        raise CypsError("the output folder does not exist.", file=target, hint="Create the folder or choose another -o.")
+    if target.exists() or target.is_symlink():
+        mode = os.stat(target).st_mode if target.exists() else 0
+        if stat.S_ISDIR(mode):
+            raise CypsError("is a folder.", file=target, hint="Give -o a file name ending in .xlsx inside it.")
+        if not stat.S_ISREG(mode):
+            raise CypsError("is not a regular file (a pipe, device or broken link); it will not be replaced.",
+                            file=target, hint="Choose another -o.")
+
+
+def keep_backup(source: Path) -> Path:
+    """A complete copy of ``source`` beside it (``<name>.backup-<time>``), or none at all: the copy is written
+    under a temporary name and renamed only when whole, and the folder must have room for it and the new file."""
+    import datetime as dt
+    import shutil
+
+    source = Path(source)
+    backup = source.with_name(f"{source.stem}.backup-{dt.datetime.now():%Y%m%d-%H%M%S}{source.suffix}")
+    size = source.stat().st_size
+    if shutil.disk_usage(source.parent).free < 3 * size + (1 << 20):  # the backup, the new file, and some room
+        raise CypsError("there is not enough free space beside the workbook for a backup and the new file.",
+                        file=source, hint="Free some space, or write the result elsewhere with -o.")
+    temp = backup.with_name(f".{backup.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(source, temp)
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        shutil.copystat(source, temp)
+        os.replace(temp, backup)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise CypsError(f"the backup copy could not be written ({exc.strerror or exc}); nothing was changed.",
+                        file=source, hint="Free some space, or write the result elsewhere with -o.") from None
+    return backup
+
+
+def write_zip_atomically(target: Path, members, infos: dict | None = None) -> None:
+    """Write the zip of ``members`` ({name: bytes}, or (name, bytes or a function making them, whole or in
+    pieces) in order) to ``target``, atomically; ``infos``: the source's ZipInfos, whose dates are kept."""
+    target = Path(target)
+    check_output_path(target)
+    _remove_abandoned_temps(target)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise CypsError(f"cannot be written: {exc.strerror or exc}.", file=target,
+                        hint="Check you can save in that folder (it may be read-only).") from None
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            _write_archive(raw, members, infos)
+            raw.flush()
+            os.fsync(raw.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual permissions
+        os.replace(temp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, OSError):  # a full disk, a folder that turned read-only: nothing was replaced
+            raise CypsError(f"cannot be written: {exc.strerror or exc}; nothing was replaced.", file=target,
+                            hint="Free some space or choose another folder, then run again.") from None
+        raise
+
+
+def _remove_abandoned_temps(target: Path) -> None:
+    """Temporary files left by a run that was killed (its process is gone) are removed."""
+    for temp in target.parent.glob(f".{target.name}.*.tmp"):
+        parts = temp.name[len(target.name) + 2:].split(".")
+        if parts and parts[0].isdigit() and not _alive(int(parts[0])):
+            try:
+                temp.unlink()
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _write_archive(raw, members, infos: dict | None) -> None:
+    """The members, [Content_Types].xml first as Excel writes it, made here and compressed by the writer
+    thread (see the module's docstring); a member that fails to be made stops the writer and is raised."""
+    jobs: queue.Queue = queue.Queue(maxsize=8)
+    failed: list = []
+    writer = threading.Thread(target=_writer, args=(raw, jobs, failed), name="cyps-xl zip writer", daemon=True)
+    writer.start()
+    try:
+        items = members.items() if isinstance(members, dict) else members
+        for name, data in sorted(items, key=lambda item: item[0] != "[Content_Types].xml"):
+            if failed:
+                break
+            info = zipfile.ZipInfo(name, date_time=(infos[name].date_time if infos and name in infos else (1980, 1, 1, 0, 0, 0)))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            data = data() if callable(data) else data
+            if isinstance(data, bytes):
+                jobs.put((info, data))
+                continue
+            jobs.put((info, None))  # pieces: joined into blocks as they come, never held whole
+            block, size = [], 0
+            for piece in data:
+                block.append(piece)
+                size += len(piece)
+                if size >= BLOCK:
+                    jobs.put(b"".join(block))
+                    block, size = [], 0
+            if block:
+                jobs.put(b"".join(block))
+            jobs.put(_CLOSE)
+        jobs.put(_DONE)
+    except BaseException:
+        jobs.put(_ABORT)  # the writer stops; the temporary file is removed by the caller
+        raise
+    finally:
+        writer.join()
+    if failed:
+        raise failed[0]
+
+
+def _writer(raw, jobs: queue.Queue, failed: list) -> None:
+    """The writer thread: each part whole, or opened, written block by block and closed; the archive closed
+    at the end. A failure (a full disk) is handed back, and the orders still coming are taken and dropped,
+    so the maker never waits on a writer that has stopped."""
+    archive = zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED)
+    member = None
+    while True:
+        job = jobs.get()
+        if job is _DONE or job is _ABORT:
+            break
+        if failed:
+            continue
+        try:
+            if job is _CLOSE:
+                member.close()
+                member = None
+            elif job.__class__ is bytes:
+                member.write(job)
+            elif job[1] is None:
+                member = archive.open(job[0], "w")
+            else:
+                archive.writestr(*job)
+        except BaseException as exc:
+            failed.append(exc)
+    # Done: the archive's directory is written. Stopped: the part and the archive are closed all the same
+    # (into a file that is thrown away), so nothing is left to close when they are collected.
+    for close in ([member.close] if member is not None else []) + [archive.close]:
+        try:
+            close()
+        except BaseException as exc:
+            if job is _DONE and not failed:
+                failed.append(exc)

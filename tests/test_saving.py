@@ -1,0 +1,90 @@
+"""The archive is compressed on a writer thread (cyps_xl.workbook.saving): the same bytes as a zip written on
+one thread, and a failure on either side stops both, leaves the old file as it was and no temporary file."""
+import os
+import threading
+import zipfile
+
+import pytest
+
+import cyps_xl
+from cyps_xl.errors import CypsError
+from cyps_xl.workbook import saving
+from cyps_xl.workbook.package import Package
+
+
+def _writers() -> list:
+    return [t for t in threading.enumerate() if t.name == "cyps-xl zip writer"]
+
+
+def _one_thread(target, members: list, infos: dict) -> None:
+    """The zip as zipfile writes it on one thread, each part whole (what saving must match byte for byte)."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(members, key=lambda item: item[0] != "[Content_Types].xml"):
+            info = zipfile.ZipInfo(name, date_time=infos[name].date_time if name in infos else (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            data = data() if callable(data) else data
+            archive.writestr(info, data if isinstance(data, bytes) else b"".join(data))
+
+
+def test_the_issued_workbook_is_the_zip_one_thread_would_write(template, tmp_path):
+    """A worksheet comes in pieces and is compressed in blocks on the writer thread: deflate does not care how
+    its input is split, so every byte (the CRCs, the sizes, the order) is as a plain zipfile would write."""
+    threaded, plain = tmp_path / "threaded.xlsx", tmp_path / "plain.xlsx"
+    cyps_xl.issue(template, threaded)
+    for target, write in ((tmp_path / "again.xlsx", saving.write_zip_atomically), (plain, _one_thread)):
+        package = Package(threaded)
+        package.sheet(next(iter(package.sheet_parts))).row_height(1, 20)  # one worksheet rewritten, in pieces
+        members = package.members()
+        assert any(not isinstance(data(), bytes) for _, data in members)
+        write(target, package.members(), package.infos)
+    assert (tmp_path / "again.xlsx").read_bytes() == plain.read_bytes()
+    assert not _writers()
+
+
+def test_a_full_disk_mid_archive_is_one_message_and_the_old_file_stays(template, tmp_path, monkeypatch):
+    target = tmp_path / "issued.xlsx"
+    target.write_bytes(b"last month's issue")
+    real_fdopen = os.fdopen
+
+    class FillsUp:
+        """The temporary file, on a disk that fills after 10 kB."""
+
+        def __init__(self, handle):
+            self.file, self.written = real_fdopen(handle, "wb"), 0
+
+        def write(self, data):
+            self.written += len(data)
+            if self.written > 10_000:
+                raise OSError(28, "No space left on device")
+            return self.file.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+    monkeypatch.setattr(saving.os, "fdopen", lambda handle, mode: FillsUp(handle))
+    with pytest.raises(CypsError) as raised:
+        cyps_xl.issue(template, target)
+    assert "No space left on device; nothing was replaced" in str(raised.value) and "issued.xlsx" in str(raised.value)
+    assert target.read_bytes() == b"last month's issue"
+    assert [p.name for p in tmp_path.iterdir()] == ["issued.xlsx"]  # no temporary file left
+    assert not _writers()
+
+
+def test_a_part_that_fails_to_be_made_stops_the_writer_and_leaves_no_file(tmp_path):
+    def sheet():
+        yield b"<worksheet>" + b"<row/>" * 50_000  # more than a block: the writer is at work when it fails
+        raise CypsError("has a cell the writer cannot write.", file=tmp_path / "book.xlsx")
+
+    members = [("[Content_Types].xml", b"<Types/>"), ("xl/worksheets/sheet1.xml", sheet),
+               ("xl/styles.xml", b"<styleSheet/>")]
+    with pytest.raises(CypsError, match="cannot write"):
+        saving.write_zip_atomically(tmp_path / "out.xlsx", members)
+    assert list(tmp_path.iterdir()) == []
+    assert not _writers()
