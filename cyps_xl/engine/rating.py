@@ -36,6 +36,9 @@ class Rag:
     reason: str | None = None
 
 
+_RATED = {band: Rag(band) for band in ("red", "amber", "green")}  # a rating is immutable: one of each serves all
+
+
 @dataclass(frozen=True)
 class Measure:
     """How one row is to be judged: what rules say, or the sheet when rules are silent."""
@@ -93,7 +96,7 @@ def rag_rating(value: Reading, measure: Measure) -> Rag:
     band = tolerances.rate(shown, measure.polarity)
     if band is None:
         return Rag(None, f"{shown} falls in a gap between the tolerance bands")
-    return Rag(band)
+    return _RATED[band]
 
 
 def measure_for(row: ScoreRow, table: ScoreTable, book: RuleBook, scorecard_path) -> Measure:

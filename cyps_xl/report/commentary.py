@@ -87,8 +87,9 @@ def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wo
     text = w["opening"][key].format(**fields)
     if row.previous_year.present:
         last_year = shown(row.previous_year.number, fmt)
-        if row.outturn.present and shown(row.outturn.number, fmt) != fields["value"]:
-            text += w["last_year_total"].format(outturn=shown(row.outturn.number, fmt), last_year=last_year)
+        outturn = shown(row.outturn.number, fmt) if row.outturn.present else None
+        if outturn is not None and outturn != fields["value"]:
+            text += w["last_year_total"].format(outturn=outturn, last_year=last_year)
         else:  # a snapshot or a rate: this month's figure is the year's
             text += w["last_year"].format(last_year=last_year)
     band = result.rag_month.band

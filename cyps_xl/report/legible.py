@@ -182,11 +182,13 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
                 if len(filled) == 1 and not wraps:
                     notes.append((number, column, text, points, bold))
                 continue  # a title-block line runs on to its right: fit_notes sees to it
-            if not wraps and (len(text) * points * 1.1 <= room or text_width(text, points, bold) <= room):
-                continue  # fits (the first test is quick: no character is wider than 1.1 em with the margin)
+            surely = len(text) * points * 1.1 <= room  # fits: no character is wider than 1.1 em with the margin
+            if not wraps and (surely or text_width(text, points, bold) <= room):
+                continue  # fits
             if not wraps and column + 1 not in filled and "\n" not in text:
                 continue  # Excel lets it run on into the empty cell beside it
-            lines, widest = wrapped_lines(text, points, bold, room)
+            # wrapping text that surely fits takes one line; other text is measured a word at a time
+            lines, widest = (1, 0.0) if surely and "\n" not in text else wrapped_lines(text, points, bold, room)
             if widest > room:  # a word wider than its column would be broken mid-word: the column widens,
                 # up to twice its width (a web address in a note breaks rather than push the page wider)
                 width = min((widest + PADDING) / CHARACTER_POINTS, 2 * widths.get(column, default_width))
