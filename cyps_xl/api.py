@@ -226,7 +226,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
         raise CypsError("the issued workbook must be an .xlsx file (it carries no macros).", file=output,
                         hint="Give -o a name ending in .xlsx.")
     _check_output(source, output)
-    report.sparklines = dict(apply_changes(package, report.changes))
+    report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
     report.udf_cells = evaluate_udf_cells(package, scorecard.grids, book)
     if scorecard.grids is not None:
         scorecard.grids.for_measuring()  # the values are read, rated and evaluated: their memory serves the rest
@@ -283,8 +283,9 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
     package = Package(source)
-    report = evaluate(source, book, benchmarks=benchmarks, package=package)[1]  # the cells as read go before the save
-    report.sparklines = dict(apply_changes(package, report.changes))
+    scorecard, report = evaluate(source, book, benchmarks=benchmarks, package=package)
+    report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
+    del scorecard  # the cells as read go before the save
     target = Path(output) if output else source
     if target.resolve() == source.resolve() and backup:
         from cyps_xl.workbook.saving import keep_backup

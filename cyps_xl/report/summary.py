@@ -153,9 +153,8 @@ def add_commentary(package: Package, tables: list, results: dict, bench: dict, s
     for c in range(1, 5):
         editor.set_style(3, c, CellStyle(bold=True, fill="D9E1F2"))
     wrapped = CellStyle(wrap=True)
-    for r in range(4, len(rows) + 1):
-        for c in range(1, 5):  # wrapped, and all four aligned to the top of their row
-            editor.set_style(r, c, wrapped)
+    for r in range(4, len(rows) + 1):  # wrapped, and all four aligned to the top of their row
+        editor.set_styles(r, (1, 2, 3, 4), wrapped)
     # rows grow to their wrapped lines (viewers do not grow them by themselves); the paper prints 7 pt or more
     print_sheet(package, name, (3, 3), f"&L{FOOTER_SIZE}Draft commentary&R{FOOTER_SIZE}Page &P of &N",
                 range(1, len(rows) + 1))

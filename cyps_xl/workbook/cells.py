@@ -92,14 +92,14 @@ class GridSheet:
                  styles_used: set | None = None):
         self.title = title
         self.state = state  # visible, hidden or veryHidden (workbook.xml's sheet state)
-        self._cells = cells  # row -> {column: (value, number format)}
+        self._cells = cells  # row -> {column: (value, number format, style index as saved)}
         # for measuring printed text without reading the rows again: row -> {column: style} of text cells,
         # and every style a cell with a value uses
         self.text_styles = text_styles if text_styles is not None else {}
         self.styles_used = styles_used if styles_used is not None else set()
-        filled = [r for r, row in cells.items() if any(v is not None for v, _ in row.values())]
+        filled = [r for r, row in cells.items() if any(cell[0] is not None for cell in row.values())]
         self.max_row = max(filled, default=0)
-        self.max_column = max((c for r in filled for c, (v, _) in cells[r].items() if v is not None), default=0)
+        self.max_column = max((c for r in filled for c, cell in cells[r].items() if cell[0] is not None), default=0)
         self.merged_ranges = merged
 
     def cell(self, row: int, column: int) -> GridCell:
@@ -109,7 +109,7 @@ class GridSheet:
         return GridCell(row, column, found[0], found[1])
 
     def row(self, row: int) -> dict:
-        """column -> (value, number format) of a row's cells that exist (read only)."""
+        """column -> (value, number format, style index as saved) of a row's cells that exist (read only)."""
         return self._values().get(row) or _NO_CELLS
 
     def _values(self) -> dict:
@@ -126,7 +126,7 @@ class GridSheet:
         cells = self._cells.get(row) or _NO_CELLS
         styles = self.text_styles.get(row) or _NO_CELLS
         return ({column: (style, cells[column][0]) for column, style in styles.items()},
-                [c for c, (value, _) in cells.items() if value is not None])
+                [c for c, cell in cells.items() if cell[0] is not None])
 
     def for_measuring(self) -> None:
         """Keep only what measuring printed text needs (each row's text cells and the columns holding a
@@ -151,7 +151,7 @@ class GridSheet:
             if r > last:
                 break
             row = self._values()[r]
-            yield [GridCell(r, c, *row[c]) for c in sorted(row)]
+            yield [GridCell(r, c, row[c][0], row[c][1]) for c in sorted(row)]
 
 
 class GridBook:
@@ -236,7 +236,7 @@ def _plain_cells(package, worksheet, name: str, strings: list, formats: list, ep
     text_styles: dict = {}
     styles_used: set = set()
     looks: dict = {}  # style attribute as saved -> (number format, style as text, style number)
-    empty: dict = {}  # number format -> (None, format): one tuple for all the empty cells of a look
+    empty: dict = {}  # style attribute -> (None, format, style): one tuple for all the empty cells of a look
     prefix = layout.prefix
     for number, _, _, _, body in worksheet.plain_rows():  # the first pass also gathers the sheet's facts
         if not body:
@@ -265,9 +265,9 @@ def _plain_cells(package, worksheet, name: str, strings: list, formats: list, ep
             except ValueError as exc:
                 raise _damaged(package, name, exc, f"{column_letter(column)}{number}") from None
             if value is None:
-                row_cells[column] = empty.get(code) or empty.setdefault(code, (None, code))
+                row_cells[column] = empty.get(style) or empty.setdefault(style, (None, code, look[2]))
             else:
-                row_cells[column] = (value, code)
+                row_cells[column] = (value, code, look[2])
                 styles_used.add(look[1])
                 if value.__class__ is str:
                     text_styles.setdefault(number, {})[column] = look[2]
@@ -293,7 +293,7 @@ def _keep(cells: dict, text_styles: dict, styles_used: set, number: int, column:
     row = cells.get(number)
     if row is None:
         row = cells[number] = {}
-    row[column] = (value, code)
+    row[column] = (value, code, int(style or 0))
     if value is not None:
         styles_used.add(style)
         if value.__class__ is str:

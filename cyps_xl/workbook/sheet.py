@@ -88,6 +88,25 @@ class SheetEditor:
         row = self._row(self.worksheet.styles, number, column)
         row[column] = self.package.style_chains.then(row.get(column, 0), style)
 
+    def set_styles(self, number: int, columns: tuple, style: CellStyle, saved: dict | None = None) -> None:
+        """``style`` set on several cells of a row (a :class:`~cyps_xl.workbook.changes.RowStyle`). ``saved``:
+        the row's cells as read (column -> (value, number format, style index)): a cell this run has not
+        restyled, whose saved format ``style`` would leave as it is (last month's run set it), is left alone,
+        so nothing is recorded for it, measured or rewritten."""
+        row = self.worksheet.styles.get(number)
+        if saved:
+            keeps = self.package.styles.keeps
+            columns = [c for c in columns if (row is not None and c in row) or c not in saved
+                       or not keeps(saved[c][2], style)]
+        if not columns:
+            return
+        row = self._row(self.worksheet.styles, number, min(columns))
+        if max(columns) > MAX_COLUMN:
+            self._check(number, max(columns))
+        then = self.package.style_chains.then
+        for column in columns:
+            row[column] = then(row.get(column, 0), style)
+
     def row_height(self, number: int, points: float) -> None:
         if not 1 <= number <= MAX_ROW:
             raise CypsError(f"row {number} is beyond Excel's grid.", file=self.package.path)

@@ -69,6 +69,7 @@ class Styles:
         self.xfs = root.find(f"{M}cellXfs")
         self._cache: dict = {}
         self._chained: dict = {}  # (base, chain) -> derived format index
+        self._keeps: dict = {}  # (base, style) -> whether style leaves base as it is
         self._index = {
             "font": {self._key(e): i for i, e in reversed(list(enumerate(self.fonts)))},
             "fill": {self._key(e): i for i, e in reversed(list(enumerate(self.fills)))},
@@ -103,16 +104,22 @@ class Styles:
         wraps = alignment is not None and alignment.get("wrapText") in ("1", "true")
         return points, font is not None and font.find(f"{M}b") is not None, wraps
 
-    def number_format_id(self, code: str) -> int:
+    def _existing_format_id(self, code: str) -> int | None:
         if code in BUILTIN_NUMFMTS:
             return BUILTIN_NUMFMTS[code]
+        for fmt in self.num_fmts if self.num_fmts is not None else ():
+            if fmt.get("formatCode") == code:
+                return int(fmt.get("numFmtId"))
+        return None
+
+    def number_format_id(self, code: str) -> int:
+        found = self._existing_format_id(code)
+        if found is not None:
+            return found
         if self.num_fmts is None:
             self.num_fmts = etree.Element(f"{M}numFmts", count="0")
             self.root.insert(0, self.num_fmts)
         used = [int(f.get("numFmtId")) for f in self.num_fmts]
-        for fmt in self.num_fmts:
-            if fmt.get("formatCode") == code:
-                return int(fmt.get("numFmtId"))
         new_id = max([163, *used]) + 1
         etree.SubElement(self.num_fmts, f"{M}numFmt", numFmtId=str(new_id), formatCode=code)
         self.num_fmts.set("count", str(len(self.num_fmts)))
@@ -129,14 +136,31 @@ class Styles:
             self._chained[key] = found
         return found
 
+    def keeps(self, base: int, style: CellStyle) -> bool:
+        """Would :meth:`derive` give ``base`` itself, its number format being ``style``'s already? Answered
+        without adding to styles.xml, so the formats a run does add are numbered as they are written. Only
+        a number format is judged (what a row's figures are given); any other style is taken to change."""
+        key = (base, style)
+        found = self._keeps.get(key)
+        if found is None:
+            found = False
+            if style == CellStyle(number_format=style.number_format) and style.number_format is not None \
+                    and 0 <= base < len(self.xfs):
+                number_format = self._existing_format_id(style.number_format)
+                if number_format is not None:
+                    xf = copy.deepcopy(self.xfs[base])
+                    _set_number_format(xf, number_format)
+                    found = self._index["xf"].get(self._key(xf)) == base  # derive's _add would find base
+            self._keeps[key] = found
+        return found
+
     def derive(self, base: int, style: CellStyle) -> int:
         key = (base, style)
         if key in self._cache:
             return self._cache[key]
         xf = copy.deepcopy(self.xfs[base] if base < len(self.xfs) else self.xfs[0])
         if style.number_format is not None:
-            xf.set("numFmtId", str(self.number_format_id(style.number_format)))
-            xf.set("applyNumberFormat", "1")
+            _set_number_format(xf, self.number_format_id(style.number_format))
         if style.font_color is not None or style.bold is not None or style.italic is not None or style.size is not None:
             font = copy.deepcopy(self.fonts[int(xf.get("fontId", "0"))])
             if style.font_color is not None:
@@ -174,6 +198,11 @@ class Styles:
         index = self._add("xf", self.xfs, xf)
         self._cache[key] = index
         return index
+
+
+def _set_number_format(xf, number_format: int) -> None:
+    xf.set("numFmtId", str(number_format))
+    xf.set("applyNumberFormat", "1")
 
 
 def _in_schema_order(font) -> None:
