@@ -31,6 +31,7 @@ SIDE_MARGINS, TOP_BOTTOM_MARGINS = 57.6, 79.2  # the margins set_print gives (0.
 CHARACTER_POINTS = 5.25  # Excel: a width of one character is 7 pixels, 0.75 pt each
 PADDING = 4.0  # points a cell keeps clear inside its borders
 LINE = 1.22  # a wrapped line's height, in font sizes
+WRAPPED = CellStyle(wrap=True)
 
 # Helvetica's widths in thousandths of an em (Arial shares them), for the characters that differ most.
 _NARROW = dict.fromkeys("ijl|'!.,:;", 278) | dict.fromkeys("ft I/\\[]()", 300) | {"r": 333, "-": 333}
@@ -48,6 +49,7 @@ def text_width(text: str, points: float, bold: bool = False) -> float:
     return _ems(text) * points * (1.07 if bold else 1.0) * 1.05
 
 
+@lru_cache(maxsize=1 << 12)  # a column's short texts repeat down a scorecard ("monthly" in DATA NOTE)
 def wrapped_lines(text: str, points: float, bold: bool, width: float) -> tuple[int, float]:
     """(lines, widest word) when ``text`` wraps at words in ``width`` points; a word wider than ``width`` is
     broken over as many lines as it needs, as Excel does."""
@@ -133,11 +135,21 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
         source = _stream_rows(worksheet, wanted, strings, look)
     chains = package.style_chains
     chain_sizes: dict = {}  # style chain -> the font sizes it sets
+    edited_looks: dict = {}  # (style index, chain) -> (points, bold, wraps) once the run's styles are set
 
     def sizes(chain: int) -> tuple:
         found = chain_sizes.get(chain)
         if found is None:
             found = chain_sizes[chain] = tuple(style.size for style in chains.chain(chain) if style.size)
+        return found
+
+    def edited_look(style_index: int, chain: int) -> tuple:
+        points, bold, wraps = look(style_index)
+        for style in chains.chain(chain):  # what the run sets on the cell counts too
+            points = style.size if style.size is not None else points
+            bold = style.bold if style.bold is not None else bold
+            wraps = style.wrap if style.wrap is not None else wraps
+        found = edited_looks[(style_index, chain)] = (points, bold, wraps)
         return found
 
     for number, found, valued, tallest, least in source:
@@ -156,21 +168,18 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
             if column in hidden or (number, column) in merged:
                 continue
             style_index, saved = found[column]
-            edit = (encoded(values[column]) if column in values else KEEP, chains.chain(styles.get(column, 0))) \
+            chain = styles.get(column, 0)
+            edit = (encoded(values[column]) if column in values else KEEP, chain) \
                 if column in values or column in styles else None
             if edit is not None and edit[0] is None:
                 continue  # emptied by the run
-            points, bold, wraps = look(style_index)
-            for style in edit[1] if edit is not None else ():  # what the run sets on the cell counts too
-                points = style.size if style.size is not None else points
-                bold = style.bold if style.bold is not None else bold
-                wraps = style.wrap if style.wrap is not None else wraps
+            points, bold, wraps = edited_looks.get((style_index, chain)) or edited_look(style_index, chain)
             smallest = min(smallest, points)
             tallest = max(tallest, points)  # a line of large text (a title, a tile's figure) needs its height
             text = _edited_text(edit, texts) if edit is not None and edit[0] is not KEEP else saved
             room = widths.get(column, default_width) * CHARACTER_POINTS - PADDING
             if not text:
-                shown = _shown_number(edit)  # a figure the run writes with words in its format: "90.1% (19/20)"
+                shown = _shown_number(edit, chains)  # a figure the run writes with words in its format: "90.1% (19/20)"
                 if shown and text_width(shown, points, bold) > room:  # a number cannot wrap: its column widens
                     need = (text_width(shown, points, bold) + PADDING) / CHARACTER_POINTS
                     widened[column] = max(widened.get(column, 0), min(need, 2 * widths.get(column, default_width)))
@@ -195,14 +204,15 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
                 widened[column] = max(widened.get(column, 0), width)
                 lines, _ = wrapped_lines(text, points, bold, width * CHARACTER_POINTS - PADDING)
             if not wraps:
-                editor.set_style(number, column, CellStyle(wrap=True))
+                editor.set_style(number, column, WRAPPED)
             grown[number] = max(grown.get(number, 0), lines * points * LINE + 3)
         if tallest:
             grown[number] = max(grown.get(number, 0), tallest * LINE + 3)
     for column, width in widened.items():
         package.set_column_width(sheet, column, math.ceil(width * 4) / 4)
+    default = _default_height(worksheet)
     for number, height in grown.items():
-        if height > _height(worksheet, number) + 1:  # a point's difference is line spacing, not a clash
+        if height > _height(worksheet, number, default) + 1:  # a point's difference is line spacing, not a clash
             editor.row_height(number, math.ceil(height * 4) / 4)
     return Measured(smallest if smallest != math.inf else 11.0, notes)
 
@@ -286,15 +296,19 @@ def fit_notes(package, sheet: str, notes: list, last: int) -> None:
             continue
         lines, _ = wrapped_lines(text, points, bold, room)
         package.merge(sheet, f"{column_letter(column)}{number}:{column_letter(last)}{number}")
-        editor.set_style(number, column, CellStyle(wrap=True))
+        editor.set_style(number, column, WRAPPED)
         editor.row_height(number, max(_height(worksheet, number), math.ceil((lines * points * LINE + 3) * 4) / 4))
 
 
-def _height(worksheet, number: int) -> float:
+def _height(worksheet, number: int, default: float | None = None) -> float:
     """A row's height as it stands: set by this run, saved with the sheet, or the sheet's default."""
+    return worksheet.row_heights.get(number) or worksheet.heights.get(number) or \
+        (default if default is not None else _default_height(worksheet))
+
+
+def _default_height(worksheet) -> float:
     fmt = worksheet.shell.find(f"{M}sheetFormatPr")
-    default = float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
-    return worksheet.row_heights.get(number) or worksheet.heights.get(number) or default
+    return float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
 
 
 _COLUMNS: dict = {}  # column letters -> number, filled as met
@@ -322,11 +336,11 @@ def _merged_cells(shell) -> set:
     return found
 
 
-def _shown_number(edit) -> str | None:
+def _shown_number(edit, chains) -> str | None:
     """Roughly how Excel shows a number the run writes with text in its format (0.0%" (2019/20)"), else None."""
     if edit is None or edit[0] is KEEP or edit[0] is None or edit[0][0] != "n":
         return None
-    code = next((style.number_format for style in reversed(edit[1]) if style.number_format), None)
+    code = next((style.number_format for style in reversed(chains.chain(edit[1])) if style.number_format), None)
     if not code or '"' not in code:
         return None
     words = "".join(code.split('"')[1::2])

@@ -15,6 +15,7 @@ from cyps_xl.engine.yamlfile import load_yaml
 from cyps_xl.errors import CypsError
 from cyps_xl.report.commentary import commentary_rows, load_wording
 from cyps_xl.engine.contrast import BLACK, readable_on
+from cyps_xl.report.legible import WRAPPED
 from cyps_xl.report.printing import FOOTER_SIZE, footer, print_sheet
 from cyps_xl.workbook.package import CellStyle, Package, column_letter
 
@@ -152,9 +153,8 @@ def add_commentary(package: Package, tables: list, results: dict, bench: dict, s
     editor.set_style(1, 1, CellStyle(bold=True, font_color="C00000", size=12))
     for c in range(1, 5):
         editor.set_style(3, c, CellStyle(bold=True, fill="D9E1F2"))
-    wrapped = CellStyle(wrap=True)
     for r in range(4, len(rows) + 1):  # wrapped, and all four aligned to the top of their row
-        editor.set_styles(r, (1, 2, 3, 4), wrapped)
+        editor.set_styles(r, (1, 2, 3, 4), WRAPPED)
     # rows grow to their wrapped lines (viewers do not grow them by themselves); the paper prints 7 pt or more
     print_sheet(package, name, (3, 3), f"&L{FOOTER_SIZE}Draft commentary&R{FOOTER_SIZE}Page &P of &N",
                 range(1, len(rows) + 1))
