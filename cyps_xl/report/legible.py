@@ -217,6 +217,39 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
     return Measured(smallest if smallest != math.inf else 11.0, notes)
 
 
+def fit_rows(rows: list, widths: list, fonts: dict, default_height: float) -> tuple[dict, dict]:
+    """What :func:`fit_text` does, for the rows of a sheet the run writes whole (Package.put_rows) before they
+    are written: their text wraps (``fonts``: row -> (points, bold, wraps) of its cells, or None for a row
+    whose text runs on unwrapped), a column too narrow for a word of its text widens to it (up to twice
+    its ``widths``, in characters), and a row grows to its lines. Returns ({row: height in points} of the
+    rows that must grow, {column: width} of the columns that must widen)."""
+    grown: dict = {}
+    widened: dict = {}
+    for number, values in enumerate(rows, start=1):
+        font = fonts.get(number)
+        if font is None:
+            continue
+        points, bold, wraps = font
+        need = points * LINE + 3 if any(value not in (None, "") for value in values) else 0.0
+        for column, value in enumerate(values, start=1):
+            if value is None or value == "" or not wraps:
+                continue
+            text = str(value)
+            width = widths[column - 1] if column <= len(widths) else 8.43
+            room = width * CHARACTER_POINTS - PADDING
+            if len(text) * points * 1.1 <= room and "\n" not in text:
+                continue  # surely one line
+            lines, widest = wrapped_lines(text, points, bold, room)
+            if widest > room:  # as fit_text: the column widens for the word, up to twice its width
+                wider = min((widest + PADDING) / CHARACTER_POINTS, 2 * width)
+                widened[column] = max(widened.get(column, 0), wider)
+                lines, _ = wrapped_lines(text, points, bold, wider * CHARACTER_POINTS - PADDING)
+            need = max(need, lines * points * LINE + 3)
+        if need > default_height + 1:  # a point's difference is line spacing, not a clash
+            grown[number] = math.ceil(need * 4) / 4
+    return grown, {column: math.ceil(width * 4) / 4 for column, width in widened.items()}
+
+
 def _grid_rows(grid, wanted: set):
     """(row, {column: (style, text)} of its text cells, columns holding a value, tallest, smallest font) of
     each wanted row, from the reader's grid: the fonts of numbers were taken from the styles the sheet uses."""

@@ -48,9 +48,13 @@ def print_settings(package: Package, tables: list, title: str, issue_number, tod
             package, table.sheet, table.header_rows, page, repeated, last_column))
 
 
-def print_sheet(package: Package, sheet: str, title_rows: tuple | None, footer_codes: str, rows) -> None:
-    """A page of the report (summary, commentary): its text fitted, on the paper that prints it at 7 pt or more."""
-    smallest = min(fit_text(package, sheet, rows).smallest, FOOTER_POINTS)
+def print_sheet(package: Package, sheet: str, title_rows: tuple | None, footer_codes: str, rows,
+                smallest: float | None = None) -> None:
+    """A page of the report (summary, commentary): the text of ``rows`` fitted, on the paper that prints it at 7 pt
+    or more (``smallest``: the sheet's smallest text, when its rows were measured before they were written)."""
+    if smallest is None:
+        smallest = fit_text(package, sheet, rows).smallest
+    smallest = min(smallest, FOOTER_POINTS)
     width, _ = package.print_geometry(sheet)
     page = choose_page(width, smallest)
     package.set_print(sheet, title_rows, footer_codes, paper_size=page.paper_size,

@@ -15,7 +15,7 @@ from cyps_xl.engine.yamlfile import load_yaml
 from cyps_xl.errors import CypsError
 from cyps_xl.report.commentary import commentary_rows, load_wording
 from cyps_xl.engine.contrast import BLACK, readable_on
-from cyps_xl.report.legible import WRAPPED
+from cyps_xl.report.legible import WRAPPED, fit_rows
 from cyps_xl.report.printing import FOOTER_SIZE, footer, print_sheet
 from cyps_xl.workbook.package import CellStyle, Package, column_letter
 
@@ -147,15 +147,23 @@ def add_commentary(package: Package, tables: list, results: dict, bench: dict, s
     name = package.own_sheet_name(COMMENTARY_SHEET, "Draft commentary")
     # the sheet and ref columns fit their longest text (a view's sheet is "Corporate Parenting"), never cut
     fit = [max([len(str(row[c])) for row in rows[2:] if len(row) > c] + [8]) + 3 for c in (0, 1)]
-    package.put_sheet(name, rows, widths=[min(fit[0], 32), min(fit[1], 16), 45, 80])
+    widths = [min(fit[0], 32), min(fit[1], 16), 45, 80]
+    # the title; the headings and every row wrapped, all four cells aligned to the top of their row
+    looks = {1: (CellStyle(bold=True, font_color="C00000", size=12), 1),
+             3: (CellStyle(bold=True, fill="D9E1F2", wrap=True), 4)}
+    looks.update((r, (WRAPPED, 4)) for r in range(4, len(rows) + 1))
+    # rows grow to their wrapped lines (viewers do not grow them by themselves), measured before they are
+    # written: the sheet is thousands of rows on a big scorecard, written whole in one pass
+    fonts = {r: package.styles.look(package.styles.derive(0, style)) for r, (style, _) in looks.items()}
+    existing = package.find_sheet(name)
+    saved_widths = package.column_widths(existing)[0] if existing else {}
+    widths = [saved_widths.get(c, w) for c, w in enumerate(widths, start=1)]  # a sheet kept keeps its widths
+    heights, widened = fit_rows(rows, widths, fonts, default_height=15.0)
+    package.put_rows(name, rows, widths=widths, looks=looks, heights=heights)
     package.mark_own(name)
-    editor = package.sheet(name)
-    editor.set_style(1, 1, CellStyle(bold=True, font_color="C00000", size=12))
-    for c in range(1, 5):
-        editor.set_style(3, c, CellStyle(bold=True, fill="D9E1F2"))
-    for r in range(4, len(rows) + 1):  # wrapped, and all four aligned to the top of their row
-        editor.set_styles(r, (1, 2, 3, 4), WRAPPED)
-    # rows grow to their wrapped lines (viewers do not grow them by themselves); the paper prints 7 pt or more
-    print_sheet(package, name, (3, 3), f"&L{FOOTER_SIZE}Draft commentary&R{FOOTER_SIZE}Page &P of &N",
-                range(1, len(rows) + 1))
+    for column, width in widened.items():
+        package.set_column_width(name, column, width)
+    # the paper prints 7 pt or more
+    print_sheet(package, name, (3, 3), f"&L{FOOTER_SIZE}Draft commentary&R{FOOTER_SIZE}Page &P of &N", (),
+                smallest=min(points for points, _, _ in fonts.values()))
     return len(rows) - 3

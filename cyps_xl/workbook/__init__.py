@@ -1,8 +1,10 @@
 """The workbook: the team's file, parsed once into one package model that is also the writer.
 
-Owns: the zip and its parts, safe XML parsing and atomic writing (``parts``),
-the package model (``package``, with ``additions`` for the sheets and notes it
-adds and ``cleaning`` for what issuing removes), each worksheet as its shell
+Owns: the zip and its parts, safe XML parsing (``parts``), atomic writing with
+the zip compressed on a thread of its own (``saving``), the package model
+(``package``, with ``ownsheets`` for the sheets it writes whole, ``additions``
+for the notes, charts and print settings it adds and ``cleaning`` for what
+issuing removes), each worksheet as its shell
 with its rows streamed, never held whole (``worksheet``): plain rows as the
 bytes they were saved as (``rowbytes``), any other row as elements; worksheet
 edits recorded (``sheet``, with sparklines) and applied as the rows stream out

@@ -1,4 +1,4 @@
-"""Sheets, notes, charts and print settings that cyps-xl adds to a package (the report, the Data quality sheet)."""
+"""Notes, charts, merges and print settings that cyps-xl adds to a package (the sheets it writes whole: ``ownsheets``)."""
 from __future__ import annotations
 
 import copy
@@ -8,8 +8,7 @@ import re
 from lxml import etree
 
 from cyps_xl.cellref import MAX_COLUMN
-from cyps_xl.errors import CypsError
-from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, NOTE_SHAPETYPE, OWN_MARK, WORKBOOK_ORDER, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, xml_text
+from cyps_xl.workbook.parts import HEADER_FOOTER_ORDER, NOTE_SHAPETYPE, CHART_XML, DRAWING_XML, M, NS_MAIN, NS_REL, VML_HEAD, VML_SHAPE, column_letter, insert_in_order, xml_text
 
 
 # A column's width of one character, printed. Excel lays it out at 5.25 pt (7 px) and LibreOffice at about
@@ -19,86 +18,6 @@ POINTS_PER_CHARACTER = 6.5
 
 class SheetAdditions:
     """Methods of :class:`cyps_xl.workbook.package.Package` that add to the workbook."""
-
-    def put_sheet(self, name: str, rows: list[list], *, widths: list | None = None, first: bool = False) -> None:
-        """Write ``rows`` (text and numbers) as the whole content of sheet ``name``, adding the sheet if needed
-        (as the first sheet when ``first``); ``widths`` are column widths in characters."""
-        if name not in self.sheet_parts:
-            part = self._new_part_name("xl/worksheets/sheet{}.xml")
-            widths = widths or [16, 16, 16, 16, 110]
-            cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
-            self.parts[part] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS_MAIN}" '
-                                f'xmlns:r="{NS_REL}"><cols>{cols}</cols><sheetData/></worksheet>').encode()
-            rid = self._add_relationship(self.workbook_part, f"{NS_REL}/worksheet",
-                                         posixpath.relpath(part, posixpath.dirname(self.workbook_part)))
-            workbook = self.tree(self.workbook_part)
-            sheets = workbook.find(f"{M}sheets")
-            next_id = max(int(x.get("sheetId")) for x in sheets) + 1
-            sheet = etree.Element(f"{M}sheet", name=name, sheetId=str(next_id))
-            sheet.set(f"{{{NS_REL}}}id", rid)
-            if first:
-                sheets.insert(0, sheet)
-                self._shift_sheet_indexes(workbook, 0, +1)
-            else:
-                sheets.append(sheet)
-            self.touch(self.workbook_part)
-            self._content_type(part, "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
-            self.sheet_parts[name] = part
-        editor = self.sheet(name)
-        editor.clear_rows()
-        for r, values in enumerate(rows, start=1):
-            for c, value in enumerate(values, start=1):
-                if value not in (None, ""):
-                    editor.set_value(r, c, value)
-
-    # -- the sheets cyps-xl owns (Summary, Commentary, Data quality) ------------------
-    def find_sheet(self, name: str) -> str | None:
-        """The workbook's own spelling of a sheet name: Excel compares sheet names without regard to case."""
-        wanted = name.casefold()
-        return next((existing for existing in self.sheet_parts if existing.casefold() == wanted), None)
-
-    def own_sheets(self) -> set:
-        """Sheets cyps-xl wrote: each carries a hidden sheet-level name, which follows it through moves and renames."""
-        workbook = self.tree(self.workbook_part)
-        order = [e.get("name") for e in workbook.iterfind(f"{M}sheets/{M}sheet")]
-        return {order[int(d.get("localSheetId"))] for d in workbook.iterfind(f"{M}definedNames/{M}definedName")
-                if d.get("name") == OWN_MARK and (d.get("localSheetId") or "").isdigit()
-                and int(d.get("localSheetId")) < len(order)}
-
-    def own_sheet_name(self, wanted: str, instead: str) -> str:
-        """Where cyps-xl's sheet ``wanted`` goes: its own earlier sheet of that name (replaced), else ``wanted``
-        if free, else ``instead`` (or ``instead 2``...): a team's sheet is never overwritten."""
-        existing = self.find_sheet(wanted)
-        if existing is None or existing in self.own_sheets():
-            return existing or wanted
-        for candidate in [instead] + [f"{instead} {n}" for n in range(2, 100)]:
-            taken = self.find_sheet(candidate)
-            if taken is None or taken in self.own_sheets():
-                return taken or candidate
-        raise CypsError(f"has no free name for cyps-xl's '{wanted}' sheet.", file=self.path,
-                        hint=f"Rename or remove the sheets called '{instead} ...'.")
-
-    def mark_own(self, name: str) -> None:
-        """Mark ``name`` as cyps-xl's sheet, so the next run replaces it rather than adding another."""
-        if name in self.own_sheets():
-            return
-        workbook = self.tree(self.workbook_part)
-        index = [e.get("name") for e in workbook.iterfind(f"{M}sheets/{M}sheet")].index(name)
-        names = workbook.find(f"{M}definedNames")
-        if names is None:
-            names = etree.Element(f"{M}definedNames")
-            insert_in_order(workbook, names, WORKBOOK_ORDER)
-        mark = etree.SubElement(names, f"{M}definedName", name=OWN_MARK, localSheetId=str(index), hidden="1")
-        mark.text = "TRUE"
-        self.touch(self.workbook_part)
-
-    def _shift_sheet_indexes(self, workbook, start: int, delta: int) -> None:
-        """Sheet positions held by defined names (localSheetId) follow an inserted sheet."""
-        names = workbook.find(f"{M}definedNames")
-        for defined in names if names is not None else []:
-            local = defined.get("localSheetId")
-            if local is not None and int(local) >= start:
-                defined.set("localSheetId", str(int(local) + delta))
 
     def merge(self, sheet: str, ref: str) -> None:
         root = self.tree(self.sheet_parts[sheet])

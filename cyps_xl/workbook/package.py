@@ -32,6 +32,7 @@ from cyps_xl.errors import CypsError
 
 from cyps_xl.workbook.additions import SheetAdditions
 from cyps_xl.workbook.cleaning import IssueCleaning
+from cyps_xl.workbook.ownsheets import OwnSheets
 from cyps_xl.workbook.parts import (M, NS_CT, NS_PKG_REL, NS_REL, Parts, column_index, column_letter,  # noqa: F401
                                     ensure_workbook_file, parse_xml, split_ref, zlib_error)
 from cyps_xl.workbook.saving import write_zip_atomically
@@ -40,7 +41,7 @@ from cyps_xl.workbook.sheet import SheetEditor
 from cyps_xl.workbook.styles import CellStyle, StyleChains, Styles  # noqa: F401 - re-exported
 
 
-class Package(SheetAdditions, IssueCleaning):
+class Package(OwnSheets, SheetAdditions, IssueCleaning):
     """An OOXML package held in memory; parts are parsed only when touched."""
 
     def __init__(self, path: Path):

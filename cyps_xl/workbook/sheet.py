@@ -65,6 +65,7 @@ class SheetEditor:
         against Excel's grid (the row once, the column each time)."""
         row = edits.get(number)
         if row is None:
+            self._whole_sheet_untouched()
             self._check(number, column)
             row = edits[number] = {}
         elif not 1 <= column <= MAX_COLUMN:
@@ -107,7 +108,12 @@ class SheetEditor:
         for column in columns:
             row[column] = then(row.get(column, 0), style)
 
+    def _whole_sheet_untouched(self) -> None:
+        if self.worksheet.rows_whole is not None:  # a mistake in cyps-xl, not in the workbook
+            raise RuntimeError(f"sheet '{self.worksheet.sheet}' was written whole (put_rows): it takes no edits")
+
     def row_height(self, number: int, points: float) -> None:
+        self._whole_sheet_untouched()
         if not 1 <= number <= MAX_ROW:
             raise CypsError(f"row {number} is beyond Excel's grid.", file=self.package.path)
         self.worksheet.row_heights[number] = points
@@ -115,6 +121,7 @@ class SheetEditor:
     def clear_rows(self) -> None:
         """The sheet's rows go: what is written next is its whole content."""
         self.worksheet.replace_rows = True
+        self.worksheet.rows_whole = None
         self.worksheet.values.clear()
         self.worksheet.styles.clear()
         self.worksheet.row_heights.clear()

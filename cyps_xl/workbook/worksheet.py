@@ -54,6 +54,7 @@ class Worksheet:
         self.styles: dict = {}  # row -> {column: style chain (an int: see cyps_xl.workbook.styles.StyleChains)}
         self.row_heights: dict = {}  # row -> points
         self.replace_rows = False  # the sheet's rows are replaced by the edits (a sheet cyps-xl rewrites whole)
+        self.rows_whole = None  # (rows as bytes, columns, {row: height}) of a sheet written whole (put_rows)
         self.freeze = False  # every formula left becomes its saved value (the issued copy)
 
     @property
@@ -296,8 +297,19 @@ class Worksheet:
             self._formulas[(r, c)] = Formula(r, c, formula.text, formula.get("t"), formula.get("si"), formula.get("ref"),
                                             cell.find(f"{M}v") is not None or cell.get("t") == "inlineStr")
 
+    def write_rows_whole(self, rows: bytes, columns: int, heights: dict) -> None:
+        """The sheet's rows are these bytes (``columns`` wide, ``heights`` set), written as they are: the
+        edits' place is taken (see Package.put_rows)."""
+        self.replace_rows = True
+        self.values.clear()
+        self.styles.clear()
+        self.row_heights.clear()
+        self.rows_whole = (rows, columns, dict(heights))
+
     def extent(self) -> tuple[int, dict]:
         """(rightmost column, {row: height}) as the sheet will be written: saved facts and edits together."""
+        if self.rows_whole is not None:
+            return self.rows_whole[1], dict(sorted(self.rows_whole[2].items()))
         self.shell  # the facts come from a full pass over the rows
         last = max([self.last_column] + [max(cols) for edits in (self.values, self.styles)
                                          for cols in edits.values() if cols])
@@ -327,7 +339,9 @@ class Worksheet:
         if not self.replace_rows:
             pending = [r for r in pending if r not in self.row_numbers]  # rows the sheet does not have yet
         layout = self.layout
-        if self.replace_rows:
+        if self.rows_whole is not None:
+            rows = bool(self.rows_whole[0])
+        elif self.replace_rows:
             rows = bool(pending)
         elif layout is not None:
             rows = bool(pending or self.row_numbers or layout.end > layout.start)
@@ -364,7 +378,9 @@ class Worksheet:
                 yield written
                 at += 1
 
-        if self.replace_rows:
+        if self.rows_whole is not None:
+            yield self.rows_whole[0]
+        elif self.replace_rows:
             pass
         elif layout is not None:  # plain rows: copied as saved, or edited as bytes where the writer can
             source, position = layout.data, layout.start
