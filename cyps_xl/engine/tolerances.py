@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from cyps_xl.engine.values import is_placeholder
 
@@ -91,6 +91,18 @@ class Band:
 
 def parse_band(text) -> Band | None:
     """Parse one tolerance cell. Returns None for an absent band ("-", blank)."""
+    try:
+        return _parse_band_once(text)
+    except TypeError:  # unhashable (a list typed in the rules' YAML): read, and refused, as it is
+        return _parse_band(text)
+
+
+@lru_cache(maxsize=1024, typed=True)  # a scorecard's bands share a few dozen texts; a Band is immutable
+def _parse_band_once(text) -> Band | None:
+    return _parse_band(text)
+
+
+def _parse_band(text) -> Band | None:
     if text is None:
         return None
     if isinstance(text, (int, float)) and not isinstance(text, bool):
