@@ -153,6 +153,20 @@ def test_issuing_twice_gives_identical_workbooks(template, tmp_path):
         assert [coordinate for coordinate, _, _ in cells] == ["A5"]
 
 
+def test_an_issue_is_the_same_bytes_in_every_process(template, tmp_path):
+    """Python seeds its string hashing afresh in each process: nothing written may follow a set's order."""
+    import os
+
+    written = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"seed{seed}.xlsx"
+        done = subprocess.run([sys.executable, "-m", "cyps_xl", "issue", str(template), "-o", str(out)],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        written.append(out.read_bytes())
+    assert written[0] == written[1] == written[2]
+
+
 def test_a_killed_run_leaves_the_previous_file_or_none(tmp_path):
     src = tmp_path / "card.xlsx"
     src.write_bytes(TEMPLATE.read_bytes())

@@ -41,10 +41,13 @@ class OwnSheets:
         data = worksheet.shell.find(f"{M}sheetData")
         p = f"{data.prefix}:" if data.prefix else ""
         add_text, derive = self.shared_strings.add, self.styles.derive
+        attribute: dict = {None: ""}  # style -> its s="..." (rows share a few)
         out, last = [], 0
         for r, values in enumerate(rows, start=1):
             style, styled = looks.get(r, (None, 0))
-            s = f' s="{derive(0, style)}"' if style is not None else ""
+            s = attribute.get(style)
+            if s is None:
+                s = attribute[style] = f' s="{derive(0, style)}"'
             cells = []
             for c in range(1, max(len(values), styled) + 1):
                 value = values[c - 1] if c <= len(values) else None
