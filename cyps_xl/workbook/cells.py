@@ -238,14 +238,20 @@ def _plain_cells(package, worksheet, name: str, strings: list, formats: list, ep
     looks: dict = {}  # style attribute as saved -> (number format, style as text, style number)
     empty: dict = {}  # style attribute -> (None, format, style): one tuple for all the empty cells of a look
     prefix = layout.prefix
+    odd: set = set()  # rows whose cells the writer cannot find by their addresses (see Rows.odd_rows)
     for number, _, _, _, body in worksheet.plain_rows():  # the first pass also gathers the sheet's facts
         if not body:
             continue
         row_cells: dict = {}
+        own = b"%d" % number
+        addressed = True
         for column, found in layout.cells(body):
-            letters, _, style, kind, attributes, _, raw, inner = found.groups()
+            letters, digits, style, kind, attributes, _, raw, inner = found.groups()
             if letters is None:
+                addressed = False
                 style, kind = attribute(attributes, b"s"), attribute(attributes, b"t")
+            elif digits != own:
+                addressed = False
             look = looks.get(style)
             if look is None:
                 text = style.decode("utf-8", "replace") if style is not None else None
@@ -273,6 +279,9 @@ def _plain_cells(package, worksheet, name: str, strings: list, formats: list, ep
                     text_styles.setdefault(number, {})[column] = look[2]
         if row_cells:
             cells[number] = row_cells
+        if not (addressed and layout.in_order):
+            odd.add(number)
+    layout.odd_rows = odd
     return cells, text_styles, styles_used
 
 

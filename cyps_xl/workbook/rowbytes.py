@@ -31,6 +31,18 @@ class Unusual(Exception):
     """The rows are not plain: the element code reads and writes this sheet."""
 
 
+def _letters_of(column: int) -> bytes:
+    found = _COLUMN_LETTERS.get(column)
+    if found is None:
+        from cyps_xl.cellref import column_letter
+
+        found = _COLUMN_LETTERS[column] = column_letter(column).encode()
+    return found
+
+
+_COLUMN_LETTERS: dict = {}  # column index -> letters
+
+
 def column_of(letters: bytes) -> int:
     found = _LETTERS.get(letters)
     if found is None:
@@ -67,12 +79,18 @@ class Rows:
         self._row = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
         self._row_end = b"</" + self.prefix + b"row>"
         self._cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
-        self._cells = re.compile(
+        cell = re.compile(
             rb"\s*<" + p + rb"c\b"
             rb'(?: r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?=\s*/?>)|([^>]*?))'
-            rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)", re.S).finditer
+            rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)", re.S)
+        self._cells, self._cell_at = cell.finditer, cell.match
+        self._address = b"<" + self.prefix + b'c r="'
         self.formula_mark = b"<" + self.prefix + b"f"
         self.in_order = True  # see cells()
+        # rows whose cells cannot all be found by their addresses (one not in the plain r, s, t form, an
+        # address naming another row, cells out of order), as the reader's full pass over the cells found
+        # them (cyps_xl.workbook.cells); None until that pass: then every row's cells are scanned in turn
+        self.odd_rows: set | None = None
 
     @property
     def head(self) -> bytes:
@@ -143,6 +161,37 @@ class Rows:
             yield column, found
         if body[position:].strip():
             raise Unusual("something other than cells in a row")
+
+    def addressed_cells(self, body: bytes, number: int, wanted: list) -> list | None:
+        """(column, match) as :meth:`cells` gives them, of only the cells the edits of ``wanted`` columns need:
+        each one's own cell, and for one the row lacks, the first cell right of it (where the new one goes).
+        Found by their addresses rather than by scanning every cell: for a row the reader found plain, whose
+        every cell opens with its own address. None when one is not where its address says."""
+        found: dict = {}
+        digits = b'%d"' % number
+        address, at, letters = self._address, self._cell_at, _letters_of
+        last = None
+        for column in wanted:
+            if column in found:
+                continue
+            position = body.find(address + letters(column) + digits)
+            if position >= 0:
+                match = at(body, position)
+                if match is None or match.group(1) is None:
+                    return None
+                found[column] = match
+                continue
+            if last is None:
+                last = self.last_column(body)
+            for right in range(column + 1, last + 1):
+                position = body.find(address + letters(right) + digits)
+                if position >= 0:
+                    match = at(body, position)
+                    if match is None or match.group(1) is None:
+                        return None
+                    found[right] = match
+                    break
+        return sorted(found.items())
 
     def last_column(self, body: bytes) -> int:
         """The column of a row's last cell (0 for none)."""

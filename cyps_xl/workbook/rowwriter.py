@@ -9,6 +9,7 @@ an issued sheet's formulas become their saved values.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -155,8 +156,7 @@ class RowWriter:
         row's new spans, or None to leave them."""
         found = None
         if spans:
-            ranges = [tuple(int(x) for x in part.split(":")) for part in spans.split()
-                      if ":" in part and part.replace(":", "").isdigit()]
+            ranges = _span_ranges(spans)
             if ranges and not all(any(a <= c <= b for a, b in ranges) for c in (low, high)):
                 found = f"{min([low] + [a for a, _ in ranges])}:{max([high] + [b for _, b in ranges])}"
         if self._low is None:
@@ -191,17 +191,23 @@ class RowWriter:
                                             b"customHeight", b"1")
         if not (values or styles):
             return start_tag(prefix + b"row", row_attributes, not body) + (body + b"</" + prefix + b"row>" if body else b"")
-        cells = []
-        if body:
-            try:
-                cells = list(layout.cells(body))
-            except Unusual:
-                return None
-            if not layout.in_order:
-                return None  # cells out of order: the element code places new ones
         values = values or {}
         styles = styles or {}
         wanted = sorted(values.keys() | styles.keys()) if values and styles else sorted(values or styles)
+        cells = []
+        if body:
+            # the cells the edits touch, found by their addresses when the read found the row's cells plain
+            found = layout.addressed_cells(body, number, wanted) if layout.odd_rows is not None \
+                and number not in layout.odd_rows else None
+            if found is not None:
+                cells = found
+            else:  # every cell, in turn
+                try:
+                    cells = list(layout.cells(body))
+                except Unusual:
+                    return None
+                if not layout.in_order:
+                    return None  # cells out of order: the element code places new ones
         out, position, added, at, count = [], 0, [], 0, len(cells)
         inherit = None  # (customFormat, s) of the row, for the cells it gains
         for column in wanted:
@@ -321,6 +327,12 @@ class RowWriter:
                 value = cell.find(f"{M}v")
                 text = (value.text if value is not None else "") or ""
                 _put_value(cell, ("s", str(self.package.shared_strings.add(text))))  # as Excel keeps text
+
+
+@lru_cache(maxsize=256)  # a sheet's rows share a few spans ("1:33")
+def _span_ranges(spans: str) -> tuple:
+    return tuple(tuple(int(x) for x in part.split(":")) for part in spans.split()
+                 if ":" in part and part.replace(":", "").isdigit())
 
 
 def widen_dimension(shell, low: tuple, high: tuple) -> None:
