@@ -269,11 +269,11 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
 
 def evaluate_udf_cells(package: Package, grids, book: RuleBook) -> int:
     """Compute CYPS_* formula cells with the engine (see cyps_xl.excel.udf_eval), from the values as read."""
-    from cyps_xl.excel.udf_eval import UdfEvaluator
-
     if not any(worksheet.has_formulas and any("CYPS_" in (f.text or "").upper() for f in worksheet.formulas.values())
                for worksheet in map(package.worksheet, package.sheet_parts.values())):
         return 0  # from the formulas the reader found: no sheet's bytes are read again
+    from cyps_xl.excel.udf_eval import UdfEvaluator
+
     return UdfEvaluator(package, grids, book).run()
 
 

@@ -6,7 +6,6 @@ and a non-zero exit; a traceback means a bug in cyps-xl.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -218,6 +217,8 @@ def _rules(args) -> int:
         return 0
     if args.rules_command == "schema":
         from cyps_xl.engine.schema import benchmarks_schema, rules_schema
+
+        import json
 
         text = json.dumps(benchmarks_schema() if args.benchmarks else rules_schema(), indent=2, ensure_ascii=False)
         if args.output:

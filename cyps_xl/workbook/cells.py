@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import html
 import re
 from dataclasses import dataclass
 
@@ -267,7 +266,7 @@ def _plain_cells(package, worksheet, name: str, strings: list, formats: list, ep
                 else:
                     text = raw.decode("utf-8")
                     value = _typed(kind.decode("ascii", "replace") if kind is not None else "n",
-                                   html.unescape(text) if "&" in text else text, strings, code, epoch1904)
+                                   _unescaped(text) if "&" in text else text, strings, code, epoch1904)
             except ValueError as exc:
                 raise _damaged(package, name, exc, f"{column_letter(column)}{number}") from None
             if value is None:
@@ -283,6 +282,13 @@ def _plain_cells(package, worksheet, name: str, strings: list, formats: list, ep
             odd.add(number)
     layout.odd_rows = odd
     return cells, text_styles, styles_used
+
+
+def _unescaped(text: str) -> str:
+    """A cell's raw text with its XML character references read (only text holding an '&' has any)."""
+    import html
+
+    return html.unescape(text)
 
 
 def _format(package, sheet: str, style: str | None, formats: list, where: str) -> str:
