@@ -13,6 +13,11 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 # On Linux xw.func/xw.arg are no-op decorators; on "server" they record their options as on
 # Windows, so the cell functions' tests can call them through xlwings' own conversion stage.
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+# Parsed YAML is kept between runs (cyps_xl.engine.yamlcache): the tests keep theirs apart from the user's.
+if "CYPS_XL_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["CYPS_XL_CACHE"] = tempfile.mkdtemp(prefix="cyps-xl-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "workbook_templates" / "data"

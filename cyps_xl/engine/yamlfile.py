@@ -3,13 +3,14 @@
 Validation messages must name the YAML file and line, so mappings are
 loaded as :class:`LineDict` (a dict that knows the line of each key) and
 syntax errors are turned into :class:`CypsError` with the line PyYAML found.
+A file read before comes back from :mod:`~cyps_xl.engine.yamlcache`, and
+PyYAML is loaded only to parse one that was not.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from cyps_xl.engine import yamlcache
 from cyps_xl.errors import CypsError
 
 
@@ -31,16 +32,31 @@ class LineList(list):
         return self.lines[index] if index < len(self.lines) else self.line
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """Safe loading (LibYAML's C parser when present: the rules are read on every run)."""
-
-
 # Keys whose values are references or labels: kept as the text typed, so that an unquoted
 # ref: 3.10 stays "3.10" (YAML would read the number 3.1 and match indicator 3.1).
 TEXT_KEYS = frozenset({"ref", "as", "part", "title", "sheet", "number_format", "default_number_format"})
 
+_LOADER = None
+
+
+def _loader():
+    """Safe loading (LibYAML's C parser when present), with mappings and lists that keep their lines."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            pass
+
+        Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+        Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+        _LOADER = Loader
+    return _LOADER
+
 
 def _construct_mapping(loader, node):
+    import yaml
+
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
@@ -67,22 +83,24 @@ def _construct_sequence(loader, node):
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
 def load_yaml(path: Path):
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise CypsError("file not found.", file=path, hint="Check the path.") from None
     except UnicodeDecodeError:
         raise CypsError("is not a UTF-8 text file.", file=path, hint="Save it as UTF-8 text.") from None
+    found = yamlcache.kept(data, LineDict, LineList)
+    if found is not yamlcache.MISS:
+        return found
+    import yaml
+
     try:
         if "*" in text:
             _refuse_alias_bombs(text, path)
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        found = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}" if mark else None
@@ -93,6 +111,8 @@ def load_yaml(path: Path):
         ) from None
     except yaml.YAMLError as exc:
         raise CypsError(f"YAML syntax error: {exc}.", file=path) from None
+    yamlcache.keep(data, found)
+    return found
 
 
 MAX_ALIASES = 20  # rules use anchors and aliases seldom; a nest of a few dozen can expand past any memory
@@ -100,8 +120,10 @@ MAX_ALIASES = 20  # rules use anchors and aliases seldom; a nest of a few dozen 
 
 def _refuse_alias_bombs(text: str, path: Path) -> None:
     """Count the aliases (*name) before anything is built: a nest of them (a 'billion laughs') is refused."""
+    import yaml
+
     aliases = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=_loader()):
         if isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_ALIASES:
