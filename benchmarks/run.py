@@ -123,7 +123,7 @@ def write_calls(path: Path, rules: Path):
 
     from cyps_xl.api import evaluate
     from cyps_xl.excel.blocks import address_chunks
-    from cyps_xl.workbook.changes import CellChange
+    from cyps_xl.workbook.changes import CellChange, cell_changes
     from cyps_xl.excel.ribbon import refresh_ratings
     from cyps_xl.workbook.reader import open_workbook
     from cyps_xl.excel.remote import payload_from_file
@@ -137,7 +137,7 @@ def write_calls(path: Path, rules: Path):
     writer = XlwingsWriter(book, current=open_workbook(path), multi_area=True)
     blocks, groups, _ = writer.plan(report.changes)
     desktop = len(blocks) + sum(len(address_chunks(g.areas)) for g in groups) + 4
-    cells = len({(c.sheet, c.row, c.column) for c in report.changes if isinstance(c, CellChange)})
+    cells = len({(c.sheet, c.row, c.column) for c in cell_changes(report.changes) if isinstance(c, CellChange)})
     return desktop, remote, cells
 
 
@@ -313,11 +313,16 @@ def write_page(rows) -> None:
               "to read the values and once to write them out with the recorded edits applied (`worksheet.py`). Plain",
               "rows go through as the bytes they were saved as (`rowbytes.py`): a row nobody edits is copied, a plain",
               "cell is read and rewritten without being parsed, and the sheet's extension list (a sparkline a row) stays",
-              "as saved unless a sparkline must change. openpyxl, numpy and pandas are never imported on the issue and",
-              "refresh paths (a test checks), and an edit is recorded against its cell as small ints, so it costs the",
-              "same whatever the sheet's size. What is left above the floor at large sizes is Python's work and memory",
-              "per cell: the grid of values the reader keeps, the list of changes the engine's results become (one",
-              "per written cell, shared by the Excel and headless writers), and the edits recorded from it.", ""]
+              "as saved unless a sparkline must change; the cells an edit touches are found by their addresses.",
+              "openpyxl, numpy and pandas are never imported on the issue and refresh paths (a test checks), and an",
+              "edit is recorded against its cell as small ints, so it costs the same whatever the sheet's size. A row's",
+              "figures share one number-format change, recorded only for cells whose format it would change. The",
+              "commentary (a row an indicator) is measured and written whole in one pass. While the next part is made,",
+              "a second thread compresses the last (deflate lets go of Python's lock). A run pauses Python's cycle",
+              "collector, which would otherwise walk its hundreds of thousands of objects again and again as they",
+              "grow; and parsed rules are kept between runs, so PyYAML is loaded only when a rules file changes. What",
+              "is left above a fifth of a second is Python's work per cell: the values read, the ratings, the changes",
+              "they become (shared by the Excel and headless writers) and the rows rewritten.", ""]
     (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
     print(f"Written to {ROOT / 'docs' / 'performance.md'}")
 
