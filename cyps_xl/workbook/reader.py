@@ -176,10 +176,10 @@ def _text(value) -> str | None:
     return text or None
 
 
-def _tolerance_value(cell):
-    """Tolerance cells are text; a number formatted as % is read as '87%'."""
-    value = cell.value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+def _tolerance_value(cell: tuple):
+    """Tolerance cells are text; a number formatted as % is read as '87%'. ``cell``: (value, number format)."""
+    value, number_format = cell[0], cell[1]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (number_format or ""):
         return f"{format(value * 100, '.10g')}%"
     return value
 
@@ -189,7 +189,7 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
     section = None
     block_ref = block_title = None
     seen_refs: dict = {}
-    nothing = (None, None)
+    nothing = (None, "General")  # a cell the row does not have
     for r in sheet.row_numbers(table.header_rows[1] + 1):
         cells = sheet.row(r)  # column -> (value, number format)
         get = lambda r, key: cells.get(cols[key], nothing)[0] if key in cols else None  # noqa: E731
@@ -220,7 +220,7 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
             part = None  # a council-plan code such as TB3, not a sub-row label
         if not first and not part:
             part = note  # a sub-row such as the % row under a count: told apart by its DATA NOTE
-        latest_cell = sheet.cell(r, table.latest.column) if table.latest else None
+        latest_cell = cells.get(table.latest.column, nothing) if table.latest else None
         value_cells = [(m.column, v) for m, v in zip(table.months, month_values)]
         value_cells += [(cols[k], get(r, k)) for k in ("outturn", "previous_year") if k in cols]
         readings = {column: _value(raw, sheet.title, r, column, path) for column, raw in value_cells}
@@ -230,8 +230,9 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
             outturn=readings.get(cols.get("outturn"), Reading(None)),
             previous_year=readings.get(cols.get("previous_year"), Reading(None)),
             polarity_text=_text(get(r, "polarity")),
-            tolerance_text={band: _tolerance_value(sheet.cell(r, cols[band])) for band in ("red", "amber", "green") if band in cols},
-            number_format=latest_cell.number_format if latest_cell is not None else None,
+            tolerance_text={band: _tolerance_value(cells.get(cols[band], nothing)) for band in ("red", "amber", "green")
+                            if band in cols},
+            number_format=latest_cell[1] if latest_cell is not None else None,
             first_in_block=first,
             existing={k: _text(get(r, k)) for k in ("dot_month", "rag_month", "dot_year", "rag_year") if k in cols},
         ))
@@ -239,6 +240,8 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
 
 def _value(raw, sheet: str, row: int, column: int, path: Path) -> Reading:
     """A value cell: a number, a known placeholder, or blank; anything else is a mistake to fix."""
+    if raw.__class__ is float:  # the usual cell: read_cell's first case, without the trip
+        return Reading(raw)
     reading = read_cell(raw)
     if reading.error:
         raise CypsError(f"holds the Excel error {reading.error}.", file=path, place=place_of(sheet, row, column),
