@@ -31,6 +31,7 @@ SIDE_MARGINS, TOP_BOTTOM_MARGINS = 57.6, 79.2  # the margins set_print gives (0.
 CHARACTER_POINTS = 5.25  # Excel: a width of one character is 7 pixels, 0.75 pt each
 PADDING = 4.0  # points a cell keeps clear inside its borders
 LINE = 1.22  # a wrapped line's height, in font sizes
+DEFAULT_ROW_HEIGHT = 15.0  # points, when a sheet does not say
 WRAPPED = CellStyle(wrap=True)
 
 # Helvetica's widths in thousandths of an em (Arial shares them), for the characters that differ most.
@@ -191,18 +192,13 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
                 if len(filled) == 1 and not wraps:
                     notes.append((number, column, text, points, bold))
                 continue  # a title-block line runs on to its right: fit_notes sees to it
-            surely = len(text) * points * 1.1 <= room  # fits: no character is wider than 1.1 em with the margin
-            if not wraps and (surely or text_width(text, points, bold) <= room):
-                continue  # fits
+            if not wraps and (len(text) * points * 1.1 <= room or text_width(text, points, bold) <= room):
+                continue  # fits (the first test is quick: no character is wider than 1.1 em with the margin)
             if not wraps and column + 1 not in filled and "\n" not in text:
                 continue  # Excel lets it run on into the empty cell beside it
-            # wrapping text that surely fits takes one line; other text is measured a word at a time
-            lines, widest = (1, 0.0) if surely and "\n" not in text else wrapped_lines(text, points, bold, room)
-            if widest > room:  # a word wider than its column would be broken mid-word: the column widens,
-                # up to twice its width (a web address in a note breaks rather than push the page wider)
-                width = min((widest + PADDING) / CHARACTER_POINTS, 2 * widths.get(column, default_width))
-                widened[column] = max(widened.get(column, 0), width)
-                lines, _ = wrapped_lines(text, points, bold, width * CHARACTER_POINTS - PADDING)
+            lines, wider = _wrapped(text, points, bold, widths.get(column, default_width))
+            if wider is not None:
+                widened[column] = max(widened.get(column, 0), wider)
             if not wraps:
                 editor.set_style(number, column, WRAPPED)
             grown[number] = max(grown.get(number, 0), lines * points * LINE + 3)
@@ -217,7 +213,21 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
     return Measured(smallest if smallest != math.inf else 11.0, notes)
 
 
-def fit_rows(rows: list, widths: list, fonts: dict, default_height: float) -> tuple[dict, dict]:
+def _wrapped(text: str, points: float, bold: bool, width: float) -> tuple[int, float | None]:
+    """(lines, the column's width widened for its longest word, or None) of ``text`` wrapped in a column
+    ``width`` characters wide. A word wider than its column would be broken mid-word: the column widens,
+    up to twice its width (a web address in a note breaks rather than push the page wider)."""
+    room = width * CHARACTER_POINTS - PADDING
+    if len(text) * points * 1.1 <= room and "\n" not in text:
+        return 1, None  # surely one line: no character is wider than 1.1 em with the margin
+    lines, widest = wrapped_lines(text, points, bold, room)
+    if widest <= room:
+        return lines, None
+    wider = min((widest + PADDING) / CHARACTER_POINTS, 2 * width)
+    return wrapped_lines(text, points, bold, wider * CHARACTER_POINTS - PADDING)[0], wider
+
+
+def fit_rows(rows: list, widths: list, fonts: dict, default_height: float = DEFAULT_ROW_HEIGHT) -> tuple[dict, dict]:
     """What :func:`fit_text` does, for the rows of a sheet the run writes whole (Package.put_rows) before they
     are written: their text wraps (``fonts``: row -> (points, bold, wraps) of its cells, or None for a row
     whose text runs on unwrapped), a column too narrow for a word of its text widens to it (up to twice
@@ -234,16 +244,9 @@ def fit_rows(rows: list, widths: list, fonts: dict, default_height: float) -> tu
         for column, value in enumerate(values, start=1):
             if value is None or value == "" or not wraps:
                 continue
-            text = str(value)
-            width = widths[column - 1] if column <= len(widths) else 8.43
-            room = width * CHARACTER_POINTS - PADDING
-            if len(text) * points * 1.1 <= room and "\n" not in text:
-                continue  # surely one line
-            lines, widest = wrapped_lines(text, points, bold, room)
-            if widest > room:  # as fit_text: the column widens for the word, up to twice its width
-                wider = min((widest + PADDING) / CHARACTER_POINTS, 2 * width)
+            lines, wider = _wrapped(str(value), points, bold, widths[column - 1] if column <= len(widths) else 8.43)
+            if wider is not None:
                 widened[column] = max(widened.get(column, 0), wider)
-                lines, _ = wrapped_lines(text, points, bold, wider * CHARACTER_POINTS - PADDING)
             need = max(need, lines * points * LINE + 3)
         if need > default_height + 1:  # a point's difference is line spacing, not a clash
             grown[number] = math.ceil(need * 4) / 4
@@ -341,7 +344,7 @@ def _height(worksheet, number: int, default: float | None = None) -> float:
 
 def _default_height(worksheet) -> float:
     fmt = worksheet.shell.find(f"{M}sheetFormatPr")
-    return float(fmt.get("defaultRowHeight", 15)) if fmt is not None else 15.0
+    return float(fmt.get("defaultRowHeight", DEFAULT_ROW_HEIGHT)) if fmt is not None else DEFAULT_ROW_HEIGHT
 
 
 _COLUMNS: dict = {}  # column letters -> number, filled as met

@@ -153,16 +153,16 @@ def add_commentary(package: Package, tables: list, results: dict, bench: dict, s
              3: (CellStyle(bold=True, fill="D9E1F2", wrap=True), 4)}
     wrapped = (WRAPPED, 4)
     looks.update((r, wrapped) for r in range(4, len(rows) + 1))
-    # rows grow to their wrapped lines (viewers do not grow them by themselves), measured before they are
-    # written: the sheet is thousands of rows on a big scorecard, written whole in one pass
-    # each look once, in row order (so the formats it adds are numbered alike on every run)
+    # Rows grow to their wrapped lines (viewers do not grow them by themselves), measured before they are
+    # written: the sheet is thousands of rows on a big scorecard, written whole in one pass. Each look's
+    # format and font are worked out once, in row order (so the formats added are numbered alike every run).
     font_of = {style: package.styles.look(package.styles.derive(0, style))
                for style in dict.fromkeys(style for style, _ in looks.values())}
     fonts = {r: font_of[style] for r, (style, _) in looks.items()}
     existing = package.find_sheet(name)
     saved_widths = package.column_widths(existing)[0] if existing else {}
     widths = [saved_widths.get(c, w) for c, w in enumerate(widths, start=1)]  # a sheet kept keeps its widths
-    heights, widened = fit_rows(rows, widths, fonts, default_height=15.0)
+    heights, widened = fit_rows(rows, widths, fonts)
     package.put_rows(name, rows, widths=widths, looks=looks, heights=heights)
     package.mark_own(name)
     for column, width in widened.items():

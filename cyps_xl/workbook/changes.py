@@ -119,7 +119,7 @@ def _style(**properties) -> CellStyle:
 def rating_changes(table: ScoreTable, results: list[RowResult], style: Style) -> list:
     cols = table.columns
     sheet = table.sheet
-    changes: list[CellChange] = []
+    changes: list = []  # CellChange and RowStyle
     add = changes.append
     figures = tuple([m.column for m in table.months] + [cols[k] for k in ("outturn", "previous_year", *BENCHMARK_KEYS)
                                                          if k in cols])

@@ -35,14 +35,12 @@ class OwnSheets:
         from cyps_xl.workbook.rowwriter import widen_dimension
 
         self._sheet_to_write(name, widths, False)
-        editor = self.sheet(name)
-        editor.clear_rows()
-        worksheet = editor.worksheet
+        worksheet = self.worksheet(self.sheet_parts[name])
         data = worksheet.shell.find(f"{M}sheetData")
         p = f"{data.prefix}:" if data.prefix else ""
         add_text, derive = self.shared_strings.add, self.styles.derive
         attribute: dict = {None: ""}  # style -> its s="..." (rows share a few)
-        out, last = [], 0
+        out, written = [], {}  # the rows written -> their height (None: the sheet's default)
         for r, values in enumerate(rows, start=1):
             style, styled = looks.get(r, (None, 0))
             s = attribute.get(style)
@@ -65,13 +63,13 @@ class OwnSheets:
                 cells.append(f"{where}{kind}><{p}v>{text}</{p}v></{p}c>")
             height = heights.get(r)
             if cells or height is not None:
-                last = max(last, r)
+                written[r] = height
                 tall = f' ht="{height:g}" customHeight="1"' if height is not None else ""
                 out.append(f'<{p}row r="{r}"{tall}>{"".join(cells)}</{p}row>')
         columns = max([len(values) for values in rows] + [styled for _, styled in looks.values()] + [1])
-        worksheet.write_rows_whole("".join(out).encode("utf-8"), columns, heights)
-        if last:
-            widen_dimension(worksheet.shell, (1, 1), (last, columns))
+        worksheet.write_rows_whole("".join(out).encode("utf-8"), columns, written)
+        if written:
+            widen_dimension(worksheet.shell, (1, 1), (max(written), columns))
 
     def _sheet_to_write(self, name: str, widths: list | None, first: bool) -> None:
         """Sheet ``name``, added (as the first sheet when ``first``, with column ``widths``) if the workbook

@@ -298,8 +298,9 @@ class Worksheet:
                                             cell.find(f"{M}v") is not None or cell.get("t") == "inlineStr")
 
     def write_rows_whole(self, rows: bytes, columns: int, heights: dict) -> None:
-        """The sheet's rows are these bytes (``columns`` wide, ``heights`` set), written as they are: the
-        edits' place is taken (see Package.put_rows)."""
+        """The sheet's rows are these bytes (``columns`` wide; ``heights``: each row written -> its height,
+        None for the default), written as they are in place of every row it had and every edit (see
+        Package.put_rows)."""
         self.replace_rows = True
         self.values.clear()
         self.styles.clear()
@@ -309,7 +310,7 @@ class Worksheet:
     def extent(self) -> tuple[int, dict]:
         """(rightmost column, {row: height}) as the sheet will be written: saved facts and edits together."""
         if self.rows_whole is not None:
-            return self.rows_whole[1], dict(sorted(self.rows_whole[2].items()))
+            return self.rows_whole[1], dict(self.rows_whole[2])
         self.shell  # the facts come from a full pass over the rows
         last = max([self.last_column] + [max(cols) for edits in (self.values, self.styles)
                                          for cols in edits.values() if cols])
