@@ -170,27 +170,31 @@ class Rows:
         found: dict = {}
         digits = b'%d"' % number
         address, at, letters = self._address, self._cell_at, _letters_of
+
+        def located(column: int):
+            """The match of the row's cell in ``column``: None when the row lacks it, False when the cell at
+            its address is not in the plain form."""
+            position = body.find(address + letters(column) + digits)
+            if position < 0:
+                return None
+            match = at(body, position)
+            return match if match is not None and match.group(1) is not None else False
+
         last = None
         for column in wanted:
             if column in found:
                 continue
-            position = body.find(address + letters(column) + digits)
-            if position >= 0:
-                match = at(body, position)
-                if match is None or match.group(1) is None:
-                    return None
-                found[column] = match
-                continue
-            if last is None:
-                last = self.last_column(body)
-            for right in range(column + 1, last + 1):
-                position = body.find(address + letters(right) + digits)
-                if position >= 0:
-                    match = at(body, position)
-                    if match is None or match.group(1) is None:
-                        return None
-                    found[right] = match
-                    break
+            match = located(column)
+            if match is None:  # the row lacks it: the new cell goes before the first cell right of it
+                if last is None:
+                    last = self.last_column(body)
+                right = next(((c, m) for c in range(column + 1, last + 1) if (m := located(c)) is not None), None)
+                if right is None:
+                    continue
+                column, match = right
+            if match is False:
+                return None
+            found[column] = match
         return sorted(found.items())
 
     def last_column(self, body: bytes) -> int:
