@@ -1,8 +1,8 @@
-"""Benchmarks from DfE's open-data files exactly as DfE publishes them (../shared/dfe, read byte for byte).
+"""Benchmarks from DfE's open-data files exactly as DfE publishes them (tests/fixtures/dfe, whole lines byte for byte).
 
 Every expected figure is worked out here from the CSV rows with the csv module
 (never through cyps_xl's reader), and checked again against the figures in
-../shared/dfe/EXPECTED.md, which were worked out by someone else from the same rows.
+tests/fixtures/dfe/EXPECTED.md, which were worked out by someone else from the same rows.
 """
 import csv
 import datetime as dt
@@ -17,8 +17,7 @@ from cyps_xl.benchmarks import measures
 from cyps_xl.engine.rules import load_rules
 from conftest import ROOT, run_cli
 
-DFE = ROOT.parent / "shared" / "dfe"
-pytestmark = pytest.mark.skipif(not DFE.is_dir(), reason="../shared/dfe (DfE's files) is not beside the repository")
+DFE = ROOT / "tests" / "fixtures" / "dfe"  # shipped: the tests need nothing beside the repository
 
 C1 = "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
 D3 = "d3_cpps_subsequent_plan_2013_to_2025.csv"
@@ -148,7 +147,7 @@ def reference(ref, period, ours="372", neighbours=ROTHERHAM_SN_2021, region=YORK
 
 
 def expected_md(section, period):
-    """The row of ../shared/dfe/EXPECTED.md for one measure and period."""
+    """The row of EXPECTED.md for one measure and period."""
     text = (DFE / "EXPECTED.md").read_text(encoding="utf-8")
     block = text.split(f"## {section}")[1].split("\n## ")[0]
     for line in block.splitlines():
@@ -369,7 +368,7 @@ BAD = {
     "left-out filter without Total": (
         lambda t: (write_rules(t, measure_yaml("3.15", dict(MEASURES["3.15"], filters={}))), [DFE / MISSING]),
         r"benchmarks\.yaml, line 16: the measure for Social Care 3\.15: leaves out the filter column 'CLA_group', "
-        r"which has no Total row; choose one of: 'Average number of away"),
+        r"which has no Total row; choose one of: 'Children looked after during the year'"),
     "filter value not in the file": (
         lambda t: (write_rules(t, measure_yaml("1.9", dict(MEASURES["1.9"], filters={"category": "Referrals"}))), [DFE / C1]),
         r"benchmarks\.yaml, line 20: .*no row of c1_.*\.csv has category = 'Referrals'; its values are: 'Referrals and Re-referrals'"),
@@ -486,7 +485,7 @@ def test_inspect_lists_the_file_and_prints_a_measure_that_works(template, tmp_pa
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Years: 2018/19, 2019/20, 2020/21, 2021/22, 2022/23 (Academic year)" in out
-    assert "phase_type_grouping (has Total): 'Total'" in out and "social_care_group: 'CINO at 31 March'" in out
+    assert "phase_type_grouping (has Total): 'Total'" in out and "social_care_group: 'CLA 12 months at 31 March'" in out
     assert "Indicator columns: t_pupils, " in out and "Local authority (" in out
     entry = out.split("(under measures:):\n")[1]
     rules = write_rules(tmp_path, entry.replace("    ref: \"4.1\"", "    ref: \"4.1\"\n    year: 2022/23") + "\n")

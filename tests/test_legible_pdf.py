@@ -23,7 +23,7 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(not (SOFFICE and shutil.which("pdftotext") and shutil.which("pdftohtml")),
                                 reason="LibreOffice and poppler-utils are needed: "
                                        "apt-get install libreoffice-calc-nogui poppler-utils")
-DFE = ROOT.parent / "shared" / "dfe"
+DFE = ROOT / "tests" / "fixtures" / "dfe"
 TODAY = dt.date(2026, 11, 27)
 A3 = (1190.55, 841.89)
 
@@ -75,7 +75,7 @@ def _overlaps(words: list) -> list:
 def issued(template, tmp_path_factory):
     """The monthly issue and both views, with DfE's benchmarks, and their PDFs."""
     folder = tmp_path_factory.mktemp("pdf")
-    benchmarks = DFE if DFE.is_dir() else None
+    benchmarks = DFE
     made = {}
     for report in ("monthly", "corporate_parenting", "members"):
         run = cyps_xl.issue(template, folder / f"{report}.xlsx", report=report, benchmarks=benchmarks, today=TODAY,

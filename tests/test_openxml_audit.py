@@ -71,5 +71,5 @@ def test_a_report_view_is_clean(template, tmp_path, view):
     dangling part, name or merge."""
     assert audit(template) == []
     issued = cyps_xl.issue(template, tmp_path / f"{view}.xlsx", report=view,
-                           benchmarks=ROOT.parent / "shared" / "dfe" if (ROOT.parent / "shared" / "dfe").is_dir() else None)
+                           benchmarks=ROOT / "tests" / "fixtures" / "dfe")
     assert audit(issued.output) == []

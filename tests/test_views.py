@@ -12,7 +12,7 @@ import cyps_xl
 from conftest import ROOT, run_cli
 from test_addin import audit
 
-DFE = ROOT.parent / "shared" / "dfe"
+DFE = ROOT / "tests" / "fixtures" / "dfe"
 
 
 def _load(path):
@@ -37,7 +37,7 @@ def _row_of(ws, ref, first=13):
 @pytest.fixture(scope="module")
 def corporate(template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("view")
-    benchmarks = DFE if DFE.is_dir() else ROOT / "workbook_templates" / "data"
+    benchmarks = DFE
     report = cyps_xl.issue(template, folder / "Corporate Parenting Issue 2.xlsx", report="corporate_parenting",
                            benchmarks=benchmarks)
     return report
@@ -45,7 +45,7 @@ def corporate(template, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def monthly(template, corporate):
-    issued = cyps_xl.issue(template, corporate.output.with_name("monthly.xlsx"), benchmarks=DFE if DFE.is_dir() else None)
+    issued = cyps_xl.issue(template, corporate.output.with_name("monthly.xlsx"), benchmarks=DFE)
     return _load(issued.output)["Social Care"]
 
 
@@ -85,10 +85,10 @@ def test_a_view_row_is_the_scorecard_row_under_the_views_reference_and_title(tem
             assert _look(view.cell(r_view, c)) == _look(monthly.cell(r_monthly, c)), (entry["as"], c)
         if "title" not in entry:  # the same text wraps alike (a view's own, shorter title may need fewer lines)
             assert view.row_dimensions[r_view].height == monthly.row_dimensions[r_monthly].height, entry["as"]
-    if DFE.is_dir():  # DfE's figures for 3.2 land in CP2's benchmark columns, and are not called unmatched
-        cp2 = _row_of(view, "CP2")
-        assert all(isinstance(view.cell(cp2, c).value, float) for c in range(29, 34))
-        assert not any("match no row" in note and "3.2" in note for note in corporate.notes)
+    # DfE's figures for 3.2 land in CP2's benchmark columns, and are not called unmatched
+    cp2 = _row_of(view, "CP2")
+    assert all(isinstance(view.cell(cp2, c).value, float) for c in range(29, 34))
+    assert not any("match no row" in note and "3.2" in note for note in corporate.notes)
 
 
 def test_a_view_carries_every_part_of_a_multi_row_indicator_and_no_formula(template, tmp_path):
