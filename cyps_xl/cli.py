@@ -6,6 +6,7 @@ and a non-zero exit; a traceback means a bug in cyps-xl.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -53,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--rules", type=Path)
     batch.add_argument("--benchmarks", type=Path, action="append")
 
+    init = sub.add_parser("init", help="write a team's own rules folder: every setting, the library, your authority")
+    init.add_argument("folder", type=Path, help="the folder for the rules (made if need be; no file there is replaced)")
+    init.add_argument("--authority", required=True, help="your authority: a name ('Hull', 'Telford'), old or new code")
+    init.add_argument("--neighbours", type=Path, metavar="GROUPINGS.csv",
+                      help="DfE's statistical-neighbour groupings file, e.g. sn_model_2025_wide.csv")
+    init.add_argument("--adopted", help="with --neighbours: the date your team starts to use the set, YYYY-MM-DD")
+
     demo = sub.add_parser("demo", help="run the whole job on the bundled template, rules and real DfE benchmark files")
     demo.add_argument("-o", "--output-dir", type=Path, default=Path("cyps-xl-demo"))
 
@@ -69,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     neighbours.add_argument("groupings", type=Path, help="DfE's groupings file, e.g. sn_model_2025_wide.csv")
     neighbours.add_argument("--authority", required=True, help="your authority: name, old or new code")
     neighbours.add_argument("--name", help="the set's name (default: 'DfE statistical neighbours (<file>)')")
-    neighbours.add_argument("--adopted", help="date the team adopts the set, YYYY-MM-DD (default: today)")
+    neighbours.add_argument("--adopted", help="the date the team starts to use the set, YYYY-MM-DD (required)")
     neighbours.add_argument("--write", type=Path, metavar="BENCHMARKS_YAML", help="add the set to this benchmarks.yaml")
     inspect = bench_sub.add_parser("inspect", help="list a DfE file's filters, indicators and years; print a measure")
     inspect.add_argument("file", type=Path)
@@ -94,7 +102,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        status = _run(args)
+        sys.stdout.flush()  # inside the try: a reader gone away is met here, not at exit
+        return status
+    except BrokenPipeError:
+        # the reader went away (`cyps-xl benchmarks inspect FILE | head`): end quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except CypsError as exc:
         print(f"cyps-xl: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -107,6 +122,10 @@ def _run(args) -> int:
     from cyps_xl import api
 
     if args.command == "issue":
+        if args.plain and (args.pdf or args.report):
+            given = " and ".join(flag for flag, on in (("--pdf", args.pdf), ("--report", args.report)) if on)
+            print(f"cyps-xl: note: --plain is ignored with {given}, which need the summary, commentary and "
+                  "print settings.", file=sys.stderr)
         report = api.issue(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
                            keep_data_quality=args.keep_data_quality, pdf=args.pdf, report=args.report,
                            presentation=not args.plain)
@@ -155,6 +174,12 @@ def _run(args) -> int:
         if report.pdf:
             print(f"PDF: {report.pdf.resolve()}")
         return 0
+    if args.command == "init":
+        from cyps_xl.starter import init_rules
+
+        report = init_rules(args.folder, args.authority, args.neighbours, _date(args.adopted, "--adopted"))
+        print("\n".join(report.lines()))
+        return 0
     if args.command == "rules":
         return _rules(args)
     if args.command == "benchmarks":
@@ -176,14 +201,11 @@ def _benchmarks(args) -> int:
 
         print(inspect(args.file, args.filter, args.column, args.sheet, args.ref))
         return 0
-    import datetime as dt
+    from cyps_xl.benchmarks.neighbours import NEEDS_ADOPTED, add_to_config, neighbour_set_yaml, read_grouping
 
-    from cyps_xl.benchmarks.neighbours import add_to_config, neighbour_set_yaml, read_grouping
-
-    try:
-        adopted = dt.date.fromisoformat(args.adopted) if args.adopted else None
-    except ValueError:
-        raise CypsError(f"--adopted '{args.adopted}' is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2025-05-01.") from None
+    adopted = _date(args.adopted, "--adopted")
+    if adopted is None:
+        raise NEEDS_ADOPTED
     grouping = read_grouping(args.groupings, args.authority)
     if args.write:
         name = add_to_config(args.write, grouping, args.name, adopted)
@@ -194,6 +216,15 @@ def _benchmarks(args) -> int:
     if grouping.unknown:
         print(f"Note: {', '.join(grouping.unknown)} are not current authorities and were left out.", file=sys.stderr)
     return 0
+
+
+def _date(text: str | None, option: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise CypsError(f"{option} '{text}' is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2025-05-01.") from None
 
 
 def _rules(args) -> int:
@@ -222,7 +253,11 @@ def _rules(args) -> int:
 
         text = json.dumps(benchmarks_schema() if args.benchmarks else rules_schema(), indent=2, ensure_ascii=False)
         if args.output:
-            args.output.write_text(text + "\n", encoding="utf-8")
+            from cyps_xl.workbook.saving import write_text_atomically
+
+            write_text_atomically(args.output, text + "\n")
+            what = "benchmarks.yaml" if args.benchmarks else "indicator rules files"
+            print(f"Wrote the JSON Schema for {what} to {args.output}.")
         else:
             print(text)
         return 0

@@ -89,10 +89,11 @@ def test_vba_compression_round_trips_through_oletools(seed):
         assert out == data
 
 
-def test_install_explains_what_to_do_off_windows(addin):
+def test_install_off_windows_installs_nothing_says_what_to_do_and_fails(addin):
     result = run_cli("addin", "install", addin)
-    assert result.returncode == 0
-    assert "%APPDATA%\\Microsoft\\AddIns" in result.stdout or "Installed" in result.stdout
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("cyps-xl: error: nothing was installed: Excel add-ins are installed on Windows.")
+    assert "%APPDATA%\\Microsoft\\AddIns" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 # -- a strict MS-OVBA reader, written from the specification ([MS-OVBA] 2.3), independent of ms-ovba --------

@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 from cases import CASES  # noqa: E402
-from conftest import run_cli  # noqa: E402
+from conftest import ROOT, run_cli  # noqa: E402
 
 EXPECTED = {
     "malformed yaml": "rules.yaml, line 5: YAML syntax error: did not find expected key. Check indentation and quoting on that line (quote texts such as '<87%').",
@@ -46,7 +46,7 @@ EXPECTED = {
     "missing file": "nowhere.xlsx: file not found. Check the path and the file name.",
     "benchmark CSV with wrong columns": "bench.csv, line 1: the columns are indicator, value; expected sheet, ref and at least one of sn_average, sn_best, national, top_quartile, regional (or a DfE open-data file with geographic_level). Use the layout of workbook_templates/data/sample_benchmarks.csv.",
     "benchmark text value": "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv, line 224: the value 'seventy' in column rereferral_percent is neither a number nor a DfE missing-value code. Missing or suppressed values are written x, z, c, low, k, u, ~, :, . or ..; download the file again if it was edited.",
-    "benchmark filter without Total": "myrules/benchmarks.yaml, line 40: the measure for Social Care 1.9: leaves out the filter column 'category', which has no Total row; choose one of: 'Referrals and Re-referrals'; 'Referrals from schools'. Run: cyps-xl benchmarks inspect c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
+    "benchmark filter without Total": "myrules/benchmarks.yaml, line {measure_line}: the measure for Social Care 1.9: leaves out the filter column 'category', which has no Total row; choose one of: 'Referrals and Re-referrals'; 'Referrals from schools'. Run: cyps-xl benchmarks inspect c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
     "jump_factor as a word": "myrules/settings.yaml, line 38: jump_factor is 'three'; give a number above 1, such as 3.",
     "created_by as a list": "myrules/settings.yaml, line 34: created_by should be text, not a list. Write it on one line, e.g. created_by: \"...\"",
     "header_search_rows as a word": "myrules/layout.yaml, line 13: header_search_rows is 'forty'; give a whole number such as 40.",
@@ -80,7 +80,9 @@ def test_bad_input_gives_one_exact_message(name, tmp_path):
     args = CASES[name](tmp_path)
     before = snapshot(tmp_path)
     result = run_cli(*args, cwd=tmp_path)
-    expected = "cyps-xl: error: " + EXPECTED[name].format(month=dt.date.today().strftime("%B %Y"))
+    # the corpus's measures follow the bundled benchmarks.yaml's settings and comments: its first item's line
+    measure_line = (ROOT / "rules" / "benchmarks.yaml").read_text(encoding="utf-8").split("\nmeasures:")[0].count("\n") + 3
+    expected = "cyps-xl: error: " + EXPECTED[name].format(month=dt.date.today().strftime("%B %Y"), measure_line=measure_line)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [expected]
     assert result.stdout == ""

@@ -170,7 +170,7 @@ def test_demo_fills_benchmarks_and_says_which_set_and_year(tmp_path):
     ("wrong columns", "la.csv, line 1: has no time_period column."),
     ("text value", "la.csv, line 4: the value 'n.a.' in column cla_three_placements_pct is neither a number"),
     ("duplicate", "la.csv, line 5: repeats the row of line 4"),
-    ("unknown neighbour", "benchmarks.yaml, line 9: unknown authority 'Gotham' in the neighbour set 'Test set'."),
+    ("unknown neighbour", "benchmarks.yaml, line 9 (the neighbour set 'Test set'): unknown authority 'Gotham'. Did you mean 'Rotherham'"),
     ("published duplicate", "pub.csv, line 3: ref 3.14 of sheet 'Social Care' is given twice"),
     ("published columns", "pub.csv, line 1: the columns are"),
 ])

@@ -475,7 +475,8 @@ def test_neighbours_from_dfe_groupings_match_the_rows(groupings, first, tmp_path
     config = measures.load_config(rules / "benchmarks.yaml")
     chosen = config.set_for(dt.date(2030, 2, 1))
     assert [la.old_code for la in chosen.members] == codes
-    again = run_cli("benchmarks", "neighbours", DFE / groupings, "--authority", "Rotherham", "--write", rules / "benchmarks.yaml")
+    again = run_cli("benchmarks", "neighbours", DFE / groupings, "--authority", "Rotherham", "--adopted", "2031-01-01",
+                    "--write", rules / "benchmarks.yaml")
     assert again.returncode == 2 and "already has a neighbour set named" in again.stderr
 
 

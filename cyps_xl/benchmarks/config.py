@@ -110,20 +110,80 @@ def load_authorities(path: Path | None = None) -> list[Authority]:
 
 
 class AuthorityIndex:
-    def __init__(self, authorities):
+    """The current authorities by code and by official name (``find``: what DfE's files are read by), and by
+    the names a team types (``resolve``: short forms and recent predecessors too, a miss told the closest)."""
+
+    CUTS = (",", " and ", " with ", " upon ", "-on-")  # "Bristol, City of" -> Bristol; "Telford and Wrekin" -> Telford
+
+    def __init__(self, authorities, other_names: dict | None = None):
         self.codes, self.names = {}, {}
         for la in authorities:
             self.codes[la.old_code] = la
             self.codes[la.new_code.upper()] = la
             self.names[normalise(la.name)] = la
+        self.typed = self._typed_names(authorities, other_names if other_names is not None else load_other_names())
+
+    def _typed_names(self, authorities, other_names: dict) -> dict:
+        """normalised name -> [authorities]: official names, short forms (kept only where one authority has
+        them and no official name is that short form), and the listed other names."""
+        typed = {key: [la] for key, la in self.names.items()}
+        shorts: dict = {}
+        for la in authorities:
+            name = la.name.removeprefix("County ")
+            for cut in self.CUTS:
+                if cut in name:
+                    shorts.setdefault(normalise(name.split(cut)[0]), set()).add(la)
+            if name != la.name:
+                shorts.setdefault(normalise(name), set()).add(la)
+        for key, las in shorts.items():
+            if len(las) == 1 and key not in typed:
+                typed[key] = list(las)
+        for key, official in other_names.items():
+            las = [self.names[normalise(n)] for n in official if normalise(n) in self.names]
+            if las:
+                typed.setdefault(key, []).extend(la for la in las if la not in typed.get(key, []))
+        return typed
 
     def by_code(self, code: str) -> Authority | None:
         return self.codes.get(str(code).strip().upper())
 
     def find(self, text) -> Authority | None:
-        """By code or by name (as typed in YAML or on the command line)."""
+        """By code or by official name (as DfE's files and the groupings name them)."""
         key = str(text).strip()
         return self.by_code(key) or self.names.get(normalise(key))
+
+    def resolve(self, text, file=None, place=None) -> Authority:
+        """An authority as a team types it: a code, its official name, a short form or a recent predecessor's name.
+        Not one: a message naming the closest names; a predecessor split in two: a message naming both."""
+        key = str(text).strip()
+        found = self.by_code(key)
+        if found is not None:
+            return found
+        las = self.typed.get(normalise(key), [])
+        if len(las) == 1:
+            return las[0]
+        if len(las) > 1:
+            raise CypsError(f"'{key}' is now {len(las)} authorities: {' and '.join(la.name for la in las)}.",
+                            file=file, place=place, hint="Give the one you mean.")
+        import difflib
+
+        close = difflib.get_close_matches(normalise(key), list(self.typed), n=4, cutoff=0.6)
+        names = list(dict.fromkeys(la.name for k in close for la in self.typed[k]))
+        hint = (f"Did you mean {' or '.join(repr(n) for n in names)}?" if names else
+                "Use a name or code from rules/local_authorities.csv.")
+        raise CypsError(f"unknown authority '{key}'.", file=file, place=place, hint=hint)
+
+
+def load_other_names(path: Path | None = None) -> dict:
+    """``authority_names.csv``: normalised other name -> [official names]."""
+    path = Path(path) if path else BUNDLED_RULES / "authority_names.csv"
+    if not path.is_file():
+        return {}
+    text = "".join(line for line in path.read_text(encoding="utf-8").splitlines(True) if not line.startswith("#"))
+    names: dict = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        names.setdefault(normalise(row["name"]), []).append(row["la_name"])
+    return names
 
 
 def _text(item, key, path, what="a text") -> str | None:
@@ -146,11 +206,7 @@ def load_config(path: Path, authorities: list[Authority] | None = None) -> Bench
         raise CypsError("should be a mapping with our_authority, neighbour_sets and measures.", file=path, place="line 1")
     check_keys(data, CONFIG_KEYS, path, "the benchmark settings")
     index = AuthorityIndex(authorities or load_authorities())
-    our = index.find(data.get("our_authority", ""))
-    if our is None:
-        raise CypsError(f"unknown authority '{data.get('our_authority')}'.", file=path,
-                        place=f"line {data.line_of('our_authority')}",
-                        hint="Use a name or code from rules/local_authorities.csv.")
+    our = index.resolve(data.get("our_authority", ""), path, f"line {data.line_of('our_authority')}")
     sets = [_neighbour_set(item, index, our, path) for item in _list(data, "neighbour_sets", path)]
     average = str(data.get("average", "mean")).lower()
     if average not in ("mean", "median"):
@@ -177,21 +233,15 @@ def _list(data, key, path) -> list:
 
 def _neighbour_set(item, index, our, path) -> NeighbourSet:
     check_keys(item, SET_KEYS, path, "a neighbour set")
-    owner = index.find(item.get("authority", "")) if item.get("authority") else our
-    if owner is None:
-        raise CypsError(f"unknown authority '{item.get('authority')}'.", file=path, place=f"line {item.line_of('authority')}")
+    owner = index.resolve(item["authority"], path, f"line {item.line_of('authority')}") if item.get("authority") else our
     members = []
     listed = item.get("members") or []
     if not isinstance(listed, list):
         raise CypsError("members should be a list of authorities, e.g. [Barnsley, Doncaster].", file=path,
                         place=f"line {item.line_of('members')}")
     for name in listed:
-        found = index.find(name)
-        if found is None:
-            raise CypsError(f"unknown authority '{name}' in the neighbour set '{item.get('name')}'.", file=path,
-                            place=f"line {getattr(listed, 'line', item.line)}",
-                            hint="Spell it as in rules/local_authorities.csv (or give its code).")
-        members.append(found)
+        members.append(index.resolve(name, path, f"line {getattr(listed, 'line', item.line)} "
+                                                 f"(the neighbour set '{item.get('name')}')"))
     adopted = item.get("adopted")
     if not isinstance(adopted, dt.date):
         raise CypsError("'adopted' should be a date such as 2025-05-01.", file=path, place=f"line {item.line_of('adopted')}")

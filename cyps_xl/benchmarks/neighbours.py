@@ -23,7 +23,7 @@ from pathlib import Path
 
 from cyps_xl.errors import CypsError
 from cyps_xl.benchmarks.measures import AuthorityIndex, load_authorities, load_config
-from cyps_xl.engine.rules import normalise
+from cyps_xl.engine.rules import BUNDLED_RULES, normalise
 
 NEIGHBOUR_COLUMN = re.compile(r"^sn_?(\d+)$", re.IGNORECASE)
 CODE_COLUMNS = ("old_la_code", "la num", "la number", "la_code")
@@ -42,7 +42,10 @@ class Grouping:
 def read_grouping(path: Path, authority: str) -> Grouping:
     path = Path(path)
     index = AuthorityIndex(load_authorities())
-    ours = index.find(authority)
+    try:
+        ours, unknown_error = index.resolve(authority), None
+    except CypsError as exc:  # it may still be named in the file itself: only a miss there is reported
+        ours, unknown_error = None, exc
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
@@ -75,21 +78,29 @@ def read_grouping(path: Path, authority: str) -> Grouping:
                     continue
                 members.append(found)
                 closeness.append(row[i + 1].strip() if len(row) > i + 1 else "")
+            if ours is None:  # named in the file: the file's own code says which authority it is
+                ours = index.by_code(code) or index.find(name)
             if ours is None:
-                raise CypsError(f"'{authority}' (line {line}) is not one of the 153 current authorities.", file=path,
-                                hint="Use a name or code from rules/local_authorities.csv.")
+                raise CypsError(f"'{authority}' (line {line}, code {code}) is not one of the 153 current authorities.",
+                                file=path, hint="Use the groupings file of a model made after the last reorganisation.")
             return Grouping(path, ours, members, closeness, unknown)
     if ours is None:
-        raise CypsError(f"unknown authority '{authority}'.", hint="Use a name or code from rules/local_authorities.csv.")
+        raise unknown_error
     raise CypsError(f"has no row for {ours.name} (old LA code {ours.old_code}).", file=path,
                     hint="Check that this is the groupings file of a model that includes your authority.")
 
 
-def neighbour_set_yaml(grouping: Grouping, name: str | None = None, adopted: dt.date | None = None,
-                       indent: str = "  ") -> str:
+NEEDS_ADOPTED = CypsError(
+    "--adopted is needed: the date your team starts to use this neighbour set.",
+    hint="Give it as YYYY-MM-DD (e.g. --adopted 2025-05-01): a set dated today would be used for no earlier month, "
+         "and one dated too early would change the figures of months already issued.")
+
+
+def neighbour_set_yaml(grouping: Grouping, name: str | None, adopted: dt.date | None, indent: str = "  ") -> str:
     """One ``neighbour_sets`` item, ready to paste under ``neighbour_sets:``."""
     name = name or f"DfE statistical neighbours ({grouping.file.stem})"
-    adopted = adopted or dt.date.today()
+    if adopted is None:
+        raise NEEDS_ADOPTED
     lines = [f"{indent}- name: {_quote(name)}",
              f"{indent}  authority: {_quote(grouping.authority.name)}",
              f"{indent}  adopted: {adopted.isoformat()}   # the date your team starts to use this set",
@@ -107,11 +118,29 @@ def _quote(text: str) -> str:
     return text if re.fullmatch(r"[A-Za-z][A-Za-z0-9 ,.()'&-]*", text) and ": " not in text else '"' + text.replace('"', '\\"') + '"'
 
 
-def add_to_config(config_path: Path, grouping: Grouping, name: str | None = None, adopted: dt.date | None = None) -> str:
-    """Write the set into ``benchmarks.yaml`` (after ``neighbour_sets:``), refusing a name already used."""
+def starter_config(authority, set_text: str | None = None) -> str:
+    """A team's own ``benchmarks.yaml``: the bundled one (every setting with its default and what it does, and
+    the library of measures) for ``authority``, with ``set_text`` (a neighbour_sets item) as its only set."""
+    text = (BUNDLED_RULES / "benchmarks.yaml").read_text(encoding="utf-8")
+    head, rest = text.split("\nneighbour_sets:\n", 1)
+    measures = rest[rest.index("# Measures:"):]
+    head = re.sub(r"^our_authority: \S.*?(\s+#)", lambda m: f"our_authority: {_quote(authority.name)}{m.group(1)}",
+                  head, count=1, flags=re.M)
+    sets = ("neighbour_sets:\n" + set_text if set_text else
+            "neighbour_sets: []   # add one: cyps-xl benchmarks neighbours GROUPINGS.csv --authority "
+            f"{_quote(authority.name)} --adopted YYYY-MM-DD --write benchmarks.yaml\n")
+    return head + "\n" + sets + measures
+
+
+def add_to_config(config_path: Path, grouping: Grouping, name: str | None, adopted: dt.date | None) -> str:
+    """Write the set into ``benchmarks.yaml`` (after ``neighbour_sets:``), refusing a name already used; a file
+    that does not exist yet is made from the bundled one, for the grouping's authority."""
     config_path = Path(config_path)
-    existing = load_config(config_path)
     name = name or f"DfE statistical neighbours ({grouping.file.stem})"
+    if not config_path.exists():
+        _write_checked(config_path, starter_config(grouping.authority, neighbour_set_yaml(grouping, name, adopted)))
+        return name
+    existing = load_config(config_path)
     for item in existing.sets:
         if item.name == name and item.authority == grouping.authority:
             raise CypsError(f"already has a neighbour set named '{name}' for {grouping.authority.name}.",
@@ -128,13 +157,24 @@ def add_to_config(config_path: Path, grouping: Grouping, name: str | None = None
     else:
         indent = next((re.match(r"(\s*)-", line).group(1) for line in lines[at + 1:] if re.match(r"\s*-", line)), "  ")
         new_text = "".join(lines[:at + 1]) + neighbour_set_yaml(grouping, name, adopted, indent) + "".join(lines[at + 1:])
+    _write_checked(config_path, new_text)
+    return name
+
+
+def _write_checked(config_path: Path, text: str) -> None:
+    """Written atomically, and only if the file as it will be loads."""
+    if not config_path.parent.is_dir():
+        raise CypsError("the folder does not exist.", file=config_path, hint="Create it, or give another --write.")
     handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=config_path.parent, suffix=".yaml.tmp", delete=False)
     try:
         with handle:
-            handle.write(new_text)
-        load_config(Path(handle.name))  # the file as it will be must still load
+            handle.write(text)
+        try:
+            load_config(Path(handle.name))
+        except CypsError as exc:  # said of the file the user named: the temporary one is gone
+            raise CypsError(exc.message + " (as it would be after adding the set; it was left as it was)",
+                            file=config_path, place=exc.place, hint=exc.hint) from None
         os.replace(handle.name, config_path)
     finally:
         if os.path.exists(handle.name):
             os.unlink(handle.name)
-    return name

@@ -196,13 +196,12 @@ def install_addin(addin: Path) -> str:
     if not addin.exists():
         raise CypsError("add-in not found.", file=addin, hint="Build it first: cyps-xl addin build -o cyps_xl.xlam")
     folder = addin_folder()
-    if folder is None:
-        return (
-            "Nothing was installed: Excel add-ins are installed on Windows. On the Windows PC, run\n"
-            "  cyps-xl addin build -o cyps_xl.xlam\n  cyps-xl addin install cyps_xl.xlam\n"
-            "or copy cyps_xl.xlam to %APPDATA%\\Microsoft\\AddIns and tick it under\n"
-            "File > Options > Add-ins > Manage: Excel Add-ins > Go."
-        )
+    if folder is None:  # a non-zero exit: a script that installs must not think it did
+        raise CypsError(
+            "nothing was installed: Excel add-ins are installed on Windows.",
+            hint="On the Windows PC run 'cyps-xl addin build -o cyps_xl.xlam' then 'cyps-xl addin install cyps_xl.xlam', "
+                 "or copy cyps_xl.xlam to %APPDATA%\\Microsoft\\AddIns and tick it under "
+                 "File > Options > Add-ins > Manage: Excel Add-ins > Go.")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / addin.name
     shutil.copyfile(addin, target)

@@ -67,6 +67,16 @@ def keep_backup(source: Path) -> Path:
 def write_zip_atomically(target: Path, members, infos: dict | None = None) -> None:
     """Write the zip of ``members`` ({name: bytes}, or (name, bytes or a function making them, whole or in
     pieces) in order) to ``target``, atomically; ``infos``: the source's ZipInfos, whose dates are kept."""
+    write_atomically(target, lambda raw: _write_archive(raw, members, infos))
+
+
+def write_text_atomically(target: Path, text: str) -> None:
+    """A text output (YAML, JSON) written as UTF-8, atomically, like every other output."""
+    write_atomically(target, lambda raw: raw.write(text.encode("utf-8")))
+
+
+def write_atomically(target: Path, fill) -> None:
+    """``fill(raw)`` writes the whole output into a temporary file beside ``target``, which is then moved into place."""
     target = Path(target)
     check_output_path(target)
     _remove_abandoned_temps(target)
@@ -77,7 +87,7 @@ def write_zip_atomically(target: Path, members, infos: dict | None = None) -> No
                         hint="Check you can save in that folder (it may be read-only).") from None
     try:
         with os.fdopen(handle, "wb") as raw:
-            _write_archive(raw, members, infos)
+            fill(raw)
             raw.flush()
             os.fsync(raw.fileno())
         umask = os.umask(0)

@@ -1,0 +1,168 @@
+"""A team's first month, the way a new user meets it: `cyps-xl init`, the real CLI, DfE's files as published."""
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_cli
+
+DFE = ROOT / "tests" / "fixtures" / "dfe"
+GROUPINGS_2025 = DFE / "sn_model_2025_wide.csv"
+GROUPINGS_2021 = DFE / "New_Statistical_Neighbour_Groupings_April_2021.csv"
+
+
+def groupings_row(path, old_code):
+    """The neighbours' old codes of one authority, read from DfE's file with the csv module."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    row = next(r for r in rows[1:] if r[0].strip() == old_code)
+    return [row[i].strip() for i, h in enumerate(rows[0]) if re.fullmatch(r"SN_?\d+", h.strip(), re.I)]
+
+
+def authorities():
+    import csv
+
+    with (ROOT / "rules" / "local_authorities.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+# -- init ---------------------------------------------------------------------------------------
+def test_init_writes_an_editable_rules_folder_for_the_authority_and_its_neighbours(tmp_path):
+    folder = tmp_path / "our rules"
+    result = run_cli("init", folder, "--authority", "Hull", "--neighbours", GROUPINGS_2025, "--adopted", "2025-05-01")
+    assert result.returncode == 0, result.stderr
+    bundled = sorted(p.name for p in (ROOT / "rules").iterdir() if p.suffix in (".yaml", ".json"))
+    assert sorted(p.name for p in folder.iterdir()) == bundled
+    for name in bundled:
+        if name != "benchmarks.yaml":
+            assert (folder / name).read_bytes() == (ROOT / "rules" / name).read_bytes(), name
+    text = (folder / "benchmarks.yaml").read_text(encoding="utf-8")
+    # every top-level setting is written out with its default and a one-line comment
+    for key, default in (("our_authority", "Kingston upon Hull, City of"), ("neighbour_set", "in force"),
+                         ("average", "mean"), ("max_age_years", 2), ("top_quartile", "boundary")):
+        line = next(line for line in text.splitlines() if line.startswith(f"{key}:"))
+        assert "#" in line, line
+        assert yaml.safe_load(line)[key] == default
+    data = yaml.safe_load(text)
+    hull = next(a for a in authorities() if a["la_name"] == "Kingston upon Hull, City of")
+    members = [next(a["la_name"] for a in authorities() if a["old_la_code"] == code)
+               for code in groupings_row(GROUPINGS_2025, hull["old_la_code"])]
+    assert data["neighbour_sets"] == [{"name": "DfE statistical neighbours (sn_model_2025_wide)",
+                                       "authority": "Kingston upon Hull, City of", "adopted": __import__("datetime").date(2025, 5, 1),
+                                       "source": "sn_model_2025_wide.csv", "members": members}]
+    assert data["measures"] == yaml.safe_load((ROOT / "rules" / "benchmarks.yaml").read_text())["measures"]
+    check = run_cli("rules", "check", folder)
+    assert check.returncode == 0, check.stderr
+    assert "Use them with --rules" in result.stdout
+
+
+def test_init_never_replaces_a_file_and_says_which_it_kept(tmp_path):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "settings.yaml").write_text("# ours\nlabels: {amber: Yellow}\n", encoding="utf-8")
+    (folder / "benchmarks.yaml").write_text("our_authority: Leeds\n", encoding="utf-8")
+    result = run_cli("init", folder, "--authority", "Bristol")
+    assert result.returncode == 0, result.stderr
+    assert (folder / "settings.yaml").read_text() == "# ours\nlabels: {amber: Yellow}\n"
+    assert (folder / "benchmarks.yaml").read_text() == "our_authority: Leeds\n"
+    assert "Already there, left as they were: benchmarks.yaml, settings.yaml." in result.stdout
+    assert (folder / "social_care.yaml").is_file()
+
+
+def test_init_without_neighbours_writes_no_set_and_says_how_to_add_one(tmp_path):
+    result = run_cli("init", tmp_path / "r", "--authority", "E06000023")
+    assert result.returncode == 0, result.stderr
+    data = yaml.safe_load((tmp_path / "r" / "benchmarks.yaml").read_text(encoding="utf-8"))
+    assert data["our_authority"] == "Bristol, City of" and data["neighbour_sets"] == []
+    assert "No statistical neighbours yet: add them with 'cyps-xl benchmarks neighbours" in result.stdout
+
+
+def test_neighbours_without_adopted_are_refused_and_nothing_is_written(tmp_path):
+    for args in (("init", tmp_path / "r", "--authority", "Hull", "--neighbours", GROUPINGS_2025),
+                 ("benchmarks", "neighbours", GROUPINGS_2025, "--authority", "Hull", "--write", tmp_path / "b.yaml")):
+        result = run_cli(*args)
+        assert result.returncode == 2
+        assert result.stderr.startswith("cyps-xl: error: --adopted is needed: the date your team starts to use")
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("typed, official", [
+    ("Bristol", "Bristol, City of"), ("Hull", "Kingston upon Hull, City of"), ("Telford", "Telford and Wrekin"),
+    ("Southend", "Southend-on-Sea"), ("Herefordshire", "Herefordshire, County of"), ("Durham", "County Durham"),
+    ("St Helens", "St. Helens"), ("st. helens", "St. Helens"), ("Poole", "Bournemouth, Christchurch and Poole"),
+    ("Newcastle", "Newcastle upon Tyne"), ("Stoke", "Stoke-on-Trent"), ("E08000018", "Rotherham"), ("372", "Rotherham"),
+])
+def test_authorities_by_official_name_short_form_predecessor_or_code(tmp_path, typed, official):
+    result = run_cli("init", tmp_path / "r", "--authority", typed)
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load((tmp_path / "r" / "benchmarks.yaml").read_text())["our_authority"] == official
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("Rotheram", "unknown authority 'Rotheram'. Did you mean 'Rotherham'?"),
+    ("Northamptonshire", "'Northamptonshire' is now 2 authorities: North Northamptonshire and West Northamptonshire."),
+    ("Cumbria", "'Cumbria' is now 2 authorities: Cumberland and Westmorland and Furness."),
+])
+def test_a_miss_suggests_the_closest_names(tmp_path, typed, message):
+    result = run_cli("init", tmp_path / "r", "--authority", typed)
+    assert result.returncode == 2 and message in result.stderr and not (tmp_path / "r").exists()
+
+
+def test_an_authority_named_in_the_groupings_file_is_never_unknown(tmp_path):
+    """The 2021 file names its rows by DfE's names and codes: a name typed as the file has it is found there."""
+    import csv
+
+    with GROUPINGS_2021.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    header = [h.strip().lower() for h in rows[0]]
+    named = [r[header.index("la name")].strip() for r in rows[1:] if r and r[header.index("la name")].strip()]
+    for name in named[:40]:
+        result = run_cli("benchmarks", "neighbours", GROUPINGS_2021, "--authority", name, "--adopted", "2021-04-01")
+        assert "unknown authority" not in result.stderr, (name, result.stderr)
+        assert result.returncode == 0, (name, result.stderr)
+
+
+def test_neighbours_write_creates_the_file_when_it_does_not_exist(tmp_path):
+    target = tmp_path / "benchmarks.yaml"
+    result = run_cli("benchmarks", "neighbours", GROUPINGS_2025, "--authority", "Telford", "--adopted", "2025-05-01",
+                     "--write", target)
+    assert result.returncode == 0, result.stderr
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert data["our_authority"] == "Telford and Wrekin" and len(data["neighbour_sets"]) == 1
+    assert data["neighbour_sets"][0]["members"][0] == next(
+        a["la_name"] for a in authorities() if a["old_la_code"] == groupings_row(GROUPINGS_2025, "894")[0])
+    assert data["measures"]  # the library, ready to use
+
+
+# -- the CLI behaves -------------------------------------------------------------------------------
+@pytest.mark.parametrize("reader", ["head -n 1", "true"])
+def test_output_piped_into_head_ends_quietly(reader):
+    """The reader goes away before cyps-xl has written (true) or after its first line (head): no BrokenPipeError."""
+    for args in (f'benchmarks inspect "{DFE / "absence_la.csv"}"', "rules schema"):
+        command = f'"{sys.executable}" -m cyps_xl {args} | {reader}'
+        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+        assert result.stdout.count("\n") == (1 if reader.startswith("head") else 0)
+        assert result.stderr == "", result.stderr
+
+
+def test_plain_with_pdf_or_report_says_it_is_ignored(template, tmp_path):
+    result = run_cli("issue", template, "--plain", "--report", "corporate_parenting", "-o", tmp_path / "cp.xlsx")
+    assert result.returncode == 0, result.stderr
+    assert "cyps-xl: note: --plain is ignored with --report" in result.stderr
+    quiet = run_cli("issue", template, "--plain", "-o", tmp_path / "plain.xlsx")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_rules_schema_o_says_what_it_wrote(tmp_path):
+    for args, what in ((["rules", "schema"], "indicator rules files"), (["rules", "schema", "--benchmarks"], "benchmarks.yaml")):
+        target = tmp_path / f"{len(args)}.json"
+        result = run_cli(*args, "-o", target)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"Wrote the JSON Schema for {what} to {target}."
+        assert json.loads(target.read_text(encoding="utf-8"))["$schema"]
