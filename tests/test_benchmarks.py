@@ -101,9 +101,9 @@ def test_median_of_neighbours_can_be_chosen(tmp_path, rules_dir):
 
 def test_the_neighbour_set_in_force_at_the_scorecard_date_is_used():
     config = measures.load_config(ROOT / "rules" / "benchmarks.yaml")
-    assert config.set_for(dt.date(2022, 3, 31)).name == "DfE statistical neighbours (2021)"
-    assert config.set_for(dt.date(2025, 6, 30)).name == "DfE statistical neighbours (May 2025)"
-    members = {la.name for la in config.set_for(dt.date(2025, 6, 30)).members}
+    assert config.set_for(dt.date(2022, 3, 31))[0].name == "DfE statistical neighbours (2021)"
+    assert config.set_for(dt.date(2025, 6, 30))[0].name == "DfE statistical neighbours (May 2025)"
+    members = {la.name for la in config.set_for(dt.date(2025, 6, 30))[0].members}
     assert {"Sunderland", "Gateshead", "County Durham"} <= members and len(members) == 10
     assert len(measures.load_authorities()) == 153
 

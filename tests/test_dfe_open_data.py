@@ -473,7 +473,7 @@ def test_neighbours_from_dfe_groupings_match_the_rows(groupings, first, tmp_path
                      "--write", rules / "benchmarks.yaml")
     assert result.returncode == 0, result.stderr
     config = measures.load_config(rules / "benchmarks.yaml")
-    chosen = config.set_for(dt.date(2030, 2, 1))
+    chosen, _ = config.set_for(dt.date(2030, 2, 1))
     assert [la.old_code for la in chosen.members] == codes
     again = run_cli("benchmarks", "neighbours", DFE / groupings, "--authority", "Rotherham", "--adopted", "2031-01-01",
                     "--write", rules / "benchmarks.yaml")
@@ -515,3 +515,55 @@ def test_dfes_whole_download_folder_as_it_is(template, tmp_path):
     assert ws.cell(rows["3.2"], 31).value == reference("3.2", "2021")["national"]
     bad = run_cli("issue", template, "--benchmarks", DFE / "sn_model_2025_wide.csv", "-o", tmp_path / "o.xlsx")
     assert bad.returncode == 2 and "sn_model_2025_wide.csv, line 1: the columns are" in bad.stderr  # named: an error
+
+
+# -- no silent wrong answers in benchmarking ------------------------------------------------------
+def test_no_neighbour_set_in_force_fills_no_neighbour_figures_and_says_so(template, tmp_path):
+    rules = write_rules(tmp_path, measure_yaml("1.9", MEASURES["1.9"]))
+    text = (rules / "benchmarks.yaml").read_text(encoding="utf-8").replace("adopted: 2021-04-01", "adopted: 2025-05-01")
+    (rules / "benchmarks.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    result = run_cli("issue", template, "--rules", rules, "--benchmarks", DFE / C1, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert ("No statistical neighbour set was in force in March 2022 (the first, 'DfE 2021', was adopted 01/05/2025): "
+            "the statistical neighbour columns are left as they were") in result.stdout
+    ws, rows = cells(out)
+    before, _ = cells(template)
+    for column in (COLUMNS["sn_average"], COLUMNS["sn_best"]):  # as the team had them: no other set's figures
+        assert ws.cell(rows["1.9"], column).value == before.cell(rows["1.9"], column).value
+    assert ws.cell(rows["1.9"], COLUMNS["national"]).value * 100 == pytest.approx(reference("1.9", "2021")["national"])
+    assert "statistical neighbours:" not in ws["A10"].value
+
+
+def test_a_row_the_rules_do_not_know_is_benchmarked_by_its_own_good_perf_is(template, tmp_path):
+    rules = write_rules(tmp_path, measure_yaml("1.9", MEASURES["1.9"]))
+    indicators = (rules / "social_care.yaml").read_text(encoding="utf-8")
+    start = indicators.index("    - ref: '1.9'")
+    (rules / "social_care.yaml").write_text(indicators[:start] + indicators[indicators.index("    - ref: '1.10'"):],
+                                            encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    result = run_cli("issue", template, "--rules", rules, "--benchmarks", DFE / C1, "-o", out)
+    assert result.returncode == 0, result.stderr
+    ws, rows = cells(out)
+    assert ws.cell(rows["1.9"], 19).value == "low"  # the sheet's own Good perf is
+    want = reference("1.9", "2021")  # low is good: the lowest neighbour, the 25th percentile
+    assert ws.cell(rows["1.9"], COLUMNS["sn_best"]).value * 100 == pytest.approx(want["sn_best"])
+    assert ws.cell(rows["1.9"], COLUMNS["top_quartile"]).value * 100 == pytest.approx(want["top_quartile"])
+
+
+@pytest.mark.parametrize("decimals", [None, 0])
+def test_top_quartile_beyond_steps_at_the_precision_the_cell_displays(template, tmp_path, decimals):
+    """3.15 is a 0.0% row; DfE gives the missing figures in whole numbers. `beyond` steps at 0.1 points as the
+    cell shows them, unless `decimals` says otherwise."""
+    extra = f"    decimals: {decimals}\n" if decimals is not None else ""
+    rules = write_rules(tmp_path, measure_yaml("3.15", MEASURES["3.15"], extra=extra), top="beyond")
+    out = tmp_path / "out.xlsx"
+    result = run_cli("issue", template, "--rules", rules, "--benchmarks", DFE / MISSING, "-o", out)
+    assert result.returncode == 0, result.stderr
+    ws, rows = cells(out)
+    assert ws.cell(rows["3.15"], COLUMNS["top_quartile"]).number_format == "0.0%"
+    boundary = reference("3.15", "2021")["top_quartile"]  # low is good: the first displayed value below it
+    step = 10 ** -(1 if decimals is None else decimals)
+    want = (math.ceil(boundary / step - 1e-9) - 1) * step
+    assert ws.cell(rows["3.15"], COLUMNS["top_quartile"]).value * 100 == pytest.approx(want)
+    assert want < boundary and boundary - want <= step + 1e-9

@@ -85,21 +85,29 @@ class BenchmarkConfig:
     measures: list = field(default_factory=list)
     top_quartile: str = "boundary"
 
-    def set_for(self, when: dt.date | None) -> NeighbourSet:
+    def set_for(self, when: dt.date | None) -> tuple[NeighbourSet | None, str | None]:
+        """The neighbour set of the scorecard's month, or None and why (a run fills no neighbour figures then:
+        an earlier or later set would give figures the council never had)."""
         mine = [s for s in self.sets if s.authority == self.our]
+        how = (f"add one under neighbour_sets in {self.path.name} (cyps-xl benchmarks neighbours GROUPINGS.csv "
+               f"--authority \"{self.our.name}\" --adopted DATE --write {self.path.name})")
         if not mine:
-            raise CypsError(f"no neighbour set is given for {self.our.name}.", file=self.path,
-                            hint="Add one under neighbour_sets with authority: " + self.our.name
-                                 + " (cyps-xl benchmarks neighbours writes it from DfE's groupings file).")
+            return None, (f"No statistical neighbour set is given for {self.our.name}: the statistical neighbour "
+                          f"columns are left as they were; {how}.")
         if self.choice.strip().lower() != "in force":
             for item in mine:
                 if item.name == self.choice:
-                    return item
+                    return item, None
             raise CypsError(f"there is no neighbour set named '{self.choice}'.", file=self.path,
                             hint="Use 'in force' or one of: " + ", ".join(s.name for s in mine))
         when = when or dt.date.today()
         in_force = [s for s in mine if s.adopted <= when]
-        return max(in_force or mine, key=lambda s: s.adopted) if in_force else min(mine, key=lambda s: s.adopted)
+        if in_force:
+            return max(in_force, key=lambda s: s.adopted), None
+        first = min(mine, key=lambda s: s.adopted)
+        return None, (f"No statistical neighbour set was in force in {when:%B %Y} (the first, '{first.name}', was "
+                      f"adopted {first.adopted:%d/%m/%Y}): the statistical neighbour columns are left as they were; "
+                      f"to use a set for that month, {how}.")
 
 
 def load_authorities(path: Path | None = None) -> list[Authority]:

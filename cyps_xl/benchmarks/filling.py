@@ -37,7 +37,8 @@ from cyps_xl.workbook.layout import BENCHMARK_KEYS, HEADING_YEAR
 from cyps_xl.workbook.package import CellStyle, split_ref
 from cyps_xl.workbook.reader import ScoreTable
 from cyps_xl.engine.rules import RuleBook, normalise
-from cyps_xl.engine.values import is_placeholder, read_cell
+from cyps_xl.benchmarks.stats import beyond
+from cyps_xl.engine.values import GENERAL, format_precision, is_placeholder, read_cell
 from cyps_xl.engine.yamlfile import load_yaml
 
 REQUIRED = {"sheet", "ref"}
@@ -53,6 +54,11 @@ class BenchmarkRow:
     year: str | None
     line: int
     computed: tuple = ()  # keys computed from authorities because the file had no published row
+    # computed from DfE's files: the figures a polarity decides, by the row's polarity (None: the rules' own),
+    # and how `top_quartile: beyond` steps ((decimals pinned or None, the file's decimals, percent unit))
+    polar: dict | None = None
+    beyond: tuple | None = None
+    match_title: str | None = None  # the library's title for the row: a report with its own references matches it
 
 
 @dataclass
@@ -197,7 +203,8 @@ def _from_dfe_files(paths: list, rules: RuleBook | None, when) -> list[Benchmark
     sources = []
     for path in paths:
         rows = [_computed_row(item) for item in computed.by_file.get(path, [])]
-        sources.append(BenchmarkSource(path, rows, neighbour_set=computed.chosen.name if rows else None))
+        chosen = computed.chosen.name if computed.chosen and rows else None
+        sources.append(BenchmarkSource(path, rows, neighbour_set=chosen))
     if sources:
         sources[0].notes += computed.notes
     return sources
@@ -205,19 +212,45 @@ def _from_dfe_files(paths: list, rules: RuleBook | None, when) -> list[Benchmark
 
 def _computed_row(item) -> BenchmarkRow:
     scale = 100.0 if item.unit == "percent" else 1.0
+
+    def figures(c, keys) -> dict:
+        # rounded to 12 places: 22.58 / 100 is stored 0.2258, not 0.22580000000000006
+        values = {key: round(getattr(c, key) / scale, 12) for key in keys
+                  if key in _NUMBERS and getattr(c, key) is not None}
+        values.update({key: getattr(c, key) for key in keys if key not in _NUMBERS and getattr(c, key)})
+        return values
+
     c = item.comparators
-    # rounded to 12 places: 22.58 / 100 is stored 0.2258, not 0.22580000000000006
-    values = {key: (round(value / scale, 12) if value is not None else None)
-              for key, value in (("sn_average", c.sn_average), ("sn_best", c.sn_best), ("national", c.national),
-                                 ("top_quartile", c.top_quartile), ("regional", c.regional))}
-    values = {k: v for k, v in values.items() if v is not None}
-    if c.quartile_band:
-        values["quartile_band"] = c.quartile_band
-    if c.national_rank:
-        values["national_rank"] = c.national_rank
+    values = figures(c, ("sn_average", "national", "regional"))
+    polar = {None: figures(c, _POLAR)}
+    polar.update({polarity: figures(found, _POLAR) for polarity, found in (item.by_polarity or {}).items()})
+    beyond = (item.measure.decimals, item.decimals, item.unit == "percent") if item.measure.top_quartile == "beyond" else None
     flags = tuple(k for k, f in (("national", c.national_computed), ("regional", c.regional_computed)) if f)
     return BenchmarkRow(item.sheet, item.ref or "", item.part or "", item.title or "", values, item.year,
-                        item.measure.line, flags)
+                        item.measure.line, flags, polar, beyond, item.measure.title or item.rule_title)
+
+
+_NUMBERS = ("sn_average", "sn_best", "national", "top_quartile", "regional")
+_POLAR = ("sn_best", "top_quartile", "quartile_band", "national_rank")  # what a row's polarity decides
+
+
+def _for_polarity(found: BenchmarkRow, polarity: str | None, number_format: str | None) -> dict:
+    """A computed row's figures for the polarity its scorecard row is rated with; the top quartile stepped
+    (``beyond``) at the places the row's cell displays, else the measure's ``decimals``, else the file's."""
+    if found.polar is None:
+        return found.values
+    polar = found.polar.get(polarity, {}) if polarity is not None else found.polar.get(None, {})
+    values = {**found.values, **polar}
+    if found.beyond and polarity in ("high", "low") and values.get("top_quartile") is not None:
+        pinned, file_decimals, percent_unit = found.beyond
+        shown, percent_format = format_precision(number_format)
+        decimals = pinned
+        if decimals is None:
+            same_units = shown is not GENERAL and percent_format == percent_unit
+            decimals = shown if same_units else file_decimals
+        scale = 100.0 if percent_unit else 1.0
+        values["top_quartile"] = round(beyond(values["top_quartile"] * scale, decimals, polarity) / scale, 12)
+    return values
 
 
 def max_age_years(rules: RuleBook) -> int | None:
@@ -252,14 +285,17 @@ def unmatched_notes(sources: list, used: set, most: int = 10) -> list[str]:
 
 # -- filling -----------------------------------------------------------------------
 def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats: dict | None = None,
-                      max_age_years: int | None = None, used: set | None = None) -> tuple[list[CellChange], list[str]]:
+                      max_age_years: int | None = None, used: set | None = None,
+                      polarities: dict | None = None) -> tuple[list[CellChange], list[str]]:
     """Cell changes for one sheet, and notes for the run report.
 
-    ``formats`` maps a row to its number format; a figure computed from the
-    authorities (because the file had no published England or region row) is
-    shown with an asterisk through its number format, so the value stays a number.
+    ``formats`` and ``polarities`` map a row to its number format and to the polarity it is rated with (the
+    rules', else the sheet's own "Good perf is"); a figure computed from the authorities (because the file had
+    no published England or region row) is shown with an asterisk through its number format, so the value stays
+    a number.
     """
     formats = formats or {}
+    polarities = polarities or {}
     changes: list[CellChange] = []
     notes: list[str] = []
     filled: dict = {}  # (row, key) -> (value, year, computed, source)
@@ -271,7 +307,7 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
                 continue
             if used is not None:
                 used.add(id(found))
-            for key, value in found.values.items():
+            for key, value in _for_polarity(found, polarities.get(row.row), formats.get(row.row)).items():
                 filled[(row.row, key)] = (value, found.year, key in found.computed, source)
     if not filled:
         return changes, notes

@@ -24,8 +24,13 @@ from cyps_xl.errors import CypsError
 class ComputedBenchmark:
     measure: Measure
     year: str
-    comparators: stats.Comparators
+    comparators: stats.Comparators  # for the polarity the rules give the measure's row (info without one)
     our_value: float | None
+    # the figures a polarity decides (best neighbour, top quartile as its boundary, band, rank), for "high" and
+    # "low": a row the rules do not know is judged by its own "Good perf is", known only when it is read
+    by_polarity: dict = None
+    decimals: int = 0  # the places the file gives its figures at
+    rule_title: str | None = None  # the title of the rule the measure's row has: a report with other refs matches it
 
     sheet = property(lambda self: self.measure.sheet)
     ref = property(lambda self: self.measure.ref)
@@ -36,7 +41,7 @@ class ComputedBenchmark:
 
 @dataclass
 class Computed:
-    chosen: NeighbourSet
+    chosen: NeighbourSet | None  # None: no set was in force (notes say so) and no neighbour figure is filled
     by_file: dict  # Path -> [ComputedBenchmark]
     notes: list
 
@@ -117,7 +122,9 @@ def compute_files(paths, config: BenchmarkConfig, rules: RuleBook, when: dt.date
     index = AuthorityIndex(authorities or load_authorities())
     files = [dfe_files.open_file(p) for p in paths]
     plan, notes = assign(config.measures, files, config.path)
-    chosen = config.set_for(when)
+    chosen, why = config.set_for(when)
+    if why:
+        notes.append(why)
     by_file = {}
     for path, (dfe, measures) in plan.items():
         needed, wanted = set(dfe.filters), []
@@ -168,9 +175,8 @@ def _compute(selection, measure: Measure, config: BenchmarkConfig, chosen: Neigh
         return None, note
     cell = selection.periods[period]
     rule = rules.match(measure.sheet, measure.ref, measure.part, measure.title)
-    polarity = rule.polarity if rule else "info"
     everyone = list(cell["las"].values())
-    neighbours = [cell["las"].get(la) for la in chosen.members]
+    neighbours = [cell["las"].get(la) for la in chosen.members] if chosen else []
     ours = cell["las"].get(config.our)
     national, national_computed = cell["national"], False
     if national is None and any(v is not None for v in everyone):
@@ -184,17 +190,22 @@ def _compute(selection, measure: Measure, config: BenchmarkConfig, chosen: Neigh
         same_region = [v for la, v in cell["las"].items() if la.region == config.our.region]
         if any(v is not None for v in same_region):
             regional, regional_computed = stats.neighbour_average(same_region), True
-    top = stats.top_quartile_threshold(everyone, polarity)
-    if measure.top_quartile == "beyond":
-        top = stats.beyond(top, measure.decimals if measure.decimals is not None else cell["decimals"], polarity)
-    comparators = stats.Comparators(
-        sn_average=stats.neighbour_average(neighbours, config.average),
-        sn_best=stats.best_neighbour(neighbours, polarity),
-        national=national,
-        top_quartile=top,
-        regional=regional,
-        quartile_band=stats.quartile_band(ours, everyone, polarity),
-        national_rank=stats.national_rank(ours, everyone, polarity),
-        national_computed=national_computed, regional_computed=regional_computed,
-    )
-    return ComputedBenchmark(measure, period, comparators, ours), note
+
+    def comparators(polarity: str, step: bool) -> stats.Comparators:
+        top = stats.top_quartile_threshold(everyone, polarity)
+        if step and measure.top_quartile == "beyond":
+            top = stats.beyond(top, measure.decimals if measure.decimals is not None else cell["decimals"], polarity)
+        return stats.Comparators(
+            sn_average=stats.neighbour_average(neighbours, config.average),
+            sn_best=stats.best_neighbour(neighbours, polarity),
+            national=national,
+            top_quartile=top,
+            regional=regional,
+            quartile_band=stats.quartile_band(ours, everyone, polarity),
+            national_rank=stats.national_rank(ours, everyone, polarity),
+            national_computed=national_computed, regional_computed=regional_computed,
+        )
+
+    by_polarity = {polarity: comparators(polarity, step=False) for polarity in ("high", "low")}
+    return ComputedBenchmark(measure, period, comparators(rule.polarity if rule else "info", step=True), ours,
+                             by_polarity, cell["decimals"], rule.title if rule else None), note
