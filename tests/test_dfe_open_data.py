@@ -242,7 +242,7 @@ def test_defunct_authorities_are_skipped_never_matched_by_name(tmp_path):
     from cyps_xl.benchmarks import dfe_files
     dfe = dfe_files.open_file(DFE / C1)
     rows = dfe_files.read_columns(dfe, dfe.filters + ["rereferral_percent"])
-    selection = measures.selection_for(dfe, rows, config.measures[0], measures.AuthorityIndex(measures.load_authorities()),
+    selection, _ = measures.selection_for(dfe, rows, config.measures[0], measures.AuthorityIndex(measures.load_authorities()),
                                       config.path)
     names = {p: {la.name for la in cell["las"]} for p, cell in selection.periods.items()}
     assert "Dorset" not in names["2019"] and "Dorset" in names["2020"]
@@ -369,9 +369,6 @@ BAD = {
         lambda t: (write_rules(t, measure_yaml("3.15", dict(MEASURES["3.15"], filters={}))), [DFE / MISSING]),
         r"benchmarks\.yaml, line 16: the measure for Social Care 3\.15: leaves out the filter column 'CLA_group', "
         r"which has no Total row; choose one of: 'Children looked after during the year'"),
-    "filter value not in the file": (
-        lambda t: (write_rules(t, measure_yaml("1.9", dict(MEASURES["1.9"], filters={"category": "Referrals"}))), [DFE / C1]),
-        r"benchmarks\.yaml, line 20: .*no row of c1_.*\.csv has category = 'Referrals'; its values are: 'Referrals and Re-referrals'"),
     "unknown column": (
         lambda t: (write_rules(t, measure_yaml("1.9", dict(MEASURES["1.9"], column="rereferral_pct"))), [DFE / C1]),
         r"benchmarks\.yaml, line 21: .*the column 'rereferral_pct' is not in c1_.* \(its indicator columns: referral_count"),
@@ -567,3 +564,25 @@ def test_top_quartile_beyond_steps_at_the_precision_the_cell_displays(template, 
     want = (math.ceil(boundary / step - 1e-9) - 1) * step
     assert ws.cell(rows["3.15"], COLUMNS["top_quartile"]).value * 100 == pytest.approx(want)
     assert want < boundary and boundary - want <= step + 1e-9
+
+
+def test_every_run_says_what_it_did_not_do(template, tmp_path):
+    """A filter value the file does not have, a file not given, a pinned year past the scorecard's month:
+    the run goes on and its report names each, with what the file does have."""
+    text = (measure_yaml("1.9", dict(MEASURES["1.9"], filters={"category": "Referals and Re-referrals"}))
+            + measure_yaml("2.17", MEASURES["2.17"], year="2022") + measure_yaml("3.2", MEASURES["3.2"]))
+    rules = write_rules(tmp_path, text)
+    out = tmp_path / "out.xlsx"
+    result = run_cli("issue", template, "--rules", rules, "--benchmarks", DFE / C1, "--benchmarks", DFE / D3, "-o", out)
+    assert result.returncode == 0, result.stderr
+    report = result.stdout
+    assert re.search(r"benchmarks\.yaml, line 20: the measure for Social Care 1\.9: not filled: no row of c1_\S+\.csv has "
+                     r"category = 'Referals and Re-referrals'\. Did you mean 'Referrals and Re-referrals'\? Its values are: "
+                     r"'Referrals and Re-referrals'", report), report
+    assert f"Not filled, no file given: {CLA} (Social Care 3.2)." in report
+    assert ("the measure for Social Care 2.17 uses 2022, pinned with year: in benchmarks.yaml, though that period "
+            "reaches the scorecard's month (March 2022) or later.") in report
+    ws, rows = cells(out)
+    before, _ = cells(template)
+    assert ws.cell(rows["1.9"], COLUMNS["national"]).value == before.cell(rows["1.9"], COLUMNS["national"]).value
+    assert ws.cell(rows["2.17"], COLUMNS["national"]).value * 100 == pytest.approx(reference("2.17", "2022")["national"])

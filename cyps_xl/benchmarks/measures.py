@@ -52,12 +52,13 @@ def assign(measures: list, files: list, config_path: Path) -> tuple[dict, list]:
     for dfe in files:
         by_name.setdefault(dfe.path.name.lower(), dfe)
     plan: dict = {}
-    notes = []
+    notes, not_given = [], {}
     for measure in measures:
         if measure.file:
             dfe = by_name.get(Path(measure.file).name.lower())
-            if dfe is None:
-                continue  # that file was not given this run
+            if dfe is None:  # that file was not given this run: said once, with the rows it would have filled
+                not_given.setdefault(Path(measure.file).name, []).append(measure)
+                continue
         else:
             having = [f for f in files if f.column(measure.column, measure.aliases_of(measure.column))]
             if len(having) > 1:
@@ -65,6 +66,7 @@ def assign(measures: list, files: list, config_path: Path) -> tuple[dict, list]:
                                 f"{len(having)} files: {', '.join(f.path.name for f in having)}.", file=config_path,
                                 place=f"line {measure.line}", hint="Add file: with the one it should read.")
             if not having:
+                not_given.setdefault(f"a file with the column '{measure.column}'", []).append(measure)
                 continue
             dfe = having[0]
         plan.setdefault(dfe.path, (dfe, []))[1].append(measure)
@@ -72,6 +74,11 @@ def assign(measures: list, files: list, config_path: Path) -> tuple[dict, list]:
         if dfe.path not in plan:
             notes.append(f"No measure in {config_path.name} reads {dfe.path.name}; "
                          f"'cyps-xl benchmarks inspect {dfe.path.name}' helps write one.")
+    if not_given:
+        listed = "; ".join(f"{name} ({', '.join(f'{m.sheet} {m.ref or m.title}' for m in group)})"
+                           for name, group in not_given.items())
+        notes.append(f"Not filled, no file given: {listed}. Download the file from Explore Education Statistics "
+                     f"into the benchmarks folder, or remove the measure from {config_path.name}.")
     return plan, notes
 
 
@@ -94,8 +101,8 @@ def selection_for(dfe, rows, measure: Measure, index, config_path: Path):
                         f"{', '.join(dfe.filters) or 'none'}).", f"filter:{name}")
         values = rows.values.get(actual, [])
         if normalise(value) not in {normalise(v) for v in values}:
-            raise where(f"no row of {dfe.path.name} has {actual} = '{value}'; its values are: "
-                        f"{_listing(values)}.", f"filter:{name}")
+            # DfE rewords filter values between releases: the run goes on without this measure, and says so
+            return None, f"{where(_no_row(dfe, actual, value, values), f'filter:{name}')}"
         chosen[actual] = value
     for actual in dfe.filters:
         if actual in chosen or actual == column:
@@ -108,7 +115,16 @@ def selection_for(dfe, rows, measure: Measure, index, config_path: Path):
         if total is not None or values:
             chosen[actual] = total or values[0]
     return dfe_files.select(dfe, rows.frame, column=column, filters=chosen, index=index,
-                            where=lambda text: where(text, "filters"))
+                            where=lambda text: where(text, "filters")), None
+
+
+def _no_row(dfe, column: str, value: str, values: list) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, values, n=3, cutoff=0.5)
+    guess = f" Did you mean {' or '.join(repr(v) for v in close)}?" if close else ""
+    return (f"not filled: no row of {dfe.path.name} has {column} = '{value}'.{guess} Its values are: "
+            f"{_listing(values)}.")
 
 
 def _listing(values, most=25) -> str:
@@ -135,7 +151,10 @@ def compute_files(paths, config: BenchmarkConfig, rules: RuleBook, when: dt.date
         rows = dfe_files.read_columns(dfe, needed, wanted)
         results, lines = [], set()
         for measure in measures:
-            selection = selection_for(dfe, rows, measure, index, config.path)
+            selection, missed = selection_for(dfe, rows, measure, index, config.path)
+            if selection is None:
+                notes.append(missed)
+                continue
             lines.update(selection.lines)
             result, note = _compute(selection, measure, config, chosen, rules, when)
             if note and note not in notes:
@@ -154,6 +173,10 @@ def _pick_period(selection, measure: Measure, config: BenchmarkConfig, when: dt.
             raise CypsError(f"{measure.describe()}: {selection.file.name} has no figures for {measure.year} in this "
                             f"selection (years with data: {', '.join(years) or 'none'}).", file=config.path,
                             place=f"line {measure.lines.get('year', measure.line)}")
+        end = dfe_files.period_end(measure.year, selection.identifiers.get(measure.year, ""))
+        if when and end and end >= when.replace(day=1):  # pinned on purpose: used, and said
+            return measure.year, (f"{measure.describe()} uses {measure.year}, pinned with year: in {config.path.name}, "
+                                  f"though that period reaches the scorecard's month ({when:%B %Y}) or later.")
         return measure.year, None
     # the latest period that had ended before the scorecard's month: a March 2022 scorecard
     # cannot quote the year to 31 March 2022, whatever the file now holds
