@@ -106,7 +106,7 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         if sources:
             formats = {r.row.row: r.measure.number_format for r in results}
             polarities = {r.row.row: r.measure.polarity for r in results}
-            changes, notes = benchmark_changes(table, sources, formats, max_age, used, polarities)
+            changes, notes = benchmark_changes(table, sources, formats, max_age, used, polarities, rules.titles)
             report.changes += changes
             report.notes += notes
             keys = {column: key for key, column in table.columns.items() if key in BENCHMARK_KEYS}

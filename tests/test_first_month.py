@@ -166,3 +166,80 @@ def test_rules_schema_o_says_what_it_wrote(tmp_path):
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == f"Wrote the JSON Schema for {what} to {target}."
         assert json.loads(target.read_text(encoding="utf-8"))["$schema"]
+
+
+# -- one library serves every report --------------------------------------------------------------
+def corporate_parenting_card(path, titles):
+    """A Corporate Parenting scorecard the project never made: its own references (CP1...), its own titles,
+    one header row, openpyxl's defaults. The months are the bundled template's, so the same DfE year applies."""
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Corporate Parenting"
+    ws["A1"] = "Corporate Parenting Performance Report"
+    header = ["REF NO.", "INDICATOR", "DATA NOTE", dt.datetime(2022, 1, 1), dt.datetime(2022, 2, 1),
+              dt.datetime(2022, 3, 1), "Good perf is", "Stat neigh av.", "Best stat neigh", "Nat av.", "Top qtile threshold"]
+    for col, title in enumerate(header, start=1):
+        cell = ws.cell(4, col, title)
+        if isinstance(title, dt.datetime):
+            cell.number_format = "mmm-yy"
+    for r, (ref, title, note, months, polarity) in enumerate(titles, start=5):
+        for col, value in enumerate([ref, title, note, *months, polarity], start=1):
+            cell = ws.cell(r, col, value)
+            if note == "%" and 4 <= col <= 6:
+                cell.number_format = "0.0%"
+    wb.save(path)
+    return path
+
+
+CP_ROWS = [
+    ("CP1", "Rate of LAC per 10,000 population aged 0-17", "Rate per 10,000", (99.2, 99.6, 97.8), "low"),
+    ("CP2", "Rate of CiC per 10,000 population aged 0-17", "Rate per 10,000", (99.2, 99.6, 97.8), "low"),
+    ("CP3", "% of children becoming the subject of a child protection plan for a second or subsequent time "
+            "within 2 years - rolling 12 months", "%", (0.05, 0.06, 0.07), "low"),
+]
+
+
+def dfe_national(name, filters, column, period="2021"):
+    """England's figure, straight from DfE's file with the csv module."""
+    import csv
+
+    with (DFE / name).open(newline="", encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            if (row["time_period"] == period and row["geographic_level"] == "National"
+                    and all(row[k] == v for k, v in filters.items())):
+                return float(row[column])
+    raise AssertionError("no national row")
+
+
+def test_one_library_fills_a_corporate_parenting_scorecard_by_its_titles(tmp_path):
+    """The bundled measures name Social Care 3.2 and 2.17; this report calls them CP1 and CP3, one with the
+    abbreviation LAC. The team's own abbreviation (CiC) joins the library through its abbreviations.yaml."""
+    import openpyxl
+
+    card = corporate_parenting_card(tmp_path / "Corporate Parenting March 2022.xlsx", CP_ROWS)
+    rules = tmp_path / "rules"
+    assert run_cli("init", rules, "--authority", "Rotherham", "--neighbours", GROUPINGS_2021,
+                   "--adopted", "2021-04-01").returncode == 0
+    out = tmp_path / "issued.xlsx"
+    result = run_cli("issue", card, "--rules", rules, "--benchmarks", DFE, "-o", out)
+    assert result.returncode == 0, result.stderr
+    ws = openpyxl.load_workbook(out)["Corporate Parenting"]
+    rate = dfe_national("cla_number_and_rate_per_10k_children.csv",
+                        {"population_count": "Children looked after at 31 March each year"}, "rate_per_10000")
+    plans = dfe_national("d3_cpps_subsequent_plan_2013_to_2025.csv",
+                         {"category": "Child Protection Plans which are a second or subsequent plan"}, "CPP_subsequent_percent")
+    assert ws["J5"].value == rate and ws["J7"].value == pytest.approx(plans / 100)
+    assert ws["J6"].value is None  # CiC is no abbreviation the library knows: not filled, not guessed
+    assert ws["H5"].value is not None and ws["I5"].value is not None and ws["K5"].value is not None
+    # the team spells out its own abbreviation: the same library now fills CP2 too
+    text = (rules / "abbreviations.yaml").read_text(encoding="utf-8") + "  CiC: looked after children\n"
+    (rules / "abbreviations.yaml").write_text(text, encoding="utf-8")
+    again = run_cli("issue", card, "--rules", rules, "--benchmarks", DFE, "-o", tmp_path / "again.xlsx")
+    assert again.returncode == 0, again.stderr
+    ws = openpyxl.load_workbook(tmp_path / "again.xlsx")["Corporate Parenting"]
+    assert ws["J6"].value == rate == ws["J5"].value
+    assert ws["H6"].value == ws["H5"].value  # the same neighbours' average, from the set init wrote

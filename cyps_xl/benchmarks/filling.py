@@ -4,10 +4,7 @@ Two kinds of source, both given with ``--benchmarks`` (repeatable; a later
 source wins where two give the same cell):
 
 * **published figures** - a CSV (or YAML list) with one row per scorecard row,
-  typed from DfE releases::
-
-      sheet,ref,part,title,sn_average,sn_best,national,top_quartile,regional,year
-      Social Care,1.13,,,81.8%,99.7%,83.8%,91.7%,79.9%,2020/21
+  typed from DfE releases (:mod:`cyps_xl.benchmarks.published`);
 
 * **local-authority data** - a CSV in DfE's open-data layout
   (``geographic_level``, ``la_name``...), from which the comparators are
@@ -22,51 +19,21 @@ Placeholders and suppression codes are kept as text, never turned into 0.
 from __future__ import annotations
 
 import dataclasses
-
-import csv
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from cyps_xl.workbook.changes import CellChange
-from cyps_xl.benchmarks.dfe_files import SUPPRESSION_CODES, is_ees_header, read_header
+from cyps_xl.benchmarks.dfe_files import is_ees_header, read_header
+from cyps_xl.benchmarks.published import BenchmarkRow, BenchmarkSource, load_published
+from cyps_xl.benchmarks.stats import beyond
+from cyps_xl.engine.rules import RuleBook, TitleKeys, normalise
+from cyps_xl.engine.values import GENERAL, format_precision
 from cyps_xl.errors import CypsError
+from cyps_xl.workbook.changes import CellChange
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, HEADING_YEAR
 from cyps_xl.workbook.package import CellStyle, split_ref
 from cyps_xl.workbook.reader import ScoreTable
-from cyps_xl.engine.rules import RuleBook, normalise
-from cyps_xl.benchmarks.stats import beyond
-from cyps_xl.engine.values import GENERAL, format_precision, is_placeholder, read_cell
-from cyps_xl.engine.yamlfile import load_yaml
-
-REQUIRED = {"sheet", "ref"}
-
-
-@dataclass(frozen=True)
-class BenchmarkRow:
-    sheet: str
-    ref: str
-    part: str
-    title: str
-    values: dict  # key -> number or placeholder text
-    year: str | None
-    line: int
-    computed: tuple = ()  # keys computed from authorities because the file had no published row
-    # computed from DfE's files: the figures a polarity decides, by the row's polarity (None: the rules' own),
-    # and how `top_quartile: beyond` steps ((decimals pinned or None, the file's decimals, percent unit))
-    polar: dict | None = None
-    beyond: tuple | None = None
-    match_title: str | None = None  # the library's title for the row: a report with its own references matches it
-
-
-@dataclass
-class BenchmarkSource:
-    path: Path
-    rows: list = field(default_factory=list)
-    neighbour_set: str | None = None
-    notes: list = field(default_factory=list)  # for the run report: files no measure reads, newer data left out
 
 
 def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None = None) -> list[BenchmarkSource]:
@@ -99,7 +66,7 @@ def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None =
     if ees:
         for source in _from_dfe_files(ees, rules, when):
             sources[source.path] = source
-    loaded = [sources[f] if f in ees else _load_one(f) for f in files if f not in ees or sources[f] is not None]
+    loaded = [sources[f] if f in ees else load_published(f) for f in files if f not in ees or sources[f] is not None]
     if passed_over and loaded:
         loaded[0].notes.append(f"Not benchmark data, passed over: {', '.join(f.name for f in passed_over)} "
                                "(DfE's statistical-neighbour groupings go in with 'cyps-xl benchmarks neighbours').")
@@ -117,80 +84,6 @@ def _header(path: Path) -> list:
     if not header:
         raise CypsError("is empty.", file=path, hint="Download the file again, or remove it from the benchmarks folder.")
     return header
-
-
-def _load_one(path: Path) -> BenchmarkSource:
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return _published_yaml(path)
-    read_header(path)  # one clear message for a file that is not UTF-8 text
-    return _published_csv(path)
-
-
-def _published_csv(path: Path) -> BenchmarkSource:
-    try:
-        return _read_published_csv(path)
-    except UnicodeDecodeError as exc:
-        raise CypsError(f"is not UTF-8 text (byte {exc.start + 1} cannot be read).", file=path,
-                        hint="Save the CSV as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8).") from None
-    except csv.Error as exc:
-        raise CypsError(f"cannot be read as CSV ({exc}).", file=path, hint="Save the CSV again as 'CSV UTF-8'.") from None
-
-
-def _read_published_csv(path: Path) -> BenchmarkSource:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        fields = {f.strip().lower() for f in reader.fieldnames or []}
-        if REQUIRED - fields or not fields & set(BENCHMARK_KEYS):
-            raise CypsError(
-                f"the columns are {', '.join(sorted(fields)) or 'missing'}; expected sheet, ref and at least one of "
-                f"{', '.join(BENCHMARK_KEYS)} (or a DfE open-data file with geographic_level).", file=path, place="line 1",
-                hint="Use the layout of workbook_templates/data/sample_benchmarks.csv.",
-            )
-        rows = [_published_row({k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}, line, path)
-                for line, raw in enumerate(reader, start=2)]
-    _check_duplicate_rows(rows, path)
-    return BenchmarkSource(path, rows)
-
-
-def _published_yaml(path: Path) -> BenchmarkSource:
-    data = load_yaml(path)
-    items = data.get("benchmarks") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise CypsError("should have 'benchmarks:' with a list of rows (sheet, ref, sn_average, ... year).", file=path, place="line 1")
-    rows = []
-    for item in items:
-        record = {str(k).lower(): ("" if v is None else str(v)) for k, v in item.items()}
-        if not record.get("sheet") or not record.get("ref"):
-            raise CypsError("each benchmark needs sheet and ref.", file=path, place=f"line {item.line}")
-        rows.append(_published_row(record, item.line, path))
-    _check_duplicate_rows(rows, path)
-    return BenchmarkSource(path, rows)
-
-
-def _published_row(record: dict, line: int, path: Path) -> BenchmarkRow:
-    values = {}
-    for key in BENCHMARK_KEYS:
-        text = record.get(key, "")
-        if text == "":
-            continue
-        reading = read_cell(text)
-        if not reading.present and not (is_placeholder(text) or text.strip().lower() in SUPPRESSION_CODES):
-            raise CypsError(f"the value '{text}' in column {key} is neither a number nor a placeholder ('-', 'n/a') "
-                            "or DfE code.", file=path, place=f"line {line}",
-                            hint="Type the figure (68.0% or 0.68), or '-' when there is none.")
-        values[key] = reading.number if reading.present else reading.reason
-    return BenchmarkRow(record.get("sheet", ""), record.get("ref", ""), record.get("part", ""), record.get("title", ""),
-                        values, record.get("year") or None, line)
-
-
-def _check_duplicate_rows(rows, path: Path) -> None:
-    seen = {}
-    for row in rows:
-        key = (normalise(row.sheet), row.ref, normalise(row.part), normalise(row.title))
-        if key in seen:
-            raise CypsError(f"ref {row.ref} of sheet '{row.sheet}' is given twice (also on line {seen[key]}).",
-                            file=path, place=f"line {row.line}", hint="Keep one row per scorecard row.")
-        seen[key] = row.line
 
 
 def _from_dfe_files(paths: list, rules: RuleBook | None, when) -> list[BenchmarkSource]:
@@ -286,7 +179,7 @@ def unmatched_notes(sources: list, used: set, most: int = 10) -> list[str]:
 # -- filling -----------------------------------------------------------------------
 def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats: dict | None = None,
                       max_age_years: int | None = None, used: set | None = None,
-                      polarities: dict | None = None) -> tuple[list[CellChange], list[str]]:
+                      polarities: dict | None = None, titles: TitleKeys | None = None) -> tuple[list[CellChange], list[str]]:
     """Cell changes for one sheet, and notes for the run report.
 
     ``formats`` and ``polarities`` map a row to its number format and to the polarity it is rated with (the
@@ -296,13 +189,24 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
     """
     formats = formats or {}
     polarities = polarities or {}
+    titles = titles or TitleKeys()
     changes: list[CellChange] = []
     notes: list[str] = []
     filled: dict = {}  # (row, key) -> (value, year, computed, source)
+    refs_here = {row.ref for row in table.rows if row.ref}
     for source in sources:
         mine = [b for b in source.rows if normalise(b.sheet) == normalise(table.sheet)]
+        # a row of another report (its own sheet and references) takes a library row by title; a library row
+        # whose reference this sheet has is that row's
+        claimed = {id(b) for b in mine if b.ref in refs_here}
+        by_title = {}
+        for b in source.rows:
+            if (b.match_title or b.title) and id(b) not in claimed:
+                by_title.setdefault(titles.key(b.match_title or b.title), []).append(b)
         for row in table.rows:
             found = _match(mine, row.ref, row.part, row.title, row.first_in_block)
+            if found is None and row.title:
+                found = _match_title(by_title.get(titles.key(row.title), []), row.part, row.first_in_block)
             if found is None:
                 continue
             if used is not None:
@@ -382,6 +286,17 @@ def _match(rows, ref, part, title, first_in_block):
     if first_in_block and len(plain) == 1:
         return plain[0]
     return None
+
+
+def _match_title(candidates, part, first_in_block):
+    """The one library row with this title, as :func:`_match` picks among one reference's rows: by part, else
+    the row without a part for the first row of its block. Two alike are no match, never a guess."""
+    if part:
+        hit = [b for b in candidates if b.part and normalise(b.part) == normalise(part)]
+        if len(hit) == 1:
+            return hit[0]
+    plain = [b for b in candidates if not b.part]
+    return plain[0] if first_in_block and len(plain) == 1 else None
 
 
 def _year_start_of(table: ScoreTable) -> int | None:

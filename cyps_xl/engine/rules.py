@@ -14,7 +14,6 @@ file and line.
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +21,12 @@ from pathlib import Path
 from cyps_xl.engine.contrast import contrast
 from cyps_xl.errors import CypsError
 from cyps_xl.resources import BUNDLED_RULES  # where the bundled rules are (re-exported)
+from cyps_xl.engine.titles import FILE as ABBREVIATIONS, TitleKeys, load_title_keys, normalise  # noqa: F401
 from cyps_xl.engine.tolerances import BANDS, POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
 from cyps_xl.engine.yamlfile import LineDict, LineList, check_keys, load_yaml
 
-NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml", "commentary.yaml", "reports.yaml"}
+NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml", "commentary.yaml", "reports.yaml",
+                       "abbreviations.yaml"}
 SETTINGS_KEYS = {"labels", "colours", "dot_symbols", "number_formats", "default_number_format", "created_by", "contact",
                  "jump_factor", "include_hidden_sheets"}
 INDICATOR_FILE_KEYS = {"sheets", "description"}
@@ -75,6 +76,7 @@ class RuleBook:
     files: list[Path] = field(default_factory=list)
     layout_file: Path | None = None
     benchmark_config: Path | None = None  # benchmarks.yaml: our authority, neighbour sets, DfE column mapping
+    titles: TitleKeys = field(default_factory=TitleKeys)  # titles compared with the abbreviations spelt out
 
     def _indexes(self):
         """Rules by sheet, by (sheet, ref) and by title, built once: matching runs for every row."""
@@ -85,8 +87,8 @@ class RuleBook:
                 by_sheet.setdefault(sheet, []).append(rule)
                 by_ref.setdefault((sheet, rule.ref), []).append(rule)
                 if rule.title:
-                    by_title.setdefault((sheet, normalise(rule.title)), []).append(rule)
-                    by_title.setdefault((None, normalise(rule.title)), []).append(rule)
+                    by_title.setdefault((sheet, self.titles.key(rule.title)), []).append(rule)
+                    by_title.setdefault((None, self.titles.key(rule.title)), []).append(rule)
             self._index_of = (len(self.rules), by_sheet, by_ref, by_title)
         return self._index_of[1:]
 
@@ -100,7 +102,7 @@ class RuleBook:
                 return found
         if title:
             scope = key if key in by_sheet else None  # a sheet the rules do not know: any sheet's titles
-            found = _pick(by_title.get((scope, normalise(title)), []), part, title)
+            found = _pick(by_title.get((scope, self.titles.key(title)), []), part, title)
             if found:
                 return found
         return None
@@ -123,16 +125,6 @@ def _pick(candidates: list[IndicatorRule], part: str | None, title: str | None) 
     return None
 
 
-_NOT_WORD = re.compile(r"[^a-z0-9%<>+]+")
-
-
-@functools.lru_cache(maxsize=4096)
-def normalise(text: str) -> str:
-    """Lower case, punctuation and runs of spaces removed: for matching titles."""
-    text = str(text).lower().replace("&", " and ")
-    return " ".join(_NOT_WORD.sub(" ", text).split())
-
-
 def load_rules(path: Path | None = None) -> RuleBook:
     """Load a rules folder (or one indicators file, with the bundled settings)."""
     path = Path(path) if path else BUNDLED_RULES
@@ -149,8 +141,10 @@ def load_rules(path: Path | None = None) -> RuleBook:
         settings_file = BUNDLED_RULES / "settings.yaml"
     layout_file = folder / "layout.yaml"
     benchmark_file = folder / "benchmarks.yaml"
+    abbreviations = folder / ABBREVIATIONS if (folder / ABBREVIATIONS).exists() else BUNDLED_RULES / ABBREVIATIONS
     book = RuleBook(style=_load_style(settings_file), layout_file=layout_file if layout_file.exists() else None,
-                    benchmark_config=benchmark_file if benchmark_file.exists() else BUNDLED_RULES / "benchmarks.yaml")
+                    benchmark_config=benchmark_file if benchmark_file.exists() else BUNDLED_RULES / "benchmarks.yaml",
+                    titles=load_title_keys(abbreviations))
     for file in indicator_files:
         book.rules.extend(_load_indicator_file(file))
         book.files.append(file)

@@ -1,0 +1,123 @@
+"""Benchmark figures typed from published reports, and the rows every benchmark source gives.
+
+A **published figures** file is a CSV (or a YAML list) with one row per scorecard row, typed from DfE
+releases or a council's own report::
+
+    sheet,ref,part,title,sn_average,sn_best,national,top_quartile,regional,year
+    Social Care,1.13,,,81.8%,99.7%,83.8%,91.7%,79.9%,2020/21
+
+Placeholders and DfE's suppression codes are kept as text, never turned into 0.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cyps_xl.benchmarks.dfe_files import SUPPRESSION_CODES, read_header
+from cyps_xl.engine.rules import normalise
+from cyps_xl.engine.values import is_placeholder, read_cell
+from cyps_xl.engine.yamlfile import load_yaml
+from cyps_xl.errors import CypsError
+from cyps_xl.workbook.layout import BENCHMARK_KEYS
+
+REQUIRED = {"sheet", "ref"}
+
+
+@dataclass(frozen=True)
+class BenchmarkRow:
+    sheet: str
+    ref: str
+    part: str
+    title: str
+    values: dict  # key -> number or placeholder text
+    year: str | None
+    line: int
+    computed: tuple = ()  # keys computed from authorities because the file had no published row
+    # computed from DfE's files: the figures a polarity decides, by the row's polarity (None: the rules' own),
+    # and how `top_quartile: beyond` steps ((decimals pinned or None, the file's decimals, percent unit))
+    polar: dict | None = None
+    beyond: tuple | None = None
+    match_title: str | None = None  # the library's title for the row: a report with its own references matches it
+
+
+@dataclass
+class BenchmarkSource:
+    path: Path
+    rows: list = field(default_factory=list)
+    neighbour_set: str | None = None
+    notes: list = field(default_factory=list)  # for the run report: files no measure reads, newer data left out
+
+
+def load_published(path: Path) -> BenchmarkSource:
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _published_yaml(path)
+    read_header(path)  # one clear message for a file that is not UTF-8 text
+    return _published_csv(path)
+
+
+def _published_csv(path: Path) -> BenchmarkSource:
+    try:
+        return _read_published_csv(path)
+    except UnicodeDecodeError as exc:
+        raise CypsError(f"is not UTF-8 text (byte {exc.start + 1} cannot be read).", file=path,
+                        hint="Save the CSV as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8).") from None
+    except csv.Error as exc:
+        raise CypsError(f"cannot be read as CSV ({exc}).", file=path, hint="Save the CSV again as 'CSV UTF-8'.") from None
+
+
+def _read_published_csv(path: Path) -> BenchmarkSource:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        fields = {f.strip().lower() for f in reader.fieldnames or []}
+        if REQUIRED - fields or not fields & set(BENCHMARK_KEYS):
+            raise CypsError(
+                f"the columns are {', '.join(sorted(fields)) or 'missing'}; expected sheet, ref and at least one of "
+                f"{', '.join(BENCHMARK_KEYS)} (or a DfE open-data file with geographic_level).", file=path, place="line 1",
+                hint="Use the layout of workbook_templates/data/sample_benchmarks.csv.",
+            )
+        rows = [_published_row({k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}, line, path)
+                for line, raw in enumerate(reader, start=2)]
+    _check_duplicate_rows(rows, path)
+    return BenchmarkSource(path, rows)
+
+
+def _published_yaml(path: Path) -> BenchmarkSource:
+    data = load_yaml(path)
+    items = data.get("benchmarks") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise CypsError("should have 'benchmarks:' with a list of rows (sheet, ref, sn_average, ... year).", file=path, place="line 1")
+    rows = []
+    for item in items:
+        record = {str(k).lower(): ("" if v is None else str(v)) for k, v in item.items()}
+        if not record.get("sheet") or not record.get("ref"):
+            raise CypsError("each benchmark needs sheet and ref.", file=path, place=f"line {item.line}")
+        rows.append(_published_row(record, item.line, path))
+    _check_duplicate_rows(rows, path)
+    return BenchmarkSource(path, rows)
+
+
+def _published_row(record: dict, line: int, path: Path) -> BenchmarkRow:
+    values = {}
+    for key in BENCHMARK_KEYS:
+        text = record.get(key, "")
+        if text == "":
+            continue
+        reading = read_cell(text)
+        if not reading.present and not (is_placeholder(text) or text.strip().lower() in SUPPRESSION_CODES):
+            raise CypsError(f"the value '{text}' in column {key} is neither a number nor a placeholder ('-', 'n/a') "
+                            "or DfE code.", file=path, place=f"line {line}",
+                            hint="Type the figure (68.0% or 0.68), or '-' when there is none.")
+        values[key] = reading.number if reading.present else reading.reason
+    return BenchmarkRow(record.get("sheet", ""), record.get("ref", ""), record.get("part", ""), record.get("title", ""),
+                        values, record.get("year") or None, line)
+
+
+def _check_duplicate_rows(rows, path: Path) -> None:
+    seen = {}
+    for row in rows:
+        key = (normalise(row.sheet), row.ref, normalise(row.part), normalise(row.title))
+        if key in seen:
+            raise CypsError(f"ref {row.ref} of sheet '{row.sheet}' is given twice (also on line {seen[key]}).",
+                            file=path, place=f"line {row.line}", hint="Keep one row per scorecard row.")
+        seen[key] = row.line
