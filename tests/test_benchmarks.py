@@ -113,10 +113,13 @@ def test_issue_fills_columns_in_the_row_format_with_the_year_in_the_heading(temp
     report = cyps_xl.issue(template, out, rules=rules_dir, benchmarks=[la_file(tmp_path / "la.csv")])
     ws = openpyxl.load_workbook(out)["Social Care"]
     row = next(r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value == "3.15")
-    values = [ws.cell(row, c).value for c in range(29, 34)]
-    assert values == pytest.approx([28 / 300, 0.08, 0.097, 0.085, 0.105])
+    values = [ws.cell(row, c).value for c in range(29, 33)]
+    assert values == pytest.approx([28 / 300, 0.08, 0.097, 0.085])
+    # the region's figure is not written under 'RIA 2019/20', a heading that names another body's figures
+    assert ws.cell(12, 33).value == "RIA 2019/20" and ws.cell(row, 33).value is None
+    assert any("benchmark cell(s) kept as the team has them" in n and "regional" in n for n in report.notes)
     assert ws.cell(row, 29).number_format == "0.0%"
-    assert ws.cell(12, 31).value == "Nat av. 2020/21"
+    assert ws.cell(12, 31).value == "Nat av. 2020/21"  # the run wrote every figure of the column
     assert ws.cell(12, 29).value == "Stat neigh av. 2020/21"
     eet = next(r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value == "3.26")
     assert ws.cell(eet, 31).value == pytest.approx(415 / 700)
@@ -158,8 +161,8 @@ def test_demo_fills_benchmarks_and_says_which_set_and_year(tmp_path):
     assert result.returncode == 0, result.stderr
     ws = openpyxl.load_workbook(tmp_path / "CYPS Scorecard March 2022 Issue 2.xlsx")["Social Care"]
     assert ws["A10"].value.startswith("Benchmarking: statistical neighbours: DfE statistical neighbours (2021)")
-    # the council's printed comparators (2020/21) and DfE's own files (reporting year 2021) for the rows they feed
-    assert "data 2020/21, 2021" in ws["A10"].value
+    # the council's printed comparators (2020/21) and DfE's own files (reporting year 2021, the same 2020/21)
+    assert "; data 2020/21;" in ws["A10"].value
     assert "sample_benchmarks.csv" in ws["A10"].value and "cla_number_and_rate_per_10k_children.csv" in ws["A10"].value
     rows = {ws.cell(r, 1).value: r for r in range(13, ws.max_row + 1)}
     for ref in ("1.13", "2.3", "2.9", "3.2", "3.14", "3.15", "3.25", "3.26"):

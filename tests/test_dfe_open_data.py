@@ -182,6 +182,9 @@ def test_issue_with_the_six_real_files_fills_every_measure_as_worked_out_from_th
         want = reference(ref, period)
         scale = 100 if m["unit"] == "percent" else 1
         for key, column in COLUMNS.items():
+            if key == "regional":  # the template's 'RIA 2019/20' is another body's figures: the region's is not put there
+                assert ws.cell(rows[ref], column).value is None and ws.cell(12, column).value == "RIA 2019/20"
+                continue
             assert ws.cell(rows[ref], column).value * scale == pytest.approx(want[key]), (ref, key)
         md = expected_md(m["section"], period)
         assert want["sn_n"] == md["sn_n"] and round(want["sn_average"], 2) == pytest.approx(md["sn_average"])
@@ -339,11 +342,22 @@ def test_the_demo_issues_real_dfe_figures(tmp_path):
     result = run_cli("demo", "-o", tmp_path)
     assert result.returncode == 0, result.stderr
     ws, rows = cells(tmp_path / "CYPS Scorecard March 2022 Issue 2.xlsx")
-    for ref in ("1.9", "2.17", "3.2"):
+    dfe_columns = [k for k in COLUMNS if k != "regional"]  # the region's figure is not put under 'RIA 2019/20'
+    for ref in ("1.9", "2.17"):
         scale = 100 if MEASURES[ref]["unit"] == "percent" else 1
         want = reference(ref, "2021")
-        got = [ws.cell(rows[ref], c).value * scale for c in COLUMNS.values()]
-        assert got == pytest.approx([want[k] for k in COLUMNS]), ref
+        got = [ws.cell(rows[ref], COLUMNS[k]).value * scale for k in dfe_columns]
+        assert got == pytest.approx([want[k] for k in dfe_columns]), ref
+        assert ws.cell(rows[ref], COLUMNS["regional"]).value is None
+    # 3.2: DfE's figures, but for the '-' and the RIA figure the council printed (workbook_templates/data)
+    want = reference("3.2", "2021")
+    assert [ws.cell(rows["3.2"], COLUMNS[k]).value for k in ("sn_average", "sn_best", "national")] == \
+        pytest.approx([want[k] for k in ("sn_average", "sn_best", "national")])
+    published = next(r for r in csv.DictReader((ROOT / "workbook_templates" / "data" / "sample_benchmarks.csv").open())
+                     if r["ref"] == "3.2")
+    assert ws.cell(rows["3.2"], COLUMNS["top_quartile"]).value == published["top_quartile"] == "-"
+    assert ws.cell(rows["3.2"], COLUMNS["regional"]).value == float(published["regional"])
+    assert ws.cell(12, COLUMNS["national"]).value == "Nat av. 2020/21"  # DfE's reporting year 2021, as headings write it
     assert ws.cell(rows["1.9"], 29).value == 0.2258  # stored as the figure, no float noise from the /100
     shipped = ROOT / "workbook_templates" / "data" / "dfe"
     for path in shipped.glob("*.csv"):  # trimmed, every line as DfE published it
@@ -586,3 +600,49 @@ def test_every_run_says_what_it_did_not_do(template, tmp_path):
     before, _ = cells(template)
     assert ws.cell(rows["1.9"], COLUMNS["national"]).value == before.cell(rows["1.9"], COLUMNS["national"]).value
     assert ws.cell(rows["2.17"], COLUMNS["national"]).value * 100 == pytest.approx(reference("2.17", "2022")["national"])
+
+
+# -- the team's own figures are the team's -------------------------------------------------------
+def typed_card(template, tmp_path):
+    """The template as a team keeps it: last year's national figures typed under 'Nat av. 2019/20' on rows
+    DfE's files do not feed, a '-' where 3.2 has no top quartile, and the RIA's own figure for 3.2."""
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Social Care"]
+    rows = {ws.cell(r, 1).value: r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value}
+    ws.cell(12, COLUMNS["national"]).value = "Nat av. 2019/20"
+    for ref, value in (("1.13", 0.838), ("3.14", 0.68)):
+        ws.cell(rows[ref], COLUMNS["national"]).value = value
+    ws.cell(rows["3.2"], COLUMNS["top_quartile"]).value = "-"
+    ws.cell(rows["3.2"], COLUMNS["regional"]).value = 77.0
+    path = tmp_path / "typed.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_what_the_team_typed_is_kept_and_no_heading_is_restamped_over_it(template, tmp_path):
+    card = typed_card(template, tmp_path)
+    rules = write_rules(tmp_path, "".join(measure_yaml(ref, MEASURES[ref]) for ref in ("1.9", "2.17", "3.2")))
+    out = tmp_path / "out.xlsx"
+    result = run_cli("issue", card, "--rules", rules, *sum((["--benchmarks", DFE / f] for f in (C1, D3, CLA)), []), "-o", out)
+    assert result.returncode == 0, result.stderr
+    ws, rows = cells(out)
+    assert ws.cell(12, COLUMNS["national"]).value == "Nat av. 2019/20"  # 1.13 and 3.14 are still 2019/20 figures
+    assert (ws.cell(rows["1.13"], COLUMNS["national"]).value, ws.cell(rows["3.14"], COLUMNS["national"]).value) == (0.838, 0.68)
+    # DfE's figure says its year beside it, in the headings' notation (reporting year 2021 is 2020/21)
+    assert ws.cell(rows["1.9"], COLUMNS["national"]).value * 100 == pytest.approx(reference("1.9", "2021")["national"])
+    assert ws.cell(rows["1.9"], COLUMNS["national"]).number_format == '0.0%" (20/21)"'
+    assert ws.cell(12, COLUMNS["sn_average"]).value == "Stat neigh av. 2020/21"  # every figure under it is DfE's
+    assert ws.cell(rows["3.2"], COLUMNS["top_quartile"]).value == "-"
+    assert ws.cell(rows["3.2"], COLUMNS["regional"]).value == 77.0 and ws.cell(12, COLUMNS["regional"]).value == "RIA 2019/20"
+    kept = re.search(r"'Social Care': 4 benchmark cell\(s\) kept as the team has them \((.*?)\): ", result.stdout)
+    assert kept and f"row {rows['3.2']} regional (77), row {rows['3.2']} top_quartile ('-')" in kept.group(1)
+    assert "(2021)" not in result.stdout and "(2021)" not in ws["A10"].value
+    # a measure that targets the columns fills them
+    rules = write_rules(tmp_path, measure_yaml("3.2", MEASURES["3.2"], extra="    columns: [top_quartile, regional]\n"))
+    result = run_cli("issue", card, "--rules", rules, "--benchmarks", DFE / CLA, "-o", tmp_path / "targeted.xlsx")
+    assert result.returncode == 0, result.stderr
+    ws, rows = cells(tmp_path / "targeted.xlsx")
+    want = reference("3.2", "2021")
+    assert ws.cell(rows["3.2"], COLUMNS["top_quartile"]).value == want["top_quartile"]
+    assert ws.cell(rows["3.2"], COLUMNS["regional"]).value == want["regional"]
+    assert ws.cell(12, COLUMNS["regional"]).value == "RIA 2020/21"  # now every figure under it is the run's

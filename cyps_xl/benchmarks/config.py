@@ -23,7 +23,8 @@ CONFIG_KEYS = {"our_authority", "neighbour_set", "average", "max_age_years", "ne
                "top_quartile"}
 SET_KEYS = {"name", "authority", "adopted", "members", "source"}
 MEASURE_KEYS = {"column", "sheet", "ref", "part", "title", "unit", "file", "filters", "aliases", "year", "decimals",
-                "top_quartile"}
+                "top_quartile", "columns"}
+FILLED = ("sn_average", "sn_best", "national", "top_quartile", "regional")  # the columns a measure's figures go to
 TOP_QUARTILE = ("boundary", "beyond")
 
 
@@ -63,6 +64,7 @@ class Measure:
     top_quartile: str
     line: int
     lines: dict  # key -> YAML line
+    columns: tuple = ()  # filled even over what the team typed there
 
     def describe(self) -> str:
         return f"the measure for {self.sheet} {self.ref or self.title}"
@@ -296,9 +298,14 @@ def _measure(item, path: Path, top_default: str) -> Measure:
     top = str(item.get("top_quartile", top_default)).lower()
     if top not in TOP_QUARTILE:
         raise CypsError(f"top_quartile is '{top}'; use boundary or beyond.", file=path, place=f"line {item.line_of('top_quartile')}")
+    columns = item.get("columns") or []
+    if not isinstance(columns, list) or any(c not in FILLED for c in columns):
+        raise CypsError(f"columns is {columns!r}; list some of {', '.join(FILLED)}.", file=path,
+                        place=f"line {item.line_of('columns')}")
     lines = dict(item.key_lines)
     lines.update({f"filter:{k}": filters.line_of(k) for k in filters} if filters else {})
     return Measure(str(item["sheet"]), ref, _text(item, "part", path), title, column, unit, _text(item, "file", path),
-                   {str(k): str(v) for k, v in filters.items()}, aliases, year, decimals, top, item.line, lines)
+                   {str(k): str(v) for k, v in filters.items()}, aliases, year, decimals, top, item.line, lines,
+                   tuple(columns))
 
 

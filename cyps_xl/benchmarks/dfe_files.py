@@ -212,6 +212,15 @@ def period_end(label: str, identifier: str = "") -> dt.date | None:
     return dt.date(year, 12, 31)
 
 
+def year_as_shown(label: str, identifier: str = "") -> str:
+    """A period as a scorecard's headings write it: DfE's reporting (or financial) year 2021 ends 31 March 2021,
+    so it is the scorecard's 2020/21; academic years are 2022/23 already; a calendar year stays 2022."""
+    end = period_end(label, identifier)
+    if end is not None and end.month == 3 and re.fullmatch(r"\d{4}", label):
+        return f"{end.year - 1}/{end.year % 100:02d}"
+    return label
+
+
 def parse_number(raw: str) -> tuple[float | None, int]:
     """(value, decimals shown) of a cell; None for a DfE missing code; ValueError for anything else."""
     text = raw.strip().replace(",", "")

@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from cyps_xl.benchmarks.dfe_files import is_ees_header, read_header
+from cyps_xl.benchmarks.dfe_files import is_ees_header, read_header, year_as_shown
 from cyps_xl.benchmarks.published import BenchmarkRow, BenchmarkSource, load_published
 from cyps_xl.benchmarks.stats import beyond
 from cyps_xl.engine.rules import RuleBook, TitleKeys, normalise
@@ -119,8 +119,9 @@ def _computed_row(item) -> BenchmarkRow:
     polar.update({polarity: figures(found, _POLAR) for polarity, found in (item.by_polarity or {}).items()})
     beyond = (item.measure.decimals, item.decimals, item.unit == "percent") if item.measure.top_quartile == "beyond" else None
     flags = tuple(k for k, f in (("national", c.national_computed), ("regional", c.regional_computed)) if f)
-    return BenchmarkRow(item.sheet, item.ref or "", item.part or "", item.title or "", values, item.year,
-                        item.measure.line, flags, polar, beyond, item.measure.title or item.rule_title)
+    return BenchmarkRow(item.sheet, item.ref or "", item.part or "", item.title or "", values,
+                        year_as_shown(item.year, item.identifier), item.measure.line, flags, polar, beyond,
+                        item.measure.title or item.rule_title, item.measure.columns, item.region)
 
 
 _NUMBERS = ("sn_average", "sn_best", "national", "top_quartile", "regional")
@@ -193,6 +194,7 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
     changes: list[CellChange] = []
     notes: list[str] = []
     filled: dict = {}  # (row, key) -> (value, year, computed, source)
+    kept: dict = {}  # (row, key) -> what the team has there, which no measure targets
     refs_here = {row.ref for row in table.rows if row.ref}
     for source in sources:
         mine = [b for b in source.rows if normalise(b.sheet) == normalise(table.sheet)]
@@ -212,15 +214,26 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
             if used is not None:
                 used.add(id(found))
             for key, value in _for_polarity(found, polarities.get(row.row), formats.get(row.row)).items():
+                earlier = filled.get((row.row, key))
+                if not _may_fill(table, row, key, found, earlier[0] if earlier else None):
+                    kept[(row.row, key)] = earlier[0] if earlier else (row.benchmarks or {}).get(key)
+                    continue
+                kept.pop((row.row, key), None)
                 filled[(row.row, key)] = (value, found.year, key in found.computed, source)
+    notes += _kept_note(table, kept)
     if not filled:
         return changes, notes
     this_year = _year_start_of(table)
-    years: dict = {}  # key -> Counter of data years: the heading names the commonest
+    years: dict = {}  # key -> Counter of data years
     for (r, key), (_value, year, _computed, _source) in filled.items():
         if key in table.columns:
             years.setdefault(key, Counter())[year] += 1
-    heading_year = {key: counts.most_common(1)[0][0] for key, counts in years.items()}
+    # A heading names the commonest year only when the run writes every figure under it; else it keeps its own
+    # year, and each figure from another year says its own beside it.
+    whole = [key for key in years if all((row.row, key) in filled for row in table.rows
+                                         if row.benchmarks and key in row.benchmarks)]
+    heading_year = {key: counts.most_common(1)[0][0] if key in whole else _heading_year(table, key)
+                    for key, counts in years.items()}
     stale_rows, own_year = set(), 0
     for (r, key), (value, year, computed, _source) in sorted(filled.items(), key=lambda item: item[0]):
         if key not in table.columns:
@@ -236,7 +249,7 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
             number_format = f'{formats.get(r) or "General"}"{suffix}"'
         changes.append(CellChange(table.sheet, r, table.columns[key], value,
                                   CellStyle(italic=stale, number_format=number_format)))
-    for key, counts in years.items():
+    for key in whole:
         year = heading_year[key]
         if key in table.titles and year:
             row, text = table.titles[key]
@@ -264,6 +277,44 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
         notes.append(f"'{table.sheet}': {', '.join(computed)} computed from authorities' figures (no published row); "
                      "shown with an asterisk.")
     return changes, notes
+
+
+def _may_fill(table: ScoreTable, row, key: str, found: BenchmarkRow, earlier=None) -> bool:
+    """A figure goes where a measure targets it; else not over a text the team typed ('-', 'n/a': in the
+    cell, or in a published-figures file given before), and a region's figure not under a heading that names
+    another body (RIA: an alliance's own figures)."""
+    if key in found.targets:
+        return True
+    there = earlier if earlier is not None else (row.benchmarks.get(key) if row.benchmarks else None)
+    if isinstance(there, str) and there.strip():
+        return False
+    if key == "regional" and found.region and key in table.titles:
+        heading = HEADING_YEAR.sub("", str(table.titles[key][1])).strip().lower()
+        return "region" in heading or heading.split()[:1] == found.region.lower().split()[:1] or not heading
+    return True
+
+
+def _kept_note(table: ScoreTable, kept: dict) -> list[str]:
+    if not kept:
+        return []
+    keys = sorted({key for _, key in kept}, key=BENCHMARK_KEYS.index)
+    cells = ", ".join(f"row {r} {key}" + (f" ('{value}')" if isinstance(value, str) else f" ({value:g})"
+                                           if isinstance(value, (int, float)) else "")
+                      for (r, key), value in sorted(kept.items())[:8])
+    more = f" and {len(kept) - 8} more" if len(kept) > 8 else ""
+    return [f"'{table.sheet}': {len(kept)} benchmark cell(s) kept as the team has them ({cells}{more}): a text the "
+            f"team typed, or a column whose heading names another body than DfE's region. To fill them, list "
+            f"{' and '.join(keys)} under the measure's columns: in benchmarks.yaml."]
+
+
+def _heading_year(table: ScoreTable, key: str) -> str | None:
+    """The year a heading already names, as the figures' years are written ('RIA 2019/20' -> 2019/20)."""
+    if key not in table.titles:
+        return None
+    found = re.search(r"(\d{4})(?:\s*[/-]\s*(?:\d{2})?(\d{2}))?\)?\s*$", str(table.titles[key][1]))
+    if not found:
+        return None
+    return f"{found.group(1)}/{found.group(2)}" if found.group(2) else found.group(1)
 
 
 def _short_year(year: str) -> str:

@@ -31,6 +31,8 @@ class ComputedBenchmark:
     by_polarity: dict = None
     decimals: int = 0  # the places the file gives its figures at
     rule_title: str | None = None  # the title of the rule the measure's row has: a report with other refs matches it
+    region: str | None = None  # the region whose published row is the regional figure
+    identifier: str = ""  # DfE's time_identifier of the year (a reporting year ends 31 March)
 
     sheet = property(lambda self: self.measure.sheet)
     ref = property(lambda self: self.measure.ref)
@@ -231,4 +233,5 @@ def _compute(selection, measure: Measure, config: BenchmarkConfig, chosen: Neigh
 
     by_polarity = {polarity: comparators(polarity, step=False) for polarity in ("high", "low")}
     return ComputedBenchmark(measure, period, comparators(rule.polarity if rule else "info", step=True), ours,
-                             by_polarity, cell["decimals"], rule.title if rule else None), note
+                             by_polarity, cell["decimals"], rule.title if rule else None, config.our.region,
+                             selection.identifiers.get(period, "")), note

@@ -39,6 +39,8 @@ class BenchmarkRow:
     polar: dict | None = None
     beyond: tuple | None = None
     match_title: str | None = None  # the library's title for the row: a report with its own references matches it
+    targets: tuple = ()  # columns filled even over what the team typed there (a published row: every one it gives)
+    region: str | None = None  # computed: the region whose row the regional figure is
 
 
 @dataclass
@@ -110,7 +112,7 @@ def _published_row(record: dict, line: int, path: Path) -> BenchmarkRow:
                             hint="Type the figure (68.0% or 0.68), or '-' when there is none.")
         values[key] = reading.number if reading.present else reading.reason
     return BenchmarkRow(record.get("sheet", ""), record.get("ref", ""), record.get("part", ""), record.get("title", ""),
-                        values, record.get("year") or None, line)
+                        values, record.get("year") or None, line, targets=tuple(values))
 
 
 def _check_duplicate_rows(rows, path: Path) -> None:

@@ -76,8 +76,11 @@ def benchmarks_schema() -> dict:
             "column": {"type": "string", "description": "The indicator column: number, percentage, rate_per_10000..."},
             "unit": {"enum": ["percent", "number"], "description": "percent: the file gives 0-100 and the scorecard stores fractions."},
             "year": {"type": ["string", "integer"], "description": "Pin a period: 2022 or 2022/23. Default: the latest that ended before the scorecard's month."},
-            "decimals": {"type": "integer", "minimum": 0, "maximum": 6, "description": "Decimals shown, for top_quartile: beyond."},
+            "decimals": {"type": "integer", "minimum": 0, "maximum": 6,
+                         "description": "The places top_quartile: beyond steps at; default: those the row's cell displays."},
             "top_quartile": {"enum": ["boundary", "beyond"]},
+            "columns": {"type": "array", "items": {"enum": ["sn_average", "sn_best", "national", "top_quartile", "regional"]},
+                        "description": "Columns the measure fills even over what the team typed there ('-', another body's figures)."},
         },
     }
     neighbour_set = {

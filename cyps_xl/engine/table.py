@@ -37,6 +37,7 @@ class ScoreRow:
     number_format: str | None  # of the latest month cell, as the team left it
     first_in_block: bool = True
     existing: dict = field(default_factory=dict)  # dot_month/rag_month/dot_year/rag_year -> text already there
+    benchmarks: dict | None = None  # benchmark column key -> what the cell holds, where it holds anything
 
 
 @dataclass

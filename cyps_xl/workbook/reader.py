@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cyps_xl.engine.table import MonthColumn, Scorecard, ScoreRow, ScoreTable, place, place_of  # noqa: F401 - re-exported
 from cyps_xl.errors import CypsError
-from cyps_xl.workbook.layout import Layout
+from cyps_xl.workbook.layout import BENCHMARK_KEYS, Layout
 from cyps_xl.workbook.package import ensure_workbook_file
 from cyps_xl.engine.values import DECIMAL_COMMA_RE, Reading, is_placeholder, read_cell
 
@@ -235,6 +235,7 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
             number_format=latest_cell[1] if latest_cell is not None else None,
             first_in_block=first,
             existing={k: _text(get(r, k)) for k in ("dot_month", "rag_month", "dot_year", "rag_year") if k in cols},
+            benchmarks={k: v for k in BENCHMARK_KEYS if k in cols and (v := get(r, k)) not in (None, "")} or None,
         ))
 
 
