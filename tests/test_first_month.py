@@ -37,10 +37,13 @@ def test_init_writes_an_editable_rules_folder_for_the_authority_and_its_neighbou
     result = run_cli("init", folder, "--authority", "Hull", "--neighbours", GROUPINGS_2025, "--adopted", "2025-05-01")
     assert result.returncode == 0, result.stderr
     bundled = sorted(p.name for p in (ROOT / "rules").iterdir() if p.suffix in (".yaml", ".json"))
-    assert sorted(p.name for p in folder.iterdir()) == bundled
+    indicators = {"early_help.yaml", "social_care.yaml"}  # one council's references and bands: for reference only
+    assert sorted(p.name for p in folder.iterdir()) == sorted(set(bundled) - indicators | {"examples"})
+    assert sorted(p.name for p in (folder / "examples").iterdir()) == sorted(indicators)
     for name in bundled:
         if name != "benchmarks.yaml":
-            assert (folder / name).read_bytes() == (ROOT / "rules" / name).read_bytes(), name
+            copied = folder / ("examples" if name in indicators else "") / name
+            assert copied.read_bytes() == (ROOT / "rules" / name).read_bytes(), name
     text = (folder / "benchmarks.yaml").read_text(encoding="utf-8")
     # every top-level setting is written out with its default and a one-line comment
     for key, default in (("our_authority", "Kingston upon Hull, City of"), ("neighbour_set", "in force"),
@@ -57,7 +60,7 @@ def test_init_writes_an_editable_rules_folder_for_the_authority_and_its_neighbou
                                        "source": "sn_model_2025_wide.csv", "members": members}]
     assert data["measures"] == yaml.safe_load((ROOT / "rules" / "benchmarks.yaml").read_text())["measures"]
     check = run_cli("rules", "check", folder)
-    assert check.returncode == 0, check.stderr
+    assert check.returncode == 0 and check.stdout.strip() == "OK: 0 indicator rules in 0 file(s).", check.stderr
     assert "Use them with --rules" in result.stdout
 
 
@@ -71,7 +74,7 @@ def test_init_never_replaces_a_file_and_says_which_it_kept(tmp_path):
     assert (folder / "settings.yaml").read_text() == "# ours\nlabels: {amber: Yellow}\n"
     assert (folder / "benchmarks.yaml").read_text() == "our_authority: Leeds\n"
     assert "Already there, left as they were: benchmarks.yaml, settings.yaml." in result.stdout
-    assert (folder / "social_care.yaml").is_file()
+    assert (folder / "examples" / "social_care.yaml").is_file() and (folder / "layout.yaml").is_file()
 
 
 def test_init_without_neighbours_writes_no_set_and_says_how_to_add_one(tmp_path):
@@ -243,3 +246,29 @@ def test_one_library_fills_a_corporate_parenting_scorecard_by_its_titles(tmp_pat
     ws = openpyxl.load_workbook(tmp_path / "again.xlsx")["Corporate Parenting"]
     assert ws["J6"].value == rate == ws["J5"].value
     assert ws["H6"].value == ws["H5"].value  # the same neighbours' average, from the set init wrote
+
+
+def test_a_library_measure_fills_no_row_whose_title_says_it_is_another_indicator(tmp_path):
+    """Another council's Social Care sheet: its 3.2 is not the library's 3.2 (looked-after children per 10,000),
+    which is its 3.40 under an abbreviated title. The figure goes to 3.40, never to 3.2."""
+    import openpyxl
+
+    card = corporate_parenting_card(tmp_path / "Scorecard March 2022.xlsx", [
+        ("3.2", "No. of children subject to care proceedings", "Count", (40, 42, 41), "info"),
+        ("3.40", "Rate of LAC per 10,000 population aged 0-17", "Rate per 10,000", (99.2, 99.6, 97.8), "low"),
+    ])
+    wb = openpyxl.load_workbook(card)
+    wb["Corporate Parenting"].title = "Social Care"
+    wb.save(card)
+    rules = tmp_path / "rules"
+    assert run_cli("init", rules, "--authority", "Rotherham", "--neighbours", GROUPINGS_2021,
+                   "--adopted", "2021-04-01").returncode == 0
+    out = tmp_path / "issued.xlsx"
+    result = run_cli("issue", card, "--rules", rules, "--benchmarks", DFE / "cla_number_and_rate_per_10k_children.csv",
+                     "-o", out)
+    assert result.returncode == 0, result.stderr
+    ws = openpyxl.load_workbook(out)["Social Care"]
+    rate = dfe_national("cla_number_and_rate_per_10k_children.csv",
+                        {"population_count": "Children looked after at 31 March each year"}, "rate_per_10000")
+    assert [ws.cell(5, c).value for c in range(8, 12)] == [None] * 4
+    assert ws["J6"].value == rate

@@ -161,8 +161,8 @@ def for_view(source: BenchmarkSource, aliases: dict) -> BenchmarkSource:
     rows = []
     for row in source.rows:
         target = aliases.get((normalise(row.sheet), row.ref))
-        if target is not None:
-            rows.append(dataclasses.replace(row, sheet=target[0], ref=target[1]))
+        if target is not None:  # the view names its own rows: no title to agree with, none to match by
+            rows.append(dataclasses.replace(row, sheet=target[0], ref=target[1], title="", match_title=None))
     return dataclasses.replace(source, rows=rows)
 
 
@@ -195,18 +195,18 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
     notes: list[str] = []
     filled: dict = {}  # (row, key) -> (value, year, computed, source)
     kept: dict = {}  # (row, key) -> what the team has there, which no measure targets
-    refs_here = {row.ref for row in table.rows if row.ref}
     for source in sources:
         mine = [b for b in source.rows if normalise(b.sheet) == normalise(table.sheet)]
-        # a row of another report (its own sheet and references) takes a library row by title; a library row
-        # whose reference this sheet has is that row's
-        claimed = {id(b) for b in mine if b.ref in refs_here}
+        # by sheet and reference first (a title that disagrees is another indicator); a row of another report
+        # (its own sheet and references) then takes a library row no row took, by title
+        matches = {row.row: _match(mine, row.ref, row.part, row.title, row.first_in_block, titles) for row in table.rows}
+        taken = {id(b) for b in matches.values() if b is not None}
         by_title = {}
         for b in source.rows:
-            if (b.match_title or b.title) and id(b) not in claimed:
+            if (b.match_title or b.title) and id(b) not in taken:
                 by_title.setdefault(titles.key(b.match_title or b.title), []).append(b)
         for row in table.rows:
-            found = _match(mine, row.ref, row.part, row.title, row.first_in_block)
+            found = matches[row.row]
             if found is None and row.title:
                 found = _match_title(by_title.get(titles.key(row.title), []), row.part, row.first_in_block)
             if found is None:
@@ -323,15 +323,17 @@ def _short_year(year: str) -> str:
     return f"{found.group(1)}/{found.group(2)}" if found else str(year)
 
 
-def _match(rows, ref, part, title, first_in_block):
+def _match(rows, ref, part, title, first_in_block, titles: TitleKeys):
     same = [b for b in rows if b.ref == (ref or "")]
+    if title:  # a library row that names its indicator fills only a row of that title
+        same = [b for b in same if not b.title or titles.key(b.title) == titles.key(title)]
     if part:
         hit = [b for b in same if b.part and normalise(b.part) == normalise(part)]
         if len(hit) == 1:
             return hit[0]
     if title:
-        hit = [b for b in same if b.title and normalise(b.title) == normalise(title)]
-        if len(hit) == 1:
+        hit = [b for b in same if b.title and not b.part]
+        if len(hit) == 1 and first_in_block:
             return hit[0]
     plain = [b for b in same if not b.part and not b.title]
     if first_in_block and len(plain) == 1:
