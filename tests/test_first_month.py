@@ -272,3 +272,68 @@ def test_a_library_measure_fills_no_row_whose_title_says_it_is_another_indicator
                         {"population_count": "Children looked after at 31 March each year"}, "rate_per_10000")
     assert [ws.cell(5, c).value for c in range(8, 12)] == [None] * 4
     assert ws["J6"].value == rate
+
+
+def test_a_teams_first_month_with_init_and_issue_alone(tmp_path):
+    """The walkthrough of README's "Your first month": a Members' scorecard XlsxWriter wrote (a two-row header
+    with group headings, references of its own, the sector's abbreviations), DfE's download folder as it is
+    (the groupings file in it too), `init` and `issue` alone. Every figure is worked out again here from DfE's
+    rows with the csv module, for Rotherham and the ten neighbours DfE's 2021 groupings file gives it."""
+    import datetime as dt
+    import shutil
+
+    import openpyxl
+    import xlsxwriter
+
+    from test_dfe_open_data import reference
+
+    card = tmp_path / "Members Scorecard March 2022.xlsx"
+    wb = xlsxwriter.Workbook(str(card))
+    ws = wb.add_worksheet("Members")
+    pct, month = wb.add_format({"num_format": "0.0%"}), wb.add_format({"num_format": "mmm-yy", "bold": True})
+    ws.write("A1", "Members' Performance Report")
+    ws.merge_range("K5:N5", "LATEST BENCHMARKING")
+    for col, title in enumerate(["REF", "Indicator title", "DATA NOTE"]):
+        ws.write(5, col, title)
+    for col, when in enumerate((dt.datetime(2022, 1, 1), dt.datetime(2022, 2, 1), dt.datetime(2022, 3, 1)), start=3):
+        ws.write_datetime(5, col, when, month)
+    for col, title in enumerate(["Good perf is", "Red", "Amber", "Green", "Stat neigh av.", "Best stat neigh", "Nat av.",
+                                 "Top qtile threshold", "RAG (month)"], start=6):
+        ws.write(5, col, title)
+    rows = [("M1", "% of re-referral in 12 months - in current month", "%", (0.127, 0.138, 0.16), "low",
+             ("30%+", "22%+", "<22%"), "Green"),
+            ("M2", "% of children becoming the subject of a CP plan for a second or subsequent time within 2 years "
+                   "- rolling 12 months", "%", (0.05, 0.06, 0.091), "low", ("12%+", "8%+", "<8%"), "Amber"),
+            ("M3", "Rate of CLA per 10,000 population aged 0-17", "Rate per 10,000", (99.2, 99.6, 97.8), "low",
+             ("", "", ""), None)]
+    for r, (ref, title, note, months, polarity, bands, _) in enumerate(rows, start=6):
+        ws.write_row(r, 0, [ref, title, note])
+        for c, value in enumerate(months, start=3):
+            ws.write_number(r, c, value, pct if note == "%" else None)
+        ws.write_row(r, 6, [polarity, *bands])
+    wb.close()
+    downloads = tmp_path / "downloads"
+    shutil.copytree(DFE, downloads, ignore=shutil.ignore_patterns("*.md", "schemas"))
+
+    rules = tmp_path / "our-rules"
+    init = run_cli("init", rules, "--authority", "Rotherham", "--neighbours", downloads / GROUPINGS_2021.name,
+                   "--adopted", "2021-04-01")
+    assert init.returncode == 0, init.stderr
+    out = tmp_path / "issued.xlsx"
+    result = run_cli("issue", card, "--rules", rules, "--benchmarks", downloads, "-o", out)
+    assert result.returncode == 0, result.stderr
+    report = result.stdout
+    assert "Not benchmark data, passed over: New_Statistical_Neighbour_Groupings_April_2021.csv" in report
+    assert "Not filled, no file given: la_cla_at_31_march_placement_stability_indicator.csv" in report
+    assert "No measure in benchmarks.yaml reads absence_la.csv" in report
+
+    neighbours = groupings_row(GROUPINGS_2021, "372")
+    sheet = openpyxl.load_workbook(out)["Members"]
+    # rated from the sheet's own bands (init copies no other council's): 16.0% Green, 9.1% Amber, no bands none
+    assert [sheet.cell(r, 15).value for r in (7, 8, 9)] == [row[-1] for row in rows]
+    for r, library_ref, scale in ((7, "1.9", 100), (8, "2.17", 100), (9, "3.2", 1)):
+        want = reference(library_ref, "2021", neighbours=neighbours)  # low is good on every row, as the sheet says
+        got = [sheet.cell(r, c).value for c in range(11, 15)]
+        assert [g * scale for g in got] == pytest.approx([want[k] for k in ("sn_average", "sn_best", "national",
+                                                                            "top_quartile")]), library_ref
+    assert sheet["M6"].value == "Nat av. 2020/21"  # DfE's reporting year 2021, as a scorecard writes it
