@@ -117,13 +117,14 @@ def test_issue_fills_columns_in_the_row_format_with_the_year_in_the_heading(temp
     assert values == pytest.approx([28 / 300, 0.08, 0.097, 0.085])
     # the region's figure is not written under 'RIA 2019/20', a heading that names another body's figures
     assert ws.cell(12, 33).value == "RIA 2019/20" and ws.cell(row, 33).value is None
-    assert any("benchmark cell(s) kept as the team has them" in n and "regional" in n for n in report.notes)
     assert ws.cell(row, 29).number_format == "0.0%"
     assert ws.cell(12, 31).value == "Nat av. 2020/21"  # the run wrote every figure of the column
     assert ws.cell(12, 29).value == "Stat neigh av. 2020/21"
     eet = next(r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value == "3.26")
     assert ws.cell(eet, 31).value == pytest.approx(415 / 700)
     assert ws.cell(eet, 31).number_format == '0.0%"*"'  # computed, not published: shown with an asterisk
+    assert f"'Social Care': the region's figure is not written under 'RIA 2019/20', a heading that names another body " \
+           f"(rows {row}, {eet})." in "\n".join(report.notes)
     assert ws.cell(row, 31).number_format == "0.0%"
     assert "* = computed from the authorities' figures" in ws["A10"].value
     assert ws["A10"].value.startswith("Benchmarking: statistical neighbours: Test set; data 2020/21")

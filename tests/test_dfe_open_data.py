@@ -634,8 +634,11 @@ def test_what_the_team_typed_is_kept_and_no_heading_is_restamped_over_it(templat
     assert ws.cell(12, COLUMNS["sn_average"]).value == "Stat neigh av. 2020/21"  # every figure under it is DfE's
     assert ws.cell(rows["3.2"], COLUMNS["top_quartile"]).value == "-"
     assert ws.cell(rows["3.2"], COLUMNS["regional"]).value == 77.0 and ws.cell(12, COLUMNS["regional"]).value == "RIA 2019/20"
-    kept = re.search(r"'Social Care': 4 benchmark cell\(s\) kept as the team has them \((.*?)\): ", result.stdout)
-    assert kept and f"row {rows['3.2']} regional (77), row {rows['3.2']} top_quartile ('-')" in kept.group(1)
+    assert (f"'Social Care': 2 benchmark cell(s) kept as the team has them (row {rows['3.2']} regional (77), "
+            f"row {rows['3.2']} top_quartile ('-')). To fill them, list top_quartile and regional under the measure's "
+            "columns: in benchmarks.yaml.") in result.stdout
+    assert (f"'Social Care': the region's figure is not written under 'RIA 2019/20', a heading that names another body "
+            f"(rows {rows['1.9']}, {rows['2.17']}).") in result.stdout
     assert "(2021)" not in result.stdout and "(2021)" not in ws["A10"].value
     # a measure that targets the columns fills them
     rules = write_rules(tmp_path, measure_yaml("3.2", MEASURES["3.2"], extra="    columns: [top_quartile, regional]\n"))

@@ -211,6 +211,21 @@ def test_tolerance_and_bench_through_conversion(monkeypatch):
     assert excel_call(udfs.CYPS_BENCH, "Social Care!1.13", "median")[0][0].startswith("#CYPS! unknown measure")
 
 
+def test_bench_from_a_dfe_file_gives_the_figures_of_the_indicators_polarity(monkeypatch):
+    """1.9 (re-referrals) is low-is-good in the rules: its best neighbour is the lowest and its top quartile the
+    25th percentile, worked out from DfE's rows with the csv module, as the issue fills them."""
+    from test_dfe_open_data import C1, DFE, reference
+    from test_first_month import groupings_row
+
+    monkeypatch.setenv("CYPS_XL_BENCHMARKS", str(DFE / C1))
+    udfs._cache["bench_key"] = None
+    # a cell function has no scorecard month: the latest year with figures, and the set in force today (the
+    # bundled library's May 2025 set, DfE's 2025 model)
+    want = reference("1.9", "2023", neighbours=groupings_row(DFE / "sn_model_2025_wide.csv", "372"))
+    got = excel_call(udfs.CYPS_BENCH, "Social Care!1.9", (("Best stat neigh", "Top qtile threshold", "Nat av."),))
+    assert [v * 100 for v in got[0]] == pytest.approx([want["sn_best"], want["top_quartile"], want["national"]])
+
+
 def test_rules_are_loaded_once_and_reloaded_when_a_file_changes(tmp_path, monkeypatch):
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)

@@ -128,7 +128,7 @@ _NUMBERS = ("sn_average", "sn_best", "national", "top_quartile", "regional")
 _POLAR = ("sn_best", "top_quartile", "quartile_band", "national_rank")  # what a row's polarity decides
 
 
-def _for_polarity(found: BenchmarkRow, polarity: str | None, number_format: str | None) -> dict:
+def figures_for(found: BenchmarkRow, polarity: str | None, number_format: str | None) -> dict:
     """A computed row's figures for the polarity its scorecard row is rated with; the top quartile stepped
     (``beyond``) at the places the row's cell displays, else the measure's ``decimals``, else the file's."""
     if found.polar is None:
@@ -213,7 +213,7 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
                 continue
             if used is not None:
                 used.add(id(found))
-            for key, value in _for_polarity(found, polarities.get(row.row), formats.get(row.row)).items():
+            for key, value in figures_for(found, polarities.get(row.row), formats.get(row.row)).items():
                 earlier = filled.get((row.row, key))
                 if not _may_fill(table, row, key, found, earlier[0] if earlier else None):
                     kept[(row.row, key)] = earlier[0] if earlier else (row.benchmarks or {}).get(key)
@@ -295,16 +295,23 @@ def _may_fill(table: ScoreTable, row, key: str, found: BenchmarkRow, earlier=Non
 
 
 def _kept_note(table: ScoreTable, kept: dict) -> list[str]:
-    if not kept:
-        return []
-    keys = sorted({key for _, key in kept}, key=BENCHMARK_KEYS.index)
-    cells = ", ".join(f"row {r} {key}" + (f" ('{value}')" if isinstance(value, str) else f" ({value:g})"
-                                           if isinstance(value, (int, float)) else "")
-                      for (r, key), value in sorted(kept.items())[:8])
-    more = f" and {len(kept) - 8} more" if len(kept) > 8 else ""
-    return [f"'{table.sheet}': {len(kept)} benchmark cell(s) kept as the team has them ({cells}{more}): a text the "
-            f"team typed, or a column whose heading names another body than DfE's region. To fill them, list "
-            f"{' and '.join(keys)} under the measure's columns: in benchmarks.yaml."]
+    """What a run did not write over, or under a heading that is another body's, said in the run report."""
+    notes = []
+    typed = {place: value for place, value in kept.items() if value is not None}
+    if typed:
+        keys = sorted({key for _, key in typed}, key=BENCHMARK_KEYS.index)
+        cells = ", ".join(f"row {r} {key} " + (f"('{value}')" if isinstance(value, str) else f"({value:g})")
+                          for (r, key), value in sorted(typed.items())[:8])
+        more = f" and {len(typed) - 8} more" if len(typed) > 8 else ""
+        notes.append(f"'{table.sheet}': {len(typed)} benchmark cell(s) kept as the team has them ({cells}{more}). "
+                     f"To fill them, list {' and '.join(keys)} under the measure's columns: in benchmarks.yaml.")
+    empty = sorted(r for (r, key), value in kept.items() if value is None)
+    if empty:
+        heading = table.titles["regional"][1] if "regional" in table.titles else "regional"
+        notes.append(f"'{table.sheet}': the region's figure is not written under '{heading}', a heading that names "
+                     f"another body (rows {', '.join(map(str, empty))}). To fill it there, list regional under the "
+                     f"measure's columns: in benchmarks.yaml.")
+    return notes
 
 
 def _heading_year(table: ScoreTable, key: str) -> str | None:

@@ -361,7 +361,7 @@ def CYPS_BENCH(indicator, measure):  # noqa: N802
 
 
 def _bench(indicator, measure):
-    from cyps_xl.benchmarks.filling import load_benchmarks
+    from cyps_xl.benchmarks.filling import figures_for, load_benchmarks
 
     from cyps_xl.workbook.layout import HEADING_YEAR
 
@@ -378,5 +378,5 @@ def _bench(indicator, measure):
     rule = _find_rule(indicator)
     for row in (r for source in _cache["bench"] for r in source.rows):
         if row.sheet.lower() == rule.sheet.lower() and row.ref == rule.ref and (row.part or None) == (rule.part or None):
-            return row.values.get(key, "")
+            return figures_for(row, rule.polarity, rule.number_format).get(key, "")  # best, quartile: by polarity
     return ""
