@@ -76,7 +76,8 @@ def generate(out: Path, indicators: int = 320, seed: int = 1) -> Path:
                 bands = (f"<{low}%", f"{low}%+", f"{high}%+") if polarity == "high" else (f"{high}%+", f"{low}%+", f"<{low}%")
                 for i, text in enumerate(bands):
                     ws.write(r, 23 + i, text)
-            ws.write(r, 26, values[0] * rng.uniform(0.9, 1.1), fmt)
+            last_year = values[0] * rng.uniform(0.9, 1.1)
+            ws.write(r, 26, min(last_year, 1.0) if is_pct else last_year, fmt)  # a % holds a fraction, 100% at most
             for i in range(5):
                 ws.write(r, 28 + i, values[-1] * rng.uniform(0.8, 1.2), fmt)
             ws.add_sparkline(r, 27, {"range": f"'{sheet}'!F{r + 1}:Q{r + 1}", "type": "column", "show_hidden": True})

@@ -79,6 +79,11 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
     _refuse_future_months(scorecard, today or dt.date.today())
     issue_number = current_issue_number(scorecard.tables) + 1 if issuing else None
     report = RunReport(source=Path(source), output=None, issue_number=issue_number)
+    if scorecard.uncalculated and not issuing:  # an issue refuses them when it freezes the formulas
+        shown = ", ".join(scorecard.uncalculated[:8]) + (f" and {len(scorecard.uncalculated) - 8} more"
+                                                         if len(scorecard.uncalculated) > 8 else "")
+        report.notes.append(f"{len(scorecard.uncalculated)} figure(s) are formulas with no saved result, read as no "
+                            f"value: {shown}. Open the workbook in Excel, let it calculate, and save it.")
     if scorecard.hidden:
         report.notes.append(f"Hidden sheet(s) not rated: {', '.join(repr(n) for n in scorecard.hidden)} "
                             "(include_hidden_sheets: true in settings.yaml rates them).")

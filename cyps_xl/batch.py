@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cyps_xl.errors import CypsError
 
-SKIP = re.compile(r"(issue\s*\d+|\.backup-\d)", re.IGNORECASE)
+OWN_OUTPUT = re.compile(r"^(?P<stem>.+?)(?: Issue \d+|\.backup-\d{8}-\d{6}(?:-\d+)?)$")  # what cyps-xl writes beside one
 
 
 @dataclass
@@ -22,17 +22,34 @@ class BatchReport:
     seconds: float = 0.0
     interrupted: bool = False  # Ctrl-C: the workers were stopped; ``issued`` is what was written before
     total: int = 0
+    skipped: list = field(default_factory=list)  # (file name, why): every file of the folder not issued is named
 
 
-def scorecards(folder: Path) -> list[Path]:
+def scorecards(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The workbooks to issue, and every other workbook of the folder with why it is passed over: only what
+    cyps-xl itself wrote beside a scorecard here (its issues and backups) and Excel's own files are."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CypsError("is not a folder.", file=folder, hint="Give the folder that holds the scorecards.")
-    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm")
-                   and not p.name.startswith(("~$", ".")) and not SKIP.search(p.stem))
+    books = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm") and p.is_file())
+    names = {p.name.lower() for p in books}
+    found, skipped = [], []
+    for path in books:
+        own = OWN_OUTPUT.match(path.stem)
+        sources = [f"{own.group('stem')}{suffix}" for suffix in (".xlsx", ".xlsm")] if own else []
+        source = next((s for s in sources if s.lower() in names), None)
+        if path.name.startswith("~$"):
+            skipped.append((path.name, "Excel's lock file: a workbook of that name is open in Excel"))
+        elif path.name.startswith("."):
+            skipped.append((path.name, "a hidden or temporary file"))
+        elif source is not None:
+            what = "an issue" if " Issue " in path.stem else "a backup"
+            skipped.append((path.name, f"{what} of {source}, written by cyps-xl"))
+        else:
+            found.append(path)
     if not found:
         raise CypsError("holds no scorecards (.xlsx or .xlsm).", file=folder)
-    return found
+    return found, skipped
 
 
 def _one(source: str, output_dir: str | None, rules, benchmarks):
@@ -57,11 +74,11 @@ def _ignore_interrupts() -> None:
 
 def run_batch(folder: Path, output_dir: Path | None = None, *, jobs: int | None = None, rules=None, benchmarks=None,
               progress=sys.stderr) -> BatchReport:
-    files = scorecards(folder)
+    files, skipped = scorecards(folder)
     if output_dir is not None:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
     jobs = jobs or os.cpu_count() or 1
-    report = BatchReport()
+    report = BatchReport(skipped=skipped)
     start = time.perf_counter()
     wall_start = time.time()
     out = None if output_dir is None else str(output_dir)

@@ -16,6 +16,17 @@ from cyps_xl.errors import CypsError
 EXIT_USER_ERROR = 2
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes: give 1 or more (or leave -j out "
+                                         "for all cores)")
+    return jobs
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cyps-xl", description="Rate, format and issue the CYPS performance scorecard.")
     parser.add_argument("--version", action="version", version=f"cyps-xl {__version__}")
@@ -50,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     batch = sub.add_parser("batch", help="issue every scorecard in a folder, using all cores")
     batch.add_argument("folder", type=Path)
     batch.add_argument("-o", "--output-dir", type=Path, help="where the issues go (default: beside each scorecard)")
-    batch.add_argument("-j", "--jobs", type=int, help="processes (default: all cores)")
+    batch.add_argument("-j", "--jobs", type=_jobs, help="processes, 1 or more (default: all cores)")
     batch.add_argument("--rules", type=Path)
     batch.add_argument("--benchmarks", type=Path, action="append")
 
@@ -153,6 +164,8 @@ def _run(args) -> int:
         from cyps_xl.batch import run_batch
 
         report = run_batch(args.folder, args.output_dir, jobs=args.jobs, rules=args.rules, benchmarks=args.benchmarks)
+        for name, why in report.skipped:
+            print(f"Passed over: {name} ({why}).")
         if report.interrupted:
             print(f"Interrupted: {len(report.issued)} of {report.total} scorecard(s) were issued before stopping"
                   + (":" if report.issued else "."))

@@ -69,6 +69,18 @@ class DfeFile:
     def has(self, name: str) -> bool:
         return self.column(name) is not None
 
+    def line_of(self, record: int) -> int:
+        """The line a record starts on, for messages: records are counted from the header (1), and a quoted
+        field may hold a line break, so record N need not be line N."""
+        with self.path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            reader = csv.reader(handle)
+            start = 1
+            for number, _ in enumerate(reader, start=1):
+                if number == record:
+                    return start
+                start = reader.line_num + 1
+        return record
+
 
 def is_ees_header(header) -> bool:
     return "geographic_level" in {h.strip().lower() for h in header}
@@ -145,7 +157,7 @@ CHUNK_ROWS = 10_000  # about 7 MB of text objects a chunk: memory follows the ro
 class FileRows:
     """The rows some measure may select, and every filter column's values over the whole file."""
 
-    frame: object  # pandas DataFrame of text; line N of the file is index N - 2
+    frame: object  # pandas DataFrame of text; record N of the file (1: the header) is index N - 2 (line_of: its line)
     values: dict  # filter column -> its distinct values, in the file's order
 
 
@@ -300,7 +312,7 @@ def select(dfe: DfeFile, frame, *, column: str, filters: dict, index, where) -> 
             value, decimals = parse_number(values[i])
         except ValueError:
             raise CypsError(f"the value '{values[i].strip()}' in column {column} is neither a number nor a DfE "
-                            "missing-value code.", file=dfe.path, place=f"line {line}",
+                            "missing-value code.", file=dfe.path, place=f"line {dfe.line_of(line)}",
                             hint="Missing or suppressed values are written x, z, c, low, k, u, ~, :, . or ..; "
                                  "download the file again if it was edited.") from None
         period = period_label(get["time_period"][i])
@@ -308,8 +320,8 @@ def select(dfe: DfeFile, frame, *, column: str, filters: dict, index, where) -> 
         if ident in seen:
             first_line, first_value = seen[ident]
             if first_value is not None and value is not None:
-                raise CypsError(f"repeats the row of line {first_line} (same period, geography and selection, both "
-                                f"with figures).", file=dfe.path, place=f"line {line}",
+                raise CypsError(f"repeats the row of line {dfe.line_of(first_line)} (same period, geography and "
+                                f"selection, both with figures).", file=dfe.path, place=f"line {dfe.line_of(line)}",
                                 hint="Add the filter that tells them apart to the measure, or remove the duplicate row.")
             if value is None:
                 continue
@@ -340,15 +352,16 @@ def check_field_counts(dfe: DfeFile, lines) -> None:
     if not wanted:
         return
     last = max(wanted)
-    with dfe.path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number in wanted:
-                fields = next(csv.reader([raw.decode("utf-8-sig", "replace")]), [])
-                if len(fields) != len(dfe.header):
-                    raise CypsError(f"has {len(fields)} fields where the header has {len(dfe.header)}.", file=dfe.path,
-                                    place=f"line {number}", hint="Download the file again from DfE's statistics service.")
+    with dfe.path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        reader = csv.reader(handle)  # records, as pandas read them: a quoted field may hold a line break
+        start = 1
+        for number, fields in enumerate(reader, start=1):
+            if number in wanted and len(fields) != len(dfe.header):
+                raise CypsError(f"has {len(fields)} fields where the header has {len(dfe.header)}.", file=dfe.path,
+                                place=f"line {start}", hint="Download the file again from DfE's statistics service.")
             if number >= last:
                 return
+            start = reader.line_num + 1
 
 
 def _authority(index, new_code: str, old_code: str, name: str):

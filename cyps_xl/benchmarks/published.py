@@ -90,7 +90,13 @@ def _published_yaml(path: Path) -> BenchmarkSource:
     if not isinstance(items, list):
         raise CypsError("should have 'benchmarks:' with a list of rows (sheet, ref, sn_average, ... year).", file=path, place="line 1")
     rows = []
-    for item in items:
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            kind = "text" if isinstance(item, str) else "empty" if item is None else "a list" if isinstance(item, list) \
+                else "a single value"
+            raise CypsError(f"this item is {kind}, not a row of "
+                            "figures.", file=path, place=f"line {items.line_of(index)}",
+                            hint="Write each row as a mapping: - {sheet: Social Care, ref: '3.14', national: 68%, year: 2020/21}")
         record = {str(k).lower(): ("" if v is None else str(v)) for k, v in item.items()}
         if not record.get("sheet") or not record.get("ref"):
             raise CypsError("each benchmark needs sheet and ref.", file=path, place=f"line {item.line}")

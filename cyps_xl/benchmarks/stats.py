@@ -26,6 +26,8 @@ import statistics
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from cyps_xl.engine.values import rounded
+
 
 
 def neighbour_average(values: list, method: str = "mean") -> float | None:
@@ -73,9 +75,9 @@ def beyond(boundary: float | None, decimals: int, polarity: str) -> float | None
     step = Decimal(1).scaleb(-decimals)
     exact = Decimal(repr(boundary))
     if polarity == "high":
-        shown = exact.quantize(step, rounding=ROUND_FLOOR) + step
+        shown = rounded(exact, decimals, ROUND_FLOOR) + step
     else:
-        shown = exact.quantize(step, rounding=ROUND_CEILING) - step
+        shown = rounded(exact, decimals, ROUND_CEILING) - step
     return float(shown)
 
 

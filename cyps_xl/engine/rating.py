@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cyps_xl.errors import CypsError
-from cyps_xl.engine.table import ScoreRow, ScoreTable, place
+from cyps_xl.engine.table import ScoreRow, ScoreTable, place, place_of
 from cyps_xl.engine.rules import IndicatorRule, RuleBook, Style
 from cyps_xl.engine.tolerances import POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
 from cyps_xl.engine.values import Reading, as_displayed, format_precision
@@ -175,4 +175,24 @@ def rate_row(row: ScoreRow, measure: Measure) -> RowResult:
 
 
 def rate_table(table: ScoreTable, book: RuleBook, scorecard_path) -> list[RowResult]:
-    return [rate_row(row, measure_for(row, table, book, scorecard_path)) for row in table.rows]
+    results = []
+    for row in table.rows:
+        measure = measure_for(row, table, book, scorecard_path)
+        if measure.precision[1]:
+            _check_percent_row(row, table, scorecard_path)
+        results.append(rate_row(row, measure))
+    return results
+
+
+def _check_percent_row(row: ScoreRow, table: ScoreTable, path) -> None:
+    """A % row holds fractions (87% is 0.87). A figure over 100% there is a percentage typed as a number (62, or
+    '62 as text, or 62 under a format with a literal "%"), which would rate as 6200%: refused, never rated."""
+    figures = [(m.column, reading) for m, reading in zip(table.months, row.months)]
+    figures += [(table.columns[key], getattr(row, key)) for key in ("outturn", "previous_year") if key in table.columns]
+    for column, reading in figures:
+        if reading.present and abs(reading.number) > 1:
+            raise CypsError(
+                f"holds {reading.number:g} in a % row, which would be {reading.number * 100:g}%: a % row stores "
+                "fractions (62% is 0.62).", file=path, place=place_of(table.sheet, row.row, column),
+                hint=f"Type it as {reading.number:g}% (or {reading.number / 100:g}); if the figure really is over "
+                     "100%, give the row a DATA NOTE and number format that are not %.")

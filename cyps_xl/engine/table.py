@@ -61,6 +61,7 @@ class Scorecard:
     tables: list[ScoreTable]
     macro_enabled: bool
     grids: object = None  # cyps_xl.workbook.cells.GridBook: every sheet's saved values, as read
+    uncalculated: list = field(default_factory=list)  # 'Sheet'!Q20 of each figure that is a formula with no result
 
 
 def place_of(sheet: str, row: int, column: int) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 EXCEL_ERRORS = frozenset(
     {"#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
@@ -73,6 +73,13 @@ GENERAL = None  # format_precision's "decimals" for Excel's General format: see 
 GENERAL_WIDTH = 11  # characters General fills in a standard-width column (sign, digits and point)
 
 
+def rounded(exact: Decimal, decimals: int, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """``exact`` to ``decimals`` places, however large it is: decimal's default 28 digits would refuse 1E+26 to
+    two places, or 0.5 to thirty (a format such as 0.000000000000000000000000000000%)."""
+    digits = max(28, exact.adjusted() + decimals + 3) if exact.is_finite() else 28
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=rounding, context=Context(prec=digits))
+
+
 def as_displayed(number: float, decimals: int | None, percent: bool) -> Decimal:
     """The number as the cell shows it, in display units (percent points for % cells)."""
     exact = Decimal(format(number, ".15g"))
@@ -80,7 +87,7 @@ def as_displayed(number: float, decimals: int | None, percent: bool) -> Decimal:
         return as_general(exact)
     if percent:
         exact = exact.scaleb(2)
-    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return rounded(exact, decimals)
 
 
 def as_general(exact: Decimal) -> Decimal:
@@ -94,7 +101,7 @@ def as_general(exact: Decimal) -> Decimal:
         return Decimal(format(float(exact), ".6g"))
     whole = len(str(int(magnitude)))
     decimals = max(0, GENERAL_WIDTH - whole - 1 - (1 if exact < 0 else 0))
-    text = format(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP), "f")
+    text = format(rounded(exact, decimals), "f")
     return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)  # 100, not 1E+2
 
 

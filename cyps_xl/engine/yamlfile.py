@@ -62,6 +62,9 @@ def _construct_mapping(loader, node):
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):  # '? [a, b]' or '{a: 1}: x': no setting is named so
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key is a list or mapping; a key is a name such as 'polarity'", key_node.start_mark)
         key = loader.construct_object(key_node, deep=True)
         if key in result:
             raise yaml.constructor.ConstructorError(
@@ -101,6 +104,8 @@ def load_yaml(path: Path):
         if "*" in text:
             _refuse_alias_bombs(text, path)
         found = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+        if "*" in text:
+            _refuse_expansion(found, len(text), path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}" if mark else None
@@ -130,6 +135,25 @@ def _refuse_alias_bombs(text: str, path: Path) -> None:
                 raise CypsError(f"uses more than {MAX_ALIASES} YAML aliases (*name); refusing to expand them.",
                                 file=path, place=f"line {event.start_mark.line + 1}",
                                 hint="Write the values out instead of repeating them through anchors and aliases.")
+
+
+def _refuse_expansion(found, size: int, path: Path) -> None:
+    """Within the alias limit, aliases of aliases still multiply (each doubling what it names): the values as
+    expanded, which every reader and the cache walk, are counted, and a file that grows past its own size
+    several times over is refused before anything walks it."""
+    most = 100_000 + size // 2  # a plain rules file has fewer values than it has bytes
+    stack, count = [found], 0
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > most:
+            raise CypsError(f"its aliases (*name) expand to more than {most:,} values; refusing to expand them.",
+                            file=path, hint="Write the values out instead of repeating them through anchors and aliases.")
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 def check_keys(mapping: LineDict, allowed: set, path: Path, what: str) -> None:

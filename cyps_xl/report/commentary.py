@@ -22,6 +22,15 @@ from cyps_xl.engine.rating import RowResult, rag_rating
 from cyps_xl.engine.rules import BUNDLED_RULES, RuleBook
 from cyps_xl.engine.values import Reading, as_displayed, format_precision
 from cyps_xl.engine.yamlfile import load_yaml
+from cyps_xl.errors import CypsError
+
+
+OPENING = ("subject", "value", "month", "previous_value", "previous_month", "reason")
+PLACEHOLDERS = {  # each text of commentary.yaml, and the {names} cyps-xl fills in it
+    "label": (), "end": (), "last_year": ("last_year",), "last_year_total": ("outturn", "last_year"),
+    "off_target": ("months",), "opening": OPENING, "rating": ("rag", "green"),
+    "benchmark": ("sn_average", "national"),
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,35 @@ class Wording:
     def load(cls, rules: RuleBook | None = None) -> "Wording":
         folder = rules.files[0].parent if rules and rules.files else BUNDLED_RULES
         path = folder / "commentary.yaml"
-        return cls(load_yaml(path if path.exists() else BUNDLED_RULES / "commentary.yaml"))
+        path = path if path.exists() else BUNDLED_RULES / "commentary.yaml"
+        data = load_yaml(path)
+        _check_placeholders(data, path)
+        return cls(data)
+
+
+def _check_placeholders(data, path: Path) -> None:
+    """Every {name} in the wording must be one cyps-xl fills there: a misspelt {vallue} is named with its line."""
+    import string
+
+    for key, allowed in PLACEHOLDERS.items():
+        texts = data.get(key) if isinstance(data, dict) else None
+        items = texts.items() if isinstance(texts, dict) else [(None, texts)]
+        for sub, text in items:
+            if not isinstance(text, str):
+                continue
+            line = texts.line_of(sub) if sub is not None else data.line_of(key)
+            if key == "benchmark":  # "above" names the neighbours' average, "above_national" England's
+                allowed = ("national",) if str(sub).endswith("_national") else ("sn_average",)
+            try:
+                names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+            except ValueError as exc:
+                raise CypsError(f"the text of {key}{'.' + sub if sub else ''} has a brace out of place ({exc}).",
+                                file=path, place=f"line {line}", hint="Write {name} for a figure, {{ or }} for a brace.") from None
+            for name in names:
+                if name not in allowed:
+                    listed = ", ".join("{" + a + "}" for a in allowed) or "none"
+                    raise CypsError(f"{{{name}}} in {key}{'.' + sub if sub else ''} is not filled by cyps-xl.",
+                                    file=path, place=f"line {line}", hint=f"Use one of: {listed}.")
 
 
 def shown(value: float, number_format: str) -> str:

@@ -105,9 +105,46 @@ def load_layout(path: Path | None = None) -> Layout:
 
 def _compile(pattern: str, path: Path, line: int):
     try:
-        return re.compile(pattern, re.IGNORECASE)
+        compiled = re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         raise CypsError(f"the pattern '{pattern}' is not a valid regular expression ({exc}).", file=path, place=f"line {line}") from None
+    if _repeats_a_repeat(_parsed(pattern)):
+        # (\w+\s?)+ tries every way of splitting a header among its repeats: one long cell took 49 s
+        raise CypsError(f"the pattern '{pattern}' repeats a part that itself repeats, which can take minutes on one "
+                        "header cell.", file=path, place=f"line {line}",
+                        hint="Match the header's whole text under titles:, or write the pattern without a repeat "
+                             "inside a repeat (^stat neigh, not ^(\\w+\\s?)+$).")
+    return compiled
+
+
+def _parsed(pattern: str):
+    try:
+        from re import _parser as parser  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse as parser
+    return parser.parse(pattern)
+
+
+def _repeats_a_repeat(items, inside: bool = False) -> bool:
+    """Whether a repeat (+, *, {2,}) holds another repeat, at any depth: the shape of catastrophic backtracking."""
+    for op, arg in items:
+        name = str(op)
+        if name.endswith("REPEAT"):
+            low, high, sub = arg
+            if high > 1 and (inside or _repeats_a_repeat(sub, inside=True)):
+                return True
+            if _repeats_a_repeat(sub, inside):
+                return True
+        elif name == "SUBPATTERN":
+            if _repeats_a_repeat(arg[-1], inside):
+                return True
+        elif name == "BRANCH":
+            if any(_repeats_a_repeat(branch, inside) for branch in arg[1]):
+                return True
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            if _repeats_a_repeat(arg[1], inside):
+                return True
+    return False
 
 
 def _whole_number(data, key: str, default: int, path) -> int:

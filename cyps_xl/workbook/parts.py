@@ -57,9 +57,36 @@ WORKBOOK_XLSX_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False)
 
 
+def declares_doctype(data: bytes) -> bool | None:
+    """Whether the XML's prolog (all before the root element: the XML declaration, comments, processing
+    instructions and a DOCTYPE, the one place a DTD and its entities can stand) declares a DOCTYPE. However long
+    a comment before it is, it is found. None: ``data`` ends before the root element starts (read more)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:  # UTF-16: scanned as the text it is
+        data = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else
+                           ("utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"), errors="ignore").encode("utf-8")
+    at, size = (3 if data.startswith(b"\xef\xbb\xbf") else 0), len(data)
+    while at < size:
+        if data[at:at + 1].isspace():
+            at += 1
+        elif data.startswith(b"<?", at):
+            end = data.find(b"?>", at + 2)
+            if end < 0:
+                return None
+            at = end + 2
+        elif data.startswith(b"<!--", at):
+            end = data.find(b"-->", at + 4)
+            if end < 0:
+                return None
+            at = end + 3
+        elif data.startswith(b"<!", at):
+            return True  # <!DOCTYPE (or any other declaration): no OOXML part has one
+        else:
+            return False  # the root element: the prolog is over
+    return None
+
+
 def refuse_doctype(data: bytes, name: str, source: Path) -> None:
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in head:
+    if declares_doctype(data):
         raise CypsError(f"the part {name} declares a DOCTYPE or entities, which no Excel file does; refusing to read it.",
                         file=source, hint="The file may be hostile; do not open it.")
 
@@ -67,10 +94,14 @@ def refuse_doctype(data: bytes, name: str, source: Path) -> None:
 def parse_xml(data: bytes, name: str, source: Path):
     refuse_doctype(data, name, source)
     try:
-        return etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise CypsError(f"the part {name} is not well-formed XML ({exc}).", file=source,
                         hint="The file is damaged; save it again from Excel.") from None
+    if root.getroottree().docinfo.doctype:  # the parser's own word, whatever the prolog scan saw
+        raise CypsError(f"the part {name} declares a DOCTYPE or entities, which no Excel file does; refusing to read it.",
+                        file=source, hint="The file may be hostile; do not open it.")
+    return root
 
 
 def same_range(a: str, b: str) -> bool:
@@ -115,8 +146,14 @@ def _refuse_hostile(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
+            seen: dict = {}
             for info in infos:  # a part named ../../x or /etc/x would be carried into the issued file
                 name = info.filename
+                if name.lower() in seen:  # Office refuses a package with two parts of one name (names ignore case)
+                    raise CypsError(f"holds two parts named '{name}'; a workbook has one of each, and which one "
+                                    "counts is not certain. Refusing to read it.", file=path,
+                                    hint="The file may be hostile or damaged; save the workbook again from Excel.")
+                seen[name.lower()] = info
                 if name.startswith(("/", "\\")) or "\\" in name or ".." in name.split("/") or ":" in name:
                     raise CypsError(f"holds a part named '{name}', a path no workbook uses; refusing to read it.",
                                     file=path, hint="The file may be hostile; save the workbook again from Excel.")
@@ -128,9 +165,11 @@ def _refuse_hostile(path: Path) -> None:
                                 "refusing to unpack it.", file=path, hint="The file may be a zip bomb; do not open it.")
             for info in infos:
                 if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-                    with archive.open(info) as part:
-                        head = part.read(4096).lower()
-                    if b"<!doctype" in head or b"<!entity" in head:
+                    with archive.open(info) as part:  # the prolog, however long its comments: read until it ends
+                        head = part.read(4096)
+                        while (found := declares_doctype(head)) is None and (more := part.read(1 << 16)):
+                            head += more
+                    if found:
                         raise CypsError(f"the part {info.filename} declares a DOCTYPE or entities, which no Excel "
                                         "file does; refusing to read it.", file=path,
                                         hint="The file may be hostile (an XML bomb or external entity); do not open it.")

@@ -7,21 +7,21 @@ anything about Excel.  It never writes.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 import warnings
 import zipfile
 from pathlib import Path
 
+from cyps_xl.cellref import column_letter
 from cyps_xl.engine.table import MonthColumn, Scorecard, ScoreRow, ScoreTable, place, place_of  # noqa: F401 - re-exported
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, Layout
+from cyps_xl.workbook.months import check_between, check_order, label_of, month_of
 from cyps_xl.workbook.package import ensure_workbook_file
-from cyps_xl.engine.values import DECIMAL_COMMA_RE, Reading, is_placeholder, read_cell
+from cyps_xl.engine.values import DECIMAL_COMMA_RE, GENERAL, Reading, format_precision, is_placeholder, read_cell
 
 PLAN_CODE_RE = re.compile(r"^(TB|CH)\s*\d", re.IGNORECASE)
 REF_RE = re.compile(r"^\d+(\.\d+)*[a-z]?$", re.IGNORECASE)
-MONTH_TEXT_RE = re.compile(r"^([A-Za-z]{3})[- ](\d{2}|\d{4})")
 
 
 def open_workbook(path: Path, *, data_only: bool = True):
@@ -51,9 +51,11 @@ def read_scorecard(path: Path, layout: Layout, package=None, *, include_hidden: 
     from cyps_xl.workbook.package import Package
 
     path = Path(path)
-    grids = read_grids(package if package is not None else Package(path))
+    package = package if package is not None else Package(path)
+    grids = read_grids(package)
     shown = [s for s in grids.worksheets if include_hidden or s.state == "visible"]
     scorecard = _read_tables(path, shown, layout)
+    scorecard.uncalculated = [cell for table in scorecard.tables for cell in _unsaved_formulas(package, table, path)]
     scorecard.grids = grids
     scorecard.hidden = [s.title for s in grids.worksheets if s not in shown]
     return scorecard
@@ -75,6 +77,29 @@ def _read_tables(path: Path, sheets, layout: Layout) -> Scorecard:
             file=path, hint=f"Check you chose the scorecard, and its column titles (or add yours to {layout.source.name}).",
         )
     return Scorecard(path=path, tables=tables, macro_enabled=path.suffix.lower() == ".xlsm")
+
+
+def _unsaved_formulas(package, table: ScoreTable, path: Path) -> list[str]:
+    """Formulas Excel never calculated (a file saved by a tool that does not calculate) read as empty. In a
+    heading that would skip its column without a word: refused. In a figure it is no value: named ('Sheet'!Q20)
+    for the run report."""
+    worksheet = package.worksheet(package.sheet_parts[table.sheet])
+    if not worksheet.has_formulas:
+        return []
+    first, last = table.header_rows
+    rows = {row.row for row in table.rows}
+    figures = {m.column for m in table.months} | {table.columns[k] for k in ("outturn", "previous_year") if k in table.columns}
+    found = []
+    for (row, column), formula in worksheet.formulas.items():
+        if formula.saved:
+            continue
+        if first <= row <= last:
+            raise CypsError(f"this heading is a formula with no saved result (={formula.text or ''}), so what it "
+                            "names cannot be read.", file=path, place=place_of(table.sheet, row, column),
+                            hint="Open the workbook in Excel, let it calculate, and save it; or type the heading.")
+        if row in rows and column in figures:
+            found.append(f"'{table.sheet}'!{column_letter(column)}{row}")
+    return found
 
 
 def _find_header(sheet, layout: Layout, path: Path):
@@ -110,23 +135,22 @@ def read_sheet(sheet, layout: Layout, path: Path) -> ScoreTable | None:
     columns: dict = {}
     titles: dict = {}
     months: list[MonthColumn] = []
+    headings: dict = {}  # column -> (row, heading)
     for index in range(width):
         lower = two_rows and below[index] not in (None, "")
         title = below[index] if lower else top[index]
         column = index + 1
-        if isinstance(title, (dt.datetime, dt.date)):
-            date = title.date() if isinstance(title, dt.datetime) else title
-            months.append(MonthColumn(column, date.strftime("%b-%y"), date))
-            continue
-        if layout.is_month_title(title):
-            months.append(MonthColumn(column, str(title).strip(), _month_date(str(title))))
+        headings[column] = (header + 1 if lower else header, title)
+        date = month_of(title)
+        if date is not None or layout.is_month_title(title):
+            months.append(MonthColumn(column, label_of(title, date), date))
             continue
         key = layout.classify(title)
         if key and key not in columns:
             columns[key] = column
             titles[key] = (header + 1 if lower else header, str(title))
-    if all(m.date for m in months):
-        months.sort(key=lambda m: m.date)
+    check_between(months, headings, lambda title: layout.classify(title) is not None, sheet.title, path)
+    months = check_order(months, {c: row for c, (row, _) in headings.items()}, sheet.title, path)
     table = ScoreTable(sheet.title, (header, header + 1 if two_rows else header), columns, months, titles=titles)
     table.title_block = _title_block(sheet, header, layout)
     _read_rows(sheet, table, layout, path)
@@ -140,21 +164,9 @@ def read_sheet(sheet, layout: Layout, path: Path) -> ScoreTable | None:
 def _is_second_header_row(values, layout: Layout) -> bool:
     recognised = sum(
         1 for v in values
-        if isinstance(v, (dt.datetime, dt.date)) or layout.classify(v) or layout.is_month_title(v)
+        if month_of(v) is not None or layout.classify(v) or layout.is_month_title(v)
     )
     return recognised >= 2
-
-
-def _month_date(text: str) -> dt.date | None:
-    match = MONTH_TEXT_RE.match(text.strip())
-    if not match:
-        return None
-    try:
-        year = int(match.group(2))
-        year = year + 2000 if year < 100 else year
-        return dt.datetime.strptime(f"{match.group(1).title()} {year}", "%b %Y").date()
-    except ValueError:
-        return None
 
 
 def _title_block(sheet, header: int, layout: Layout) -> dict:
@@ -176,6 +188,16 @@ def _text(value) -> str | None:
     return text or None
 
 
+def _ref_text(cell: tuple) -> str | None:
+    """A reference as the cell shows it: 1.1 under the format 0.00 is REF 1.10, not 1.1."""
+    value, number_format = cell[0], cell[1]
+    if isinstance(value, float) and not isinstance(value, bool):
+        decimals, percent = format_precision(number_format)
+        if decimals is not GENERAL and not percent:
+            return f"{value:.{decimals}f}"
+    return _text(value)
+
+
 def _tolerance_value(cell: tuple):
     """Tolerance cells are text; a number formatted as % is read as '87%'. ``cell``: (value, number format)."""
     value, number_format = cell[0], cell[1]
@@ -193,7 +215,7 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
     for r in sheet.row_numbers(table.header_rows[1] + 1):
         cells = sheet.row(r)  # column -> (value, number format)
         get = lambda r, key: cells.get(cols[key], nothing)[0] if key in cols else None  # noqa: E731
-        ref_text = _text(get(r, "ref"))
+        ref_text = _ref_text(cells.get(cols["ref"], nothing)) if "ref" in cols else None
         title = _text(get(r, "indicator"))
         if ref_text and title and layout.is_title(ref_text, "ref") and layout.is_title(title, "indicator"):
             raise CypsError(f"a second header row (the first is row {table.header_rows[0]}).", file=path,

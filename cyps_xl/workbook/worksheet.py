@@ -294,8 +294,9 @@ class Worksheet:
             if place is None:
                 continue  # a formula in a cell without an address (or a damaged one, which the reader names)
             r, c = place
-            self._formulas[(r, c)] = Formula(r, c, formula.text, formula.get("t"), formula.get("si"), formula.get("ref"),
-                                            cell.find(f"{M}v") is not None or cell.get("t") == "inlineStr")
+            value, kind = cell.find(f"{M}v"), cell.get("t")  # an empty <v/> (openpyxl's) is no result, but text ""
+            saved = value is not None and (bool(value.text) or kind == "str") or kind == "inlineStr"
+            self._formulas[(r, c)] = Formula(r, c, formula.text, formula.get("t"), formula.get("si"), formula.get("ref"), saved)
 
     def write_rows_whole(self, rows: bytes, columns: int, heights: dict) -> None:
         """The sheet's rows are these bytes (``columns`` wide; ``heights``: each row written -> its height,
