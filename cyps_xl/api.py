@@ -1,6 +1,7 @@
 """The library API: what the CLI, the ribbon and the tests call."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import gc
@@ -13,6 +14,7 @@ from cyps_xl.workbook.changes import (NO_VALUE, CellChange, current_issue_number
 from cyps_xl.engine.rating import RowResult, rate_table
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, load_layout
+from cyps_xl.workbook.inplace import editing
 from cyps_xl.workbook.package import Package
 from cyps_xl.workbook.reader import Scorecard, read_scorecard
 from cyps_xl.engine.rules import RuleBook, load_rules
@@ -106,6 +108,12 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         results: list[RowResult] = rate_table(table, rules, source)
         report.results[table.sheet] = results
         report.unmatched += [f"{table.sheet}!{r.row.row}" for r in results if r.measure.rule is None]
+        report.notes += [f"'{table.sheet}' row {r.row.row} ({r.row.ref or ''} '{r.row.title}') is not rated by the rule "
+                         f"of its reference, '{r.measure.passed_over.title}' ({r.measure.passed_over.source}): the "
+                         f"titles are of two indicators. " + (f"It is rated by '{r.measure.rule.title}' "
+                         f"({r.measure.rule.source}), whose title is its own." if r.measure.rule else
+                         "It is rated from the sheet's own columns; correct the reference or the title if they "
+                         "are one indicator.") for r in results if r.measure.passed_over is not None]
         report.changes += rating_changes(table, results, rules.style)
         report.tables.append(table)
         if sources:
@@ -288,16 +296,19 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
     """Fill ratings, tolerances, benchmarks and formats in the working copy, keeping everything else."""
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
-    package = Package(source)
-    scorecard, report = evaluate(source, book, benchmarks=benchmarks, package=package)
-    report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
-    del scorecard  # the cells as read go before the save
     target = Path(output) if output else source
-    if target.resolve() == source.resolve() and backup:
-        from cyps_xl.workbook.saving import keep_backup
+    in_place = target.resolve() == source.resolve()
+    # in place, the whole read-modify-write holds the workbook (a colleague's run or Excel's save is never lost)
+    with (editing(source) if in_place else contextlib.nullcontext()) as guard:
+        package = Package(source)
+        scorecard, report = evaluate(source, book, benchmarks=benchmarks, package=package)
+        report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
+        del scorecard  # the cells as read go before the save
+        if in_place and backup:
+            from cyps_xl.workbook.saving import keep_backup
 
-        keep_backup(source)
-    package.save(target, last=True)
+            keep_backup(source)
+        package.save(target, last=True, guard=guard)
     report.output = target
     return report
 

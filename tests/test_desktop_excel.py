@@ -160,7 +160,8 @@ def test_settings_come_from_the_config_sheet_then_the_environment(book, tmp_path
     (sheet_rules / "settings.yaml").write_text(text.replace("  green: Green", "  green: On target"), encoding="utf-8")
     monkeypatch.setenv("CYPS_XL_RULES", str(tmp_path / "no such folder"))
     with_config(book, [("cyps_rules", str(sheet_rules)), ("INTERPRETER_WIN", r"C:\Python\pythonw.exe")])
-    assert live.read_config(book) == {"CYPS_RULES": str(sheet_rules), "INTERPRETER_WIN": r"C:\Python\pythonw.exe"}
+    # the interpreter (like the Python path and OneDrive folders) is the user's to set, never a workbook's
+    assert live.read_config(book) == {"CYPS_RULES": str(sheet_rules)}
     assert live.refresh_ratings(book) is not None, book.app.alerts
     values = {c.value for row in book.wb["Social Care"].iter_rows(min_row=14) for c in row}
     assert "On target" in values and "Green" not in values  # the sheet's rules, not the environment's
@@ -196,8 +197,9 @@ def test_the_vba_python_and_readme_name_the_same_settings_sheet(tmp_path):
     assert "the `cyps_xl.conf` sheet first, then the environment variable, then the default" in readme
 
 
-def test_update_benchmarks_reads_the_configured_dfe_folder(book):
-    with_config(book, [("CYPS_BENCHMARKS", str(ROOT / "workbook_templates" / "data" / "dfe"))])
+def test_update_benchmarks_reads_the_configured_dfe_folder(book, tmp_path):
+    shutil.copytree(ROOT / "workbook_templates" / "data" / "dfe", tmp_path / "dfe")
+    with_config(book, [("CYPS_BENCHMARKS", "dfe")])  # a folder beside the workbook, named from it
     result = live.update_benchmarks(book)
     assert result is not None, book.app.alerts
     ws = book.wb["Social Care"]
@@ -205,14 +207,37 @@ def test_update_benchmarks_reads_the_configured_dfe_folder(book):
     assert ws.cell(row, 31).value == 69.0  # DfE's England figure for 2021
 
 
+def test_a_workbook_cannot_point_the_run_outside_its_own_folder(book, tmp_path):
+    """A scorecard received from elsewhere names folders beside it, never another place of its choosing."""
+    with_config(book, [("CYPS_BENCHMARKS", str(ROOT / "workbook_templates" / "data" / "dfe"))])
+    assert live.update_benchmarks(book) is None
+    prompt = book.app.alerts[-1]["prompt"]
+    assert prompt.startswith("sheet 'cyps_xl.conf': CYPS_BENCHMARKS is ") and "outside the workbook's own folder" in prompt
+    assert "set CYPS_XL_BENCHMARKS in your own environment" in prompt
+
+
+def user_xlwings_config(monkeypatch, tmp_path, rows):
+    """The user's own xlwings settings file, where the OneDrive folders are set (never in a workbook)."""
+    import xlwings
+    from xlwings.utils import fullname_url_to_local_path
+
+    conf = tmp_path / "user xlwings.conf"
+    conf.write_text("".join(f'"{key}","{value}"\n' for key, value in rows), encoding="utf-8")
+    monkeypatch.setattr(xlwings, "USER_CONFIG_FILE", str(conf))
+    fullname_url_to_local_path.cache_clear()
+
+
 # -- the workbook's file: OneDrive, SharePoint, unsaved, read-only ------------------------------
-def test_a_workbook_open_from_onedrive_is_found_in_its_synced_folder(template, tmp_path):
+def test_a_workbook_open_from_onedrive_is_found_in_its_synced_folder(template, tmp_path, monkeypatch):
     synced = tmp_path / "OneDrive"
     (synced / "Performance").mkdir(parents=True)
     url = "https://d.docs.live.net/4f2a9c/Performance/CYPS Scorecard March 2022.xlsx"
     book = desktop_book(template, synced / "Performance", full_name=url)
-    key = "ONEDRIVE_CONSUMER_" + ("MAC" if __import__("sys").platform == "darwin" else "WIN")
-    with_config(book, [(key, str(synced))])
+    key = "ONEDRIVE_CONSUMER_" + ("WIN" if __import__("sys").platform.startswith("win") else "MAC")
+    elsewhere = tmp_path / "planted"
+    (elsewhere / "Performance").mkdir(parents=True)
+    with_config(book, [(key, str(elsewhere))])  # the workbook's own word for it is not taken
+    user_xlwings_config(monkeypatch, tmp_path, [(key, str(synced))])
     result = live.refresh_ratings(book)
     assert result is not None, book.app.alerts
     assert result.backup.parent == synced / "Performance"
@@ -222,12 +247,13 @@ def test_a_workbook_open_from_onedrive_is_found_in_its_synced_folder(template, t
     ("https://d.docs.live.net/4f2a9c/Performance/Scorecard.xlsx", "ONEDRIVE_CONSUMER"),
     ("https://rotherham-my.sharepoint.com/personal/ann_council/Documents/Scorecard.xlsx", "SHAREPOINT"),
 ])
-def test_an_unmapped_cloud_workbook_is_one_alert_naming_the_setting(template, tmp_path, url, key):
+def test_an_unmapped_cloud_workbook_is_one_alert_naming_the_setting(template, tmp_path, url, key, monkeypatch):
     book = desktop_book(template, tmp_path, full_name=url)
+    user_xlwings_config(monkeypatch, tmp_path, [])
     assert live.refresh_ratings(book) is None
     prompt = book.app.alerts[-1]["prompt"]
-    assert prompt.startswith(f"sheet 'cyps_xl.conf': the workbook is open from OneDrive or SharePoint ({url})")
-    assert f"Add a row {key}_" in prompt and "Traceback" not in prompt
+    assert prompt.startswith(f"your xlwings settings: the workbook is open from OneDrive or SharePoint ({url})")
+    assert f"Add {key}_" in prompt and "xlwings.conf" in prompt and "Traceback" not in prompt
 
 
 def test_an_unsaved_and_a_read_only_workbook_each_get_a_clear_message(template, tmp_path):

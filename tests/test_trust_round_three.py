@@ -245,3 +245,294 @@ def test_a_figure_that_is_a_formula_with_no_result_is_named_by_refresh(template,
     assert result.returncode == 0, result.stderr
     assert (f"1 figure(s) are formulas with no saved result, read as no value: 'Social Care'!Q{rows['3.14']}. "
             "Open the workbook in Excel") in result.stdout
+
+
+# -- one number parser, DfE's periods, published figures in their units ------------------------------------
+@pytest.mark.parametrize("typed", ["15,4", "1,54"])
+def test_a_decimal_comma_is_never_read_as_a_thousands_separator(template, tmp_path, typed):
+    published = tmp_path / "published.csv"
+    published.write_text(f'sheet,ref,national,year\nSocial Care,3.2,"{typed}",2020/21\n', encoding="utf-8")
+    one_message(run_cli("issue", template, "--benchmarks", published, "-o", tmp_path / "out.xlsx"),
+                f"published.csv, line 2: the value '{typed}' in column national is neither a number")
+    lines = (DFE / C1).read_text(encoding="utf-8").splitlines(keepends=True)
+    bad = "".join(lines).replace(",Rotherham,Referrals and Re-referrals,3269,580,17.7,",
+                                 f',Rotherham,Referrals and Re-referrals,3269,580,"{typed}",')
+    (tmp_path / C1).write_text(bad, encoding="utf-8")
+    one_message(run_cli("issue", template, "--benchmarks", tmp_path / C1, "-o", tmp_path / "out2.xlsx"),
+                f"the value '{typed}' in column rereferral_percent is neither a number")
+    thousands = tmp_path / "thousands.csv"  # whole groups of three are thousands, as in the workbook
+    thousands.write_text('sheet,ref,national,year\nSocial Care,1.12,"1,321",2020/21\n', encoding="utf-8")
+    result = run_cli("issue", template, "--benchmarks", thousands, "-o", tmp_path / "out3.xlsx")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_dfe_period_written_2021_22_is_a_year_ending_then_never_a_year_long_ago(template, tmp_path):
+    """A March 2022 scorecard cannot quote the year to 31 March 2022, however the file writes it."""
+    lines = (DFE / C1).read_text(encoding="utf-8").splitlines(keepends=True)
+    written = [lines[0]] + [("2020-21" + line[4:]) if line.startswith("2021,") else
+                            ("2021-22" + line[4:]) if line.startswith("2022,") else line for line in lines[1:]
+                            if line.startswith(("2021,", "2022,"))]
+    path = tmp_path / C1
+    path.write_text("".join(written).replace("Reporting year", "Financial year"), encoding="utf-8")
+    result = run_cli("issue", template, "--benchmarks", path, "-o", tmp_path / "out.xlsx")
+    assert result.returncode == 0, result.stderr
+    assert "figures for 2021/22 are not used: they reach the scorecard's month (March 2022)" in result.stdout
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["Social Care"]
+    assert ws.cell(12, 31).value == "Nat av. 2020/21"
+
+
+def test_a_published_percentage_typed_without_its_sign_is_refused_for_a_percent_row(template, tmp_path):
+    published = tmp_path / "published.csv"
+    published.write_text("sheet,ref,national,year\nSocial Care,3.14,81.8,2020/21\n", encoding="utf-8")
+    one_message(run_cli("issue", template, "--benchmarks", published, "-o", tmp_path / "out.xlsx"),
+                "published.csv, line 2: national 81.8 for 'Social Care' 3.14", "would print as 8180%. Write it as 81.8%")
+
+
+# -- a row is rated by the rule whose title is its own --------------------------------------------------------
+def test_renumbered_references_are_rated_by_the_rule_of_their_title_and_said(template, tmp_path):
+    """3.14 and 3.15 swapped their titles (the references were renumbered): each row is rated by the rule of its
+    own title, never by the bands of the indicator its reference once was."""
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Social Care"]
+    rows = {str(ws.cell(r, 1).value): r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value}
+    stable, placements = ws.cell(rows["3.14"], 2).value, ws.cell(rows["3.15"], 2).value
+    ws.cell(rows["3.14"], 2).value, ws.cell(rows["3.15"], 2).value = placements, stable
+    card = tmp_path / "renumbered.xlsx"
+    wb.save(card)
+    out = tmp_path / "out.xlsx"
+    result = run_cli("issue", card, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert (f"'Social Care' row {rows['3.14']} (3.14 '{placements}') is not rated by the rule of its reference, "
+            f"'{stable}' (social_care.yaml line") in result.stdout
+    rated = openpyxl.load_workbook(out)["Social Care"]
+    # 3.14's figures (70.2% in March) under 3.15's rule: low is good, red at 18%+
+    assert rated.cell(rows["3.14"], 21).value == "Red" and rated.cell(rows["3.14"], 24).value == "18%+"
+    # 3.15's figures (9.3%) under 3.14's rule: high is good, red below 61%
+    assert rated.cell(rows["3.15"], 21).value == "Red" and rated.cell(rows["3.15"], 24).value == "<61%"
+
+
+def test_a_row_without_a_reference_under_another_indicator_is_not_rated_by_its_bands(template, tmp_path):
+    """A new measure typed under 3.14 with no REF of its own (or with 3.14's REF cell merged down over it)."""
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Social Care"]
+    rows = {str(ws.cell(r, 1).value): r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value}
+    new = rows["3.15"]  # the row under 3.14 becomes the new measure: no REF, its own title and bands
+    for column, value in {1: None, 2: "% of children seen alone at their visit", 15: 0.5, 16: 0.55, 17: 0.5,
+                          18: 0.5, 19: "high", 24: "<40%", 25: "40%+", 26: "45%+"}.items():
+        ws.cell(new, column).value = value
+    card = tmp_path / "new row.xlsx"
+    wb.save(card)
+    out = tmp_path / "out.xlsx"
+    result = run_cli("issue", card, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert f"'Social Care' row {new} (3.14 '% of children seen alone at their visit') is not rated by the rule" in result.stdout
+    # rated from its own bands (45%+ is Green), never 3.14's (<61% would be Red)
+    assert openpyxl.load_workbook(out)["Social Care"].cell(new, 21).value == "Green"
+
+
+# -- tolerances in the row's units, whole at the places the cell shows ---------------------------------------
+def _without(tmp_path, ref):
+    """The bundled rules less the rule of one Social Care reference."""
+    folder = tmp_path / "rules"
+    if not folder.exists():
+        shutil.copytree(ROOT / "rules", folder)
+    text = (folder / "social_care.yaml").read_text(encoding="utf-8")
+    start = text.index(f"    - ref: '{ref}'\n")
+    end = text.index("    - ref:", start + 10)
+    (folder / "social_care.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    return folder
+
+
+def _rule(tmp_path, ref, bands, polarity="high", title=None):
+    folder = _without(tmp_path, ref)
+    red, amber, green = bands
+    (folder / "ours.yaml").write_text(
+        "sheets:\n  Social Care:\n    indicators:\n"
+        f"      - ref: '{ref}'\n" + (f"        title: '{title}'\n" if title else "") +
+        f"        polarity: {polarity}\n        tolerances: {{red: '{red}', amber: '{amber}', green: '{green}'}}\n",
+        encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("ref, bands, message", [
+    ("3.14", ("<0.61", "0.61+", "0.69+"), "the bands are written as fractions, but a % row is rated in percentage points"),
+    ("1.12", ("<87%", "87%+", "95%+"), "the bands are in % but the row is formatted '0', so none would apply"),
+])
+def test_bands_in_other_units_than_the_row_are_refused_with_their_line(template, tmp_path, ref, bands, message):
+    rules = _rule(tmp_path, ref, bands)
+    one_message(run_cli("issue", template, "--rules", rules, "-o", tmp_path / "out.xlsx"),
+                f"ours.yaml, line 4: {message}: Social Care {ref}.")
+
+
+def test_bands_with_a_gap_at_the_places_the_cell_shows_fail_rules_check(tmp_path):
+    rules = _rule(tmp_path, "3.14", ("<=60%", "61%+", "69%+"))
+    one_message(run_cli("rules", "check", rules), "ours.yaml, line 4: tolerances of ref 3.14: the bands leave a gap: "
+                                                  "60.1% is in no band", "as a '0.0%' cell shows it")
+
+
+def test_sheet_bands_as_fractions_on_a_percent_row_are_refused_naming_the_cell(template, tmp_path):
+    card, rows = card_with(template, tmp_path, {("3.14", "X"): "<0.61", ("3.14", "Y"): "0.61+", ("3.14", "Z"): "0.69+"})
+    rules = _without(tmp_path, "3.14")  # rated from the sheet's own bands
+    one_message(run_cli("issue", card, "--rules", rules, "-o", tmp_path / "out.xlsx"),
+                f"card.xlsx, sheet 'Social Care', cell X{rows['3.14']}: the bands are written as fractions")
+
+
+# -- 4. never run a stranger's code -------------------------------------------------------------------------
+def test_the_addin_takes_no_setting_from_the_open_workbook_and_never_its_folder_as_python_path(tmp_path):
+    """xlwings' module reads the interpreter and Python path from the open workbook's cyps_xl.conf sheet or a
+    file beside it, and puts the workbook's folder first on sys.path: the built add-in does neither."""
+    from test_addin import vba_modules
+
+    from cyps_xl.excel.addin import build_addin
+    from xlwings.utils import prepare_sys_path
+
+    vba = vba_modules(build_addin(tmp_path / "cyps_xl.xlam"))["xlwings"]
+    assert 'If SheetExists(ActiveWorkbook, PROJECT_NAME & ".conf") = True Then' not in vba
+    assert "If FileExists(GetDirectoryConfigFilePath()) = True Then" not in vba
+    assert 'GetConfig("ADD_WORKBOOK_TO_PYTHONPATH"' not in vba and 'AddExcelDir = "false"' in vba
+    assert 'If SheetExists(ThisWorkbook, PROJECT_NAME & ".conf") = True Then' in vba  # the add-in's own: the user's
+    # the RunPython command's path argument as that VBA builds it, for a scorecard in a folder holding a cyps_xl.py
+    planted = tmp_path / "from elsewhere"
+    planted.mkdir()
+    (planted / "cyps_xl.py").write_text("raise SystemExit('a stranger ran')\n", encoding="utf-8")
+    before = list(sys.path)
+    try:
+        prepare_sys_path(f"false;{planted / 'card.xlsx'};{tmp_path / 'cyps_xl.xlam'};;;")
+        assert str(planted) not in sys.path and sys.path == before
+    finally:
+        sys.path[:] = before
+
+
+def test_a_yaml_cache_others_could_write_to_is_no_cache_and_entries_are_private(tmp_path, monkeypatch):
+    """A planted entry with a rules file's exact bytes but another parse is never trusted: a cache folder that is
+    not the user's own, or that others may write to, is not used (as SSH treats ~/.ssh), and entries are 0600."""
+    import marshal
+    import os
+    import stat
+
+    from cyps_xl.engine import yamlcache
+    from cyps_xl.engine.yamlfile import load_yaml
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sheets:\n  Social Care:\n    indicators:\n      - {ref: '3.14', polarity: high}\n", encoding="utf-8")
+    data = rules.read_bytes()
+    shared = tmp_path / "shared cache"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    monkeypatch.setenv("CYPS_XL_CACHE", str(tmp_path / "private"))
+    honest = load_yaml(rules)
+    entry = next((tmp_path / "private").glob("yaml-*.marshal"))
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600 and stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o700
+
+    def flipped(value):  # the stored parse with polarity high made low: the file's bytes, another meaning
+        if isinstance(value, tuple):
+            return tuple(flipped(v) for v in value)
+        return "low" if value == "high" else value
+
+    form, stored_bytes, encoded = marshal.loads(entry.read_bytes())
+    planted = marshal.dumps((form, stored_bytes, flipped(encoded)))
+    (shared / entry.name).write_bytes(planted)
+    monkeypatch.setenv("CYPS_XL_CACHE", str(shared))
+    assert yamlcache.folder() is None
+    read = load_yaml(rules)
+    assert read["sheets"]["Social Care"]["indicators"][0]["polarity"] == "high" == \
+        honest["sheets"]["Social Care"]["indicators"][0]["polarity"]
+    assert data == rules.read_bytes()
+
+
+# -- 3. in place, safe with colleagues and with Excel ---------------------------------------------------------
+def _copy(template, tmp_path, name="card.xlsx"):
+    path = tmp_path / name
+    shutil.copyfile(template, path)
+    return path
+
+
+def test_concurrent_runs_on_one_workbook_lose_no_work(template, tmp_path):
+    """Six runs at once, as colleagues would press them: each one either does its work on the file as the one
+    before left it, or refuses naming who holds it. No run's work is lost."""
+    card = _copy(template, tmp_path)
+    commands = [["refresh", card, "--no-backup"], ["check", card]] * 3
+    runs = [subprocess.Popen([sys.executable, "-m", "cyps_xl", *map(str, c)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for c in commands]
+    results = [(c[0], run.wait(timeout=300), run.stderr.read()) for c, run in zip(commands, runs)]
+    for command, code, err in results:
+        assert code == 0 or (code == 2 and ("is being updated by cyps-xl for" in err
+                                            or "was saved by someone else while cyps-xl worked on it" in err)), err
+    assert any(code == 0 for _, code, _ in results)
+    book = openpyxl.load_workbook(card)
+    if any(command == "check" and code == 0 for command, code, _ in results):
+        assert "Data quality" in book.sheetnames  # a check that said it wrote, wrote, and no later run undid it
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
+
+
+def test_a_workbook_open_in_excel_is_not_written_in_place(template, tmp_path):
+    card = _copy(template, tmp_path)
+    owner = b"\x09Ann Smith" + b" " * 45  # Excel's owner file: the user's name, length first
+    (tmp_path / "~$card.xlsx").write_bytes(owner)
+    before = card.read_bytes()
+    one_message(run_cli("refresh", card), "card.xlsx: is open in Excel by Ann Smith; cyps-xl will not write it")
+    assert card.read_bytes() == before
+    assert run_cli("refresh", card, "-o", tmp_path / "elsewhere.xlsx").returncode == 0  # a copy elsewhere is fine
+
+
+def test_a_save_that_lands_while_the_run_works_is_kept(template, tmp_path, monkeypatch):
+    import cyps_xl
+    from cyps_xl.errors import CypsError
+    from cyps_xl.workbook import saving
+
+    card = _copy(template, tmp_path)
+    theirs = (tmp_path / "theirs.xlsx")
+    shutil.copyfile(card, theirs)
+    openpyxl_book = openpyxl.load_workbook(theirs)
+    openpyxl_book["Social Care"]["B2"] = "saved in Excel meanwhile"
+    openpyxl_book.save(theirs)
+    original = saving._write_archive
+
+    def slow_save(raw, members, infos):  # while cyps-xl writes its copy, a colleague saves the workbook
+        shutil.copyfile(theirs, card)
+        return original(raw, members, infos)
+
+    monkeypatch.setattr(saving, "_write_archive", slow_save)
+    with pytest.raises(CypsError, match="was saved by someone else while cyps-xl worked on it; their save is kept"):
+        cyps_xl.refresh(card, backup=False)
+    assert card.read_bytes() == theirs.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.xlsx", "theirs.xlsx"]
+
+
+def test_backups_are_unique_within_a_second_and_killed_runs_temporaries_go(template, tmp_path):
+    from cyps_xl.workbook import saving
+
+    card = _copy(template, tmp_path)
+    first, second = saving.keep_backup(card), saving.keep_backup(card)
+    assert first != second and first.read_bytes() == second.read_bytes() == card.read_bytes()
+    dead = tmp_path / f".card.backup-20220101-101010.xlsx.{saving._HOST}.999999999.tmp"  # this computer, pid gone
+    theirs = tmp_path / ".card.xlsx.other-computer.4242.abc123.tmp"  # another computer's run, in a shared folder
+    stale = tmp_path / ".card.xlsx.other-computer.4243.def456.tmp"
+    for temp in (dead, theirs, stale):
+        temp.write_bytes(b"half a file")
+    old = time.time() - 2 * 24 * 3600
+    __import__("os").utime(stale, (old, old))
+    assert run_cli("refresh", card).returncode == 0
+    assert not dead.exists() and not stale.exists()
+    assert theirs.exists()  # its PID means nothing here: kept until it is a day old
+
+
+def test_the_file_as_the_user_had_it_permissions_read_only_and_links(template, tmp_path):
+    import os
+    import stat
+
+    private = _copy(template, tmp_path, "private.xlsx")
+    os.chmod(private, 0o600)
+    assert run_cli("refresh", private, "--no-backup").returncode == 0
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    locked = _copy(template, tmp_path, "locked.xlsx")
+    os.chmod(locked, 0o444)
+    before = locked.read_bytes()
+    one_message(run_cli("refresh", locked, "--no-backup"), "locked.xlsx: is read-only, so it is not replaced.")
+    assert locked.read_bytes() == before
+    real = _copy(template, tmp_path, "real.xlsx")
+    link = tmp_path / "shortcut.xlsx"
+    link.symlink_to(real)
+    before = real.read_bytes()
+    assert run_cli("refresh", link, "--no-backup").returncode == 0
+    assert link.is_symlink() and link.resolve() == real and real.read_bytes() != before

@@ -5,6 +5,7 @@ environment with the dependencies the wheel declares (nothing borrowed from the
 environment running the tests, which may itself be a venv), and run from a folder
 far from the source tree, so nothing can come from the checkout.
 """
+import os
 import shutil
 import subprocess
 import sys
@@ -37,8 +38,9 @@ def installed(tmp_path_factory):
 
 
 def run(env, folder, *args):
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only what the wheel installed
     return subprocess.run([str(env / "bin" / args[0]), *map(str, args[1:])], capture_output=True, text=True,
-                          cwd=folder, timeout=600)
+                          cwd=folder, timeout=600, env=clean)
 
 
 def test_the_wheel_carries_the_bundled_folders_and_uses_them(installed):

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from cyps_xl.errors import CypsError
 from cyps_xl.engine.rules import normalise
+from cyps_xl.engine.values import number_text
 
 # DfE's missing-value and suppression codes: never zero, never an error.
 SUPPRESSION_CODES = frozenset({"x", "z", "c", "low", "k", "u", "~", ":", "-", "..", "."})
@@ -196,10 +197,12 @@ def read_columns(dfe: DfeFile, columns, wanted: list | None = None) -> FileRows:
 
 
 def period_label(text: str) -> str:
-    """``2022`` stays; ``202223`` (academic or financial year) is shown ``2022/23``."""
+    """``2022`` stays; ``202223``, ``2022-23``, ``2022/23`` and ``2022-2023`` (an academic or financial year) are
+    shown ``2022/23``."""
     text = str(text).strip()
-    if re.fullmatch(r"\d{6}", text):
-        return f"{text[:4]}/{text[4:]}"
+    found = re.fullmatch(r"(\d{4})\s*[-/]?\s*(?:\d{2})?(\d{2})", text) if len(text) > 4 else None
+    if found and (int(found.group(1)) + 1) % 100 == int(found.group(2)):
+        return f"{found.group(1)}/{found.group(2)}"
     return text
 
 
@@ -235,10 +238,11 @@ def year_as_shown(label: str, identifier: str = "") -> str:
 
 def parse_number(raw: str) -> tuple[float | None, int]:
     """(value, decimals shown) of a cell; None for a DfE missing code; ValueError for anything else."""
-    text = raw.strip().replace(",", "")
+    text = raw.strip()
     if text == "" or text.lower() in SUPPRESSION_CODES:
         return None, 0
-    if not NUMBER.match(text) or len(text) > 40:
+    text = number_text(text)  # the one rule for thousands separators: "15,4" is no 154
+    if text is None or not NUMBER.match(text) or len(text) > 40:
         raise ValueError(raw)
     value = float(text)
     if not math.isfinite(value):

@@ -219,6 +219,7 @@ def benchmark_changes(table: ScoreTable, sources: list[BenchmarkSource], formats
                     kept[(row.row, key)] = earlier[0] if earlier else (row.benchmarks or {}).get(key)
                     continue
                 kept.pop((row.row, key), None)
+                _refuse_percent_points(value, key, formats.get(row.row), table, row, found, source)
                 filled[(row.row, key)] = (value, found.year, key in found.computed, source)
     notes += _kept_note(table, kept)
     if not filled:
@@ -292,6 +293,20 @@ def _may_fill(table: ScoreTable, row, key: str, found: BenchmarkRow, earlier=Non
         heading = HEADING_YEAR.sub("", str(table.titles[key][1])).strip().lower()
         return "region" in heading or heading.split()[:1] == found.region.lower().split()[:1] or not heading
     return True
+
+
+def _refuse_percent_points(value, key: str, number_format, table: ScoreTable, row, found: BenchmarkRow, source) -> None:
+    """A % row holds fractions: a benchmark of 81.8 there (typed without its %, or a measure without unit:
+    percent) would print 8180.0%, so it is refused, naming where it came from."""
+    if key not in _NUMBERS or not isinstance(value, (int, float)) or abs(value) <= 1:
+        return
+    if not format_precision(number_format)[1]:
+        return
+    where = {} if found.polar is not None else {"place": f"line {found.line}"}
+    hint = ("Give its measure unit: percent in benchmarks.yaml (the file gives 0-100)." if found.polar is not None
+            else f"Write it as {value:g}% (or {value / 100:g}).")
+    raise CypsError(f"{key} {value:g} for '{table.sheet}' {row.ref or row.title} (row {row.row}), a % row, would "
+                    f"print as {value * 100:g}%.", file=source.path, hint=hint, **where)
 
 
 def _kept_note(table: ScoreTable, kept: dict) -> list[str]:

@@ -183,14 +183,19 @@ def _pick_period(selection, measure: Measure, config: BenchmarkConfig, when: dt.
     # the latest period that had ended before the scorecard's month: a March 2022 scorecard
     # cannot quote the year to 31 March 2022, whatever the file now holds
     start = when.replace(day=1) if when else None
-    allowed = [p for p in years if start is None
-               or (dfe_files.period_end(p, selection.identifiers.get(p, "")) or dt.date.min) < start]
+    ends = {p: dfe_files.period_end(p, selection.identifiers.get(p, "")) for p in years}
+    # a period that cannot be dated is never taken for one that ended long ago
+    allowed = [p for p in years if start is None or (ends[p] is not None and ends[p] < start)]
     if not allowed:
         return None, (f"{measure.describe()}: {selection.file.name} has no figures up to {when:%B %Y}"
                       if when and years else f"{measure.describe()}: {selection.file.name} has no figures.")
-    newer = [p for p in years if p not in allowed]
-    note = (f"{selection.file.name}: figures for {', '.join(newer)} are not used: they reach "
-            f"the scorecard's month ({when:%B %Y}) or later.") if newer else None
+    newer = [p for p in years if p not in allowed and ends[p] is not None]
+    undated = [p for p in years if ends[p] is None]
+    note = " ".join(filter(None, [
+        f"{selection.file.name}: figures for {', '.join(newer)} are not used: they reach the scorecard's month "
+        f"({when:%B %Y}) or later." if newer else None,
+        f"{selection.file.name}: periods {', '.join(undated)} are not years cyps-xl can date, so are not used."
+        if undated else None])) or None
     return allowed[-1], note
 
 

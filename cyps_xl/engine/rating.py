@@ -47,6 +47,7 @@ class Measure:
     tolerances: Tolerances
     number_format: str
     rule: IndicatorRule | None
+    passed_over: IndicatorRule | None = None  # the rule of the row's reference, whose title is another indicator's
 
     @property
     def precision(self) -> tuple[int, bool]:
@@ -102,6 +103,10 @@ def rag_rating(value: Reading, measure: Measure) -> Rag:
 def measure_for(row: ScoreRow, table: ScoreTable, book: RuleBook, scorecard_path) -> Measure:
     style = book.style
     rule = book.match(table.sheet, row.ref, row.part, row.title)
+    passed_over = None
+    if rule is not None and not _agrees(rule, row, book):
+        # renumbered references, or a row with its own title under another's: never that indicator's bands
+        passed_over, rule = rule, book.match(table.sheet, None, row.part, row.title)
     if rule is not None:
         polarity, tolerances = rule.polarity, rule.tolerances
         number_format = rule.number_format or _format_for(row, style)
@@ -109,7 +114,15 @@ def measure_for(row: ScoreRow, table: ScoreTable, book: RuleBook, scorecard_path
         polarity = _sheet_polarity(row, table, scorecard_path)
         tolerances = _sheet_tolerances(row, table, polarity, scorecard_path)
         number_format = _format_for(row, style)
-    return Measure(polarity, tolerances, number_format, rule)
+    return Measure(polarity, tolerances, number_format, rule, passed_over)
+
+
+def _agrees(rule: IndicatorRule, row: ScoreRow, book: RuleBook) -> bool:
+    """A rule is the row's when their titles agree (compared as titles are: abbreviations spelt out), or when it is
+    the named part of the row's indicator; a rule or row without a title cannot disagree."""
+    if not rule.title or not row.title or book.titles.key(rule.title) == book.titles.key(row.title):
+        return True
+    return bool(not row.first_in_block and rule.part and row.part and book.titles.key(rule.part) == book.titles.key(row.part))
 
 
 def _format_for(row: ScoreRow, style: Style) -> str:
@@ -180,8 +193,39 @@ def rate_table(table: ScoreTable, book: RuleBook, scorecard_path) -> list[RowRes
         measure = measure_for(row, table, book, scorecard_path)
         if measure.precision[1]:
             _check_percent_row(row, table, scorecard_path)
+        if measure.polarity != "info" and not measure.tolerances.empty:
+            _check_band_units(row, table, measure, scorecard_path)
         results.append(rate_row(row, measure))
     return results
+
+
+def _check_band_units(row: ScoreRow, table: ScoreTable, measure: Measure, path) -> None:
+    """Bands must be in the row's units and leave no value the cell can show unrated: % bands on a count row
+    would rate nothing, fractions (<0.61) on a % row would be read as 0.61 points, and <=60% with 61%+ leaves
+    60.5% in no band on a 0.0% row. Each is refused where the bands are written (rules line, or the row's cells)."""
+    decimals, percent = measure.precision
+    bands = [band for _, band in measure.tolerances.bands() if band.kind != "target" or band.low is not None]
+    problem = None
+    if measure.tolerances.percent and not percent:
+        problem = f"the bands are in % but the row is formatted '{measure.number_format}', so none would apply"
+        hint = "Write the bands in the row's units (<87, not <87%), or give the row a % DATA NOTE."
+    elif percent and not measure.tolerances.percent and bands and all(
+            abs(edge) <= 1 for band in bands for edge in (band.low, band.high) if edge is not None):
+        problem = "the bands are written as fractions, but a % row is rated in percentage points"
+        hint = "Write them as percentages: <61% rather than <0.61."
+    else:
+        gaps = [p for p in measure.tolerances.problems(measure.polarity, decimals) if "gap" in p]
+        if gaps and decimals is not None:
+            problem = f"{gaps[0]} (as the cell shows it, to {decimals} place{'s' if decimals != 1 else ''})"
+            hint = "Make each band start where the next one ends at the places the cell shows (<60.5% then 60.5%+)."
+    if problem is None:
+        return
+    rule = measure.rule
+    if rule is not None:
+        raise CypsError(f"{problem}: {rule.sheet} {rule.ref or rule.title}.", file=rule.file, place=f"line {rule.line}",
+                        hint=hint)
+    raise CypsError(f"{problem}.", file=path, place=place(table, row.row, "red" if "red" in table.columns else "green"),
+                    hint=hint)
 
 
 def _check_percent_row(row: ScoreRow, table: ScoreTable, path) -> None:

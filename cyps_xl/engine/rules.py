@@ -149,7 +149,28 @@ def load_rules(path: Path | None = None) -> RuleBook:
         book.rules.extend(_load_indicator_file(file))
         book.files.append(file)
     _check_duplicates(book.rules)
+    _check_shown_gaps(book)
     return book
+
+
+def _check_shown_gaps(book: RuleBook) -> None:
+    """Bands whole at the places they are written may not be at those the cell shows: <=60% then 61%+ leaves
+    60.5% unrated in a 0.0% cell. Checked at the rule's number format, or the one settings give % rows."""
+    from cyps_xl.engine.values import GENERAL, format_precision
+
+    for rule in book.rules:
+        if rule.polarity == "info" or rule.tolerances.empty:
+            continue
+        shown = rule.number_format or (book.style.number_format_for("%") if rule.tolerances.percent else None)
+        decimals = format_precision(shown)[0] if shown else GENERAL
+        if decimals is GENERAL:
+            continue
+        for problem in rule.tolerances.problems(rule.polarity, decimals):
+            if "gap" in problem:
+                raise CypsError(f"tolerances of ref {rule.ref or rule.title}: {problem}, as a '{shown}' cell shows "
+                                "it.", file=rule.file, place=f"line {rule.line}",
+                                hint="Make each band start where the next one ends at the places the cell shows "
+                                     "(<60.5% then 60.5%+, or <61% then 61%+).")
 
 
 def _load_style(path: Path) -> Style:

@@ -168,8 +168,9 @@ class Tolerances:
             return "red"  # missed a target that has no explicit red band
         return None
 
-    def problems(self, polarity: str) -> list[str]:
-        """Overlaps, gaps and contradictions with the polarity, in plain words."""
+    def problems(self, polarity: str, shown_decimals: int | None = None) -> list[str]:
+        """Overlaps, gaps and contradictions with the polarity, in plain words; gaps are looked for at the places
+        the bands are written to, or those the cell shows (``shown_decimals``) where it shows more."""
         found: list[str] = []
         bands = self.bands()
         if not bands:
@@ -179,7 +180,7 @@ class Tolerances:
         percents = {band.percent for _, band in bands}
         if len(percents) > 1 and any(b.kind != "target" for _, b in bands):
             found.append("some bands are written in % and some are not; write them all the same way")
-        step = Decimal(1).scaleb(-max(band.decimals for _, band in bands))
+        step = Decimal(1).scaleb(-max(max(band.decimals for _, band in bands), shown_decimals or 0))
         points = _probe_points(bands, step)
         better = _better(polarity)
         if self.green is not None and self.red is not None:

@@ -46,6 +46,19 @@ NUMBER_RE = re.compile(r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\
 DECIMAL_COMMA_RE = re.compile(r"^\s*[-+]?\d+,\d+\s*%?\s*$")
 
 
+def number_text(text: str) -> str | None:
+    """A number typed as text, without its thousands separators ("1,234.5" -> "1234.5"), or None when its commas
+    are not whole groups of three ("15,4" and "1,54" are decimal commas or typing slips, never 154). Every
+    input's text numbers (cells, published figures, DfE's files, cell-function arguments) go through here."""
+    text = text.strip()
+    if "," not in text:
+        return text
+    return text.replace(",", "") if THOUSANDS_RE.match(text) else None
+
+
+THOUSANDS_RE = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][-+]?\d+)?%?$")
+
+
 def read_cell(raw) -> Reading:
     """Classify a raw cell value (as openpyxl or xlwings returns it)."""
     if raw is None:
@@ -59,7 +72,7 @@ def read_cell(raw) -> Reading:
         return Reading(None, text, error=text.upper())
     match = NUMBER_RE.match(text)
     if match:  # a number typed as text, e.g. "87.0%" or "1,234"
-        number = float(match.group(1).replace(",", ""))
+        number = float(number_text(match.group(1)))
         return Reading(number / 100 if match.group(2) else number)
     return Reading(None, text)
 

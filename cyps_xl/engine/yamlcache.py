@@ -23,16 +23,35 @@ MISS = object()  # nothing kept for these bytes
 
 
 def folder() -> Path | None:
-    """Where parsed files are kept (None: nowhere to keep them)."""
+    """Where parsed files are kept (None: nowhere to keep them, or nowhere safe)."""
     chosen = os.environ.get("CYPS_XL_CACHE")
     if chosen:
-        return Path(chosen)
+        return _safe(Path(chosen))
     if os.name == "nt":
         base = os.environ.get("LOCALAPPDATA")
-        return Path(base) / "cyps-xl" if base else None
+        return _safe(Path(base) / "cyps-xl") if base else None
     base = os.environ.get("XDG_CACHE_HOME") or (os.path.join(os.path.expanduser("~"), ".cache")
                                                 if os.path.expanduser("~") != "~" else None)
-    return Path(base) / "cyps-xl" if base else None
+    return _safe(Path(base) / "cyps-xl") if base else None
+
+
+def _safe(where: Path) -> Path | None:
+    """The folder if only its owner can change what it holds, as SSH asks of ~/.ssh: an entry is trusted as the
+    parse of its file, so a folder another user could write to (or owns) is no cache at all. A folder not made
+    yet is made private. On Windows the user's own LOCALAPPDATA is private already."""
+    if os.name == "nt":
+        return where
+    try:
+        if not where.exists():
+            where.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = where.lstat()
+    except OSError:
+        return None
+    import stat
+
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return None
+    return where
 
 
 def _name(data: bytes) -> str:
@@ -45,8 +64,12 @@ def kept(data: bytes, line_dict: type, line_list: type):
     where = folder()
     if where is None:
         return MISS
+    entry = where / _name(data)
     try:
-        stored = marshal.loads((where / _name(data)).read_bytes())
+        info = entry.lstat()
+        if os.name != "nt" and (info.st_uid != os.getuid() or info.st_mode & 0o022):
+            return MISS  # an entry someone else could have written is not trusted
+        stored = marshal.loads(entry.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return MISS
     if not (type(stored) is tuple and len(stored) == 3 and stored[0] == FORMAT and stored[1] == data):
@@ -69,8 +92,9 @@ def keep(data: bytes, value) -> None:
     target = where / _name(data)
     temp = where / f".{target.name}.{os.getpid()}.tmp"
     try:
-        where.mkdir(parents=True, exist_ok=True)
-        temp.write_bytes(marshal.dumps((FORMAT, data, encoded)))
+        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # only its owner reads or writes it
+        with os.fdopen(handle, "wb") as out:
+            out.write(marshal.dumps((FORMAT, data, encoded)))
         os.replace(temp, target)
         entries = sorted(where.glob("yaml-*.marshal"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-KEEP]:

@@ -79,13 +79,35 @@ CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <dc:title>cyps-xl</dc:title><dc:creator>cyps-xl</dc:creator></cp:coreProperties>"""
 
 
+# What a scorecard received from elsewhere must not decide: xlwings' module would take the interpreter, the Python
+# path and the OneDrive folders from the open workbook's cyps_xl.conf sheet or a cyps_xl.conf file beside it, and
+# put the workbook's folder first on sys.path (a cyps_xl.py planted there would run instead of the package). In
+# the add-in they come from the user's own settings only (the add-in's sheet, %USERPROFILE%\.cyps_xl\cyps_xl.conf).
+NOT_FROM_THE_WORKBOOK = (
+    ('If SheetExists(ActiveWorkbook, PROJECT_NAME & ".conf") = True Then',
+     "If False Then ' cyps-xl: never the open workbook's settings (see cyps_xl/excel/addin.py)"),
+    ("If FileExists(GetDirectoryConfigFilePath()) = True Then",
+     "If False Then ' cyps-xl: never a settings file beside the workbook"),
+    ('AddExcelDir = GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")',
+     'AddExcelDir = "false" \' cyps-xl: the workbook\'s folder is never on the Python path'),
+)
+
+
 def xlwings_module_source() -> str:
-    """xlwings' VBA for custom add-ins, named for this project (so its config sheet is cyps_xl.conf)."""
+    """xlwings' VBA for custom add-ins, named for this project (so its config sheet is cyps_xl.conf), taking no
+    setting from the open workbook or its folder (NOT_FROM_THE_WORKBOOK)."""
     import xlwings
 
     path = Path(xlwings.__file__).parent / "xlwings_custom_addin.bas"
     text = path.read_text(encoding="utf-8", errors="replace")
-    return text.replace('PROJECT_NAME As String = "myaddin"', f'PROJECT_NAME As String = "{PROJECT_NAME}"')
+    text = text.replace('PROJECT_NAME As String = "myaddin"', f'PROJECT_NAME As String = "{PROJECT_NAME}"')
+    for found, safe in NOT_FROM_THE_WORKBOOK:
+        if found not in text:
+            raise CypsError(f"the installed xlwings ({xlwings.__version__}) has VBA this version of cyps-xl does not "
+                            "know how to make safe.", hint="Install an xlwings release cyps-xl supports "
+                                                            "(python -m pip install \"xlwings<0.38\").")
+        text = text.replace(found, safe)
+    return text
 
 
 def build_vba_project(modules: dict[str, str]) -> bytes:

@@ -29,8 +29,9 @@ from pathlib import Path
 from cyps_xl.errors import CypsError
 
 DATA_QUALITY = "Data quality"
-# The one settings sheet: the add-in's VBA (xlwings' custom add-in code, project "cyps_xl") reads
-# its xlwings settings from it, and the Python side reads the CYPS_ settings and OneDrive paths.
+# The scorecard's settings sheet. A scorecard may come from anyone, so it may set only what is harmless: the CYPS_
+# folders below, inside its own folder. The interpreter, the Python path and the OneDrive folders come from the
+# user's own settings (xlwings' user config, the add-in's sheet), never from the open workbook.
 CONFIG_SHEET = "cyps_xl.conf"
 # settings of the CYPS sheet -> the environment variable used when the sheet has none
 SETTINGS = {"CYPS_RULES": "CYPS_XL_RULES", "CYPS_BENCHMARKS": "CYPS_XL_BENCHMARKS",
@@ -93,15 +94,15 @@ def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, outpu
         config = read_config(book)
         # a snapshot is the workbook's state handed over as a file (xlwings' remote engine, the tests)
         source = Path(snapshot) if snapshot else workbook_path(book, config)
-        rules = rules or setting("CYPS_RULES", config)
-        benchmarks = benchmarks or setting("CYPS_BENCHMARKS", config)
+        rules = rules or setting("CYPS_RULES", config, source)
+        benchmarks = benchmarks or setting("CYPS_BENCHMARKS", config, source)
         if action == "benchmarks" and not benchmarks:
             raise CypsError("no benchmark files are configured.", place=f"sheet '{CONFIG_SHEET}'",
                             hint="Add a row CYPS_BENCHMARKS with the folder of DfE's CSV files (or a file), "
                                  "or set the environment variable CYPS_XL_BENCHMARKS.")
         status.show("cyps-xl: keeping a backup copy…")
         backup = Path(snapshot) if snapshot else save_backup(book, source)
-        previous = previous or setting("CYPS_PREVIOUS_ISSUE", config)
+        previous = previous or setting("CYPS_PREVIOUS_ISSUE", config, source)
         result = fill(book, backup, action, rules=rules, benchmarks=benchmarks, output_dir=output_dir,
                       today=today, status=status, previous=previous, source=source)
         result.backup = None if snapshot else backup
@@ -124,9 +125,20 @@ def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, outpu
         status.clear()
 
 
-def setting(key: str, config: dict) -> str | None:
-    """One setting: the cyps_xl.conf sheet first, then its environment variable, else none."""
-    return config.get(key) or os.environ.get(SETTINGS[key]) or None
+def setting(key: str, config: dict, workbook: Path | None = None) -> str | None:
+    """One setting: the cyps_xl.conf sheet first, then its environment variable, else none. The sheet's value is a
+    path inside the workbook's own folder (relative to it, or absolute there): a scorecard from elsewhere cannot
+    point the run at a folder of its choosing."""
+    value = config.get(key)
+    if value and workbook is not None:
+        folder = Path(workbook).resolve().parent
+        target = (folder / value).resolve()
+        if target != folder and folder not in target.parents:
+            raise CypsError(f"{key} is '{value}', outside the workbook's own folder ({folder}); a workbook may only "
+                            "name folders beside it.", place=f"sheet '{CONFIG_SHEET}'",
+                            hint=f"Give a folder inside {folder}, or set {SETTINGS[key]} in your own environment.")
+        return str(target)
+    return value or os.environ.get(SETTINGS[key]) or None
 
 
 def write_log(source: Path | None, action: str, exc: BaseException) -> Path:
@@ -321,22 +333,20 @@ def _synced_path(url: str, config: dict) -> Path:
     from xlwings import XlwingsError
     from xlwings.utils import fullname_url_to_local_path
 
-    suffix = "MAC" if sys.platform == "darwin" else "WIN"
+    suffix = "WIN" if sys.platform.startswith("win") else "MAC"  # as xlwings names them
     kind = "SHAREPOINT" if "sharepoint.com" in url.lower() else (
         "ONEDRIVE_CONSUMER" if "d.docs.live.net" in url.lower() else "ONEDRIVE_COMMERCIAL")
     key = f"{kind}_{suffix}"
-    try:
-        local = fullname_url_to_local_path(
-            url=url, sheet_onedrive_consumer_config=config.get(f"ONEDRIVE_CONSUMER_{suffix}"),
-            sheet_onedrive_commercial_config=config.get(f"ONEDRIVE_COMMERCIAL_{suffix}"),
-            sheet_sharepoint_config=config.get(f"SHAREPOINT_{suffix}"))
+    try:  # the user's own xlwings settings (xlwings.conf in the user's .xlwings folder), never the workbook's
+        local = fullname_url_to_local_path(url=url)
     except (XlwingsError, OSError, ValueError):
         local = None
     if not local or not Path(local).exists():
         raise CypsError(f"the workbook is open from OneDrive or SharePoint ({url}) and its synced copy on this "
-                        "computer cannot be found.", place=f"sheet '{CONFIG_SHEET}'",
-                        hint=f"Add a row {key} with the local folder that OneDrive syncs it to "
-                             "(e.g. C:\\Users\\you\\Council Name), or open the file from that folder.")
+                        "computer cannot be found.", place="your xlwings settings",
+                        hint=f"Add {key} with the local folder that OneDrive syncs it to "
+                             "(e.g. C:\\Users\\you\\Council Name) to %USERPROFILE%\\.xlwings\\xlwings.conf "
+                             "(xlwings' ribbon, Advanced), or open the file from that folder.")
     return Path(local)
 
 
@@ -358,13 +368,16 @@ def save_backup(book, source: Path) -> Path:
 
 
 def read_config(book) -> dict:
-    """The settings in the 'cyps_xl.conf' sheet: keys in column A, values in column B, keys in any case."""
+    """The CYPS_ settings of the 'cyps_xl.conf' sheet (keys in column A, values in column B, keys in any case).
+    Any other key there (INTERPRETER_WIN, PYTHONPATH, ONEDRIVE_...) is the user's to set, not the workbook's, and
+    is not read."""
     names = {sheet.name.lower(): sheet.name for sheet in book.sheets}
     if CONFIG_SHEET not in names:
         return {}
     rows = book.sheets[names[CONFIG_SHEET]].range("A1").expand().options(ndim=2).value or []
-    return {str(row[0]).strip().upper(): str(row[1]).strip() for row in rows
-            if len(row) > 1 and row[0] not in (None, "") and row[1] not in (None, "")}
+    found = {str(row[0]).strip().upper(): str(row[1]).strip() for row in rows
+             if len(row) > 1 and row[0] not in (None, "") and row[1] not in (None, "")}
+    return {key: value for key, value in found.items() if key in SETTINGS}
 
 
 class StatusBar:

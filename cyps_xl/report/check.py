@@ -220,24 +220,32 @@ def check(source, previous=None, *, rules=None, benchmarks=None, write: bool = T
     """Run the checks; unless ``write`` is False, add the Data quality sheet and notes to the working copy."""
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
+    if not write:
+        return run_checks(source, book, previous, benchmarks, jump_factor=book.style.jump_factor)
+    from cyps_xl.workbook.inplace import editing
+
+    with editing(source) as guard:  # the read, the checks and the write back, with no one else's save lost
+        return _check_and_write(source, book, previous, benchmarks, backup, today, guard)
+
+
+def _check_and_write(source: Path, book: RuleBook, previous, benchmarks, backup: bool, today, guard) -> CheckReport:
     report = run_checks(source, book, previous, benchmarks, jump_factor=book.style.jump_factor)
-    if write:
-        from cyps_xl.workbook.package import Package
+    from cyps_xl.workbook.package import Package
 
-        package = Package(source)
-        rows = [["Check", "Sheet", "Cell", "Indicator", "Finding"]]
-        rows += [[f.check, f.sheet, f.cell, f.indicator, f.message] for f in report.findings] or [["none", "", "", "", "No findings."]]
-        stamp = (today or dt.date.today()).strftime("%d/%m/%Y")
-        sheet_name = package.own_sheet_name("Data quality", "Data quality (cyps-xl)")  # a team's own is never replaced
-        package.put_sheet(sheet_name, [[f"Data quality check of {source.name} on {stamp}"
-                                        + (f" against {Path(previous).name}" if previous else "")], []] + rows)
-        package.mark_own(sheet_name)
-        report.sheet = sheet_name
-        for sheet in {r[0] for r in report.revisions}:
-            package.put_notes(sheet, [(r, c, text) for s, r, c, text in report.revisions if s == sheet], NOTE_PREFIX)
-        if backup:
-            from cyps_xl.workbook.saving import keep_backup
+    package = Package(source)
+    rows = [["Check", "Sheet", "Cell", "Indicator", "Finding"]]
+    rows += [[f.check, f.sheet, f.cell, f.indicator, f.message] for f in report.findings] or [["none", "", "", "", "No findings."]]
+    stamp = (today or dt.date.today()).strftime("%d/%m/%Y")
+    sheet_name = package.own_sheet_name("Data quality", "Data quality (cyps-xl)")  # a team's own is never replaced
+    package.put_sheet(sheet_name, [[f"Data quality check of {source.name} on {stamp}"
+                                    + (f" against {Path(previous).name}" if previous else "")], []] + rows)
+    package.mark_own(sheet_name)
+    report.sheet = sheet_name
+    for sheet in {r[0] for r in report.revisions}:
+        package.put_notes(sheet, [(r, c, text) for s, r, c, text in report.revisions if s == sheet], NOTE_PREFIX)
+    if backup:
+        from cyps_xl.workbook.saving import keep_backup
 
-            keep_backup(source)
-        package.save(source)
+        keep_backup(source)
+    package.save(source, guard=guard)
     return report

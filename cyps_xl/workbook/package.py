@@ -330,9 +330,9 @@ class Package(OwnSheets, SheetAdditions, IssueCleaning):
                     column.set("name", text)
                     self.touch(part)
 
-    def save(self, target: Path, *, last: bool = False) -> None:
+    def save(self, target: Path, *, last: bool = False, guard=None) -> None:
         """Write atomically: a temporary file beside the target, moved into place when complete. ``last``:
-        the package is done with after this save (see :meth:`members`)."""
-        write_zip_atomically(Path(target), self.members(last), self.infos)
+        the package is done with after this save (see :meth:`members`); ``guard``: see write_atomically."""
+        write_zip_atomically(Path(target), self.members(last), self.infos, guard)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import queue
+import re
+import socket
 import tempfile
 import threading
 import zipfile
@@ -39,18 +41,27 @@ def check_output_path(target: Path) -> None:
 
 
 def keep_backup(source: Path) -> Path:
-    """A complete copy of ``source`` beside it (``<name>.backup-<time>``), or none at all: the copy is written
-    under a temporary name and renamed only when whole, and the folder must have room for it and the new file."""
+    """A complete copy of ``source`` beside it (``<name>.backup-<time>``, with -2, -3... when two runs share a
+    second), or none at all: the copy is written under a temporary name and renamed only when whole, and the
+    folder must have room for it and the new file."""
     import datetime as dt
     import shutil
 
     source = Path(source)
-    backup = source.with_name(f"{source.stem}.backup-{dt.datetime.now():%Y%m%d-%H%M%S}{source.suffix}")
     size = source.stat().st_size
     if shutil.disk_usage(source.parent).free < 3 * size + (1 << 20):  # the backup, the new file, and some room
         raise CypsError("there is not enough free space beside the workbook for a backup and the new file.",
                         file=source, hint="Free some space, or write the result elsewhere with -o.")
-    temp = backup.with_name(f".{backup.name}.{os.getpid()}.tmp")
+    _remove_abandoned_temps(source.with_name(f"{source.stem}.backup-"), prefix_only=True)
+    stamp = f"{source.stem}.backup-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    for count in range(1, 1000):  # the name is claimed (O_EXCL) before it is written: never another run's backup
+        backup = source.with_name(f"{stamp}{'' if count == 1 else f'-{count}'}{source.suffix}")
+        try:
+            os.close(os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            break
+        except FileExistsError:
+            continue
+    temp = backup.with_name(f".{backup.name}.{_HOST}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(source, temp)
         with open(temp, "rb+") as handle:
@@ -59,15 +70,17 @@ def keep_backup(source: Path) -> Path:
         os.replace(temp, backup)
     except OSError as exc:
         temp.unlink(missing_ok=True)
+        backup.unlink(missing_ok=True)
         raise CypsError(f"the backup copy could not be written ({exc.strerror or exc}); nothing was changed.",
                         file=source, hint="Free some space, or write the result elsewhere with -o.") from None
     return backup
 
 
-def write_zip_atomically(target: Path, members, infos: dict | None = None) -> None:
+def write_zip_atomically(target: Path, members, infos: dict | None = None, guard=None) -> None:
     """Write the zip of ``members`` ({name: bytes}, or (name, bytes or a function making them, whole or in
-    pieces) in order) to ``target``, atomically; ``infos``: the source's ZipInfos, whose dates are kept."""
-    write_atomically(target, lambda raw: _write_archive(raw, members, infos))
+    pieces) in order) to ``target``, atomically; ``infos``: the source's ZipInfos, whose dates are kept;
+    ``guard``: called just before the new file replaces the old (see :mod:`cyps_xl.workbook.inplace`)."""
+    write_atomically(target, lambda raw: _write_archive(raw, members, infos), guard)
 
 
 def write_text_atomically(target: Path, text: str) -> None:
@@ -75,13 +88,25 @@ def write_text_atomically(target: Path, text: str) -> None:
     write_atomically(target, lambda raw: raw.write(text.encode("utf-8")))
 
 
-def write_atomically(target: Path, fill) -> None:
-    """``fill(raw)`` writes the whole output into a temporary file beside ``target``, which is then moved into place."""
+def write_atomically(target: Path, fill, guard=None) -> None:
+    """``fill(raw)`` writes the whole output into a temporary file beside ``target``, which is then moved into place.
+
+    The file as the user had it stays theirs: a link is followed (its target is written, the link kept), a
+    read-only file is not replaced, and a replaced file keeps its permissions. ``guard()``, if given, may still
+    refuse just before the move; then nothing is replaced and no temporary file is left."""
+    import stat
+
     target = Path(target)
     check_output_path(target)
+    if target.is_symlink():
+        target = target.resolve()
+    existing = target.stat() if target.exists() else None
+    if existing is not None and not existing.st_mode & 0o222:
+        raise CypsError("is read-only, so it is not replaced.", file=target,
+                        hint="Make it writable if it should be (Properties, untick Read-only), or choose another -o.")
     _remove_abandoned_temps(target)
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{_HOST}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise CypsError(f"cannot be written: {exc.strerror or exc}.", file=target,
                         hint="Check you can save in that folder (it may be read-only).") from None
@@ -90,9 +115,14 @@ def write_atomically(target: Path, fill) -> None:
             fill(raw)
             raw.flush()
             os.fsync(raw.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual permissions
+        if existing is not None:
+            os.chmod(temp, stat.S_IMODE(existing.st_mode))  # a 0600 workbook stays 0600
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual permissions
+        if guard is not None:
+            guard()
         os.replace(temp, target)
     except BaseException as exc:
         try:
@@ -105,11 +135,25 @@ def write_atomically(target: Path, fill) -> None:
         raise
 
 
-def _remove_abandoned_temps(target: Path) -> None:
-    """Temporary files left by a run that was killed (its process is gone) are removed."""
-    for temp in target.parent.glob(f".{target.name}.*.tmp"):
-        parts = temp.name[len(target.name) + 2:].split(".")
-        if parts and parts[0].isdigit() and not _alive(int(parts[0])):
+_HOST = "".join(c if c.isalnum() or c in "-_" else "_" for c in socket.gethostname())[:40] or "host"
+_TEMP_OWNER = re.compile(r"\.([A-Za-z0-9_-]+)\.(\d+)(?:\.[^.]+)?\.tmp$")
+ABANDONED_AFTER = 24 * 3600  # seconds: a temporary file of another computer's run is only removed when this old
+
+
+def _remove_abandoned_temps(target: Path, prefix_only: bool = False) -> None:
+    """Temporary files left by a killed run: this computer's whose process is gone, and any a day old. Another
+    computer's run in a shared folder may still be writing its own: its PID means nothing here."""
+    import time
+
+    pattern = f".{target.name}*.tmp" if prefix_only else f".{target.name}.*.tmp"
+    for temp in target.parent.glob(pattern):
+        named = _TEMP_OWNER.search(temp.name)  # ...{host}.{pid}[.{random}].tmp
+        host, pid = (named.group(1), named.group(2)) if named else ("", "")
+        try:
+            old = time.time() - temp.stat().st_mtime > ABANDONED_AFTER
+        except OSError:
+            continue
+        if old or (host == _HOST and pid.isdigit() and not _alive(int(pid))):
             try:
                 temp.unlink()
             except OSError:
