@@ -15,6 +15,7 @@ from cyps_xl.engine.rating import RowResult, rate_table
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, load_layout
 from cyps_xl.workbook.inplace import editing
+from cyps_xl.workbook.outputs import may_replace, remember
 from cyps_xl.workbook.package import Package
 from cyps_xl.workbook.reader import Scorecard, read_scorecard
 from cyps_xl.engine.rules import RuleBook, load_rules
@@ -195,7 +196,7 @@ DATA_QUALITY_SHEET = "Data quality"
 @_collector_paused
 def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | None = None,
           keep_data_quality: bool = False, output_dir=None, presentation: bool = True, report: str | None = None,
-          pdf: bool = False) -> RunReport:
+          pdf: bool = False, force: bool = False) -> RunReport:
     """Produce the issued workbook: rated, values only, no macros, next issue number.
 
     ``output`` defaults to the source name with the new issue number
@@ -221,11 +222,12 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
         name = source.with_name(f"{sheet}.xlsx")  # 'Corporate Parenting Issue N.xlsx' beside the scorecard
         book, view = view_rules(book, config), config
     return _issue(source, probe, name, output, book, benchmarks, today or dt.date.today(), keep_data_quality,
-                  output_dir, presentation, config, pdf, view)
+                  output_dir, presentation, config, pdf, view, force)
 
 
 def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, benchmarks, today: dt.date,
-           keep_data_quality: bool, output_dir, presentation: bool, config, pdf: bool, view=None) -> RunReport:
+           keep_data_quality: bool, output_dir, presentation: bool, config, pdf: bool, view=None,
+           force: bool = False) -> RunReport:
     scorecard, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today, package=package,
                                  view=view)
     number = report.issue_number
@@ -240,6 +242,10 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
         raise CypsError("the issued workbook must be an .xlsx file (it carries no macros).", file=output,
                         hint="Give -o a name ending in .xlsx.")
     _check_output(source, output)
+    may_replace(output, force)
+    if pdf:
+        may_replace(output.with_suffix(".pdf"), force, "A PDF of that name is the team's own: choose another -o, or "
+                                                       "add --force to replace it.")
     report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
     report.udf_cells = evaluate_udf_cells(package, scorecard.grids, book)
     if scorecard.grids is not None:
@@ -270,12 +276,14 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     package.scrub_properties(book.style.created_by)
     scorecard.grids = None  # the cells as read are done with: their memory serves the save
     package.save(output, last=True)
+    remember(output)
     report.output = output
     if pdf:  # optional: a PDF that cannot be made is a warning, the issued workbook stands
         from cyps_xl.report.pdf import to_pdf
 
         try:
             report.pdf = to_pdf(output)
+            remember(report.pdf)
         except CypsError as exc:
             report.notes.append(f"No PDF: {exc}")
     return report
@@ -292,12 +300,17 @@ def evaluate_udf_cells(package: Package, grids, book: RuleBook) -> int:
 
 
 @_collector_paused
-def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = True) -> RunReport:
+def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = True, force: bool = False) -> RunReport:
     """Fill ratings, tolerances, benchmarks and formats in the working copy, keeping everything else."""
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
     target = Path(output) if output else source
     in_place = target.resolve() == source.resolve()
+    if not in_place:
+        if source.suffix.lower() == ".xlsm" and target.suffix.lower() != ".xlsm":
+            raise CypsError("the scorecard keeps macros (.xlsm), and a refresh keeps everything: under an .xlsx name "
+                            "Excel would refuse to open it.", file=target, hint="Give -o a name ending in .xlsm.")
+        may_replace(target, force)
     # in place, the whole read-modify-write holds the workbook (a colleague's run or Excel's save is never lost)
     with (editing(source) if in_place else contextlib.nullcontext()) as guard:
         package = Package(source)
@@ -309,6 +322,8 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
 
             keep_backup(source)
         package.save(target, last=True, guard=guard)
+    if not in_place:
+        remember(target)
     report.output = target
     return report
 

@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("--pdf", action="store_true", help="also write the PDF (LibreOffice headless)")
     issue.add_argument("--report", help="a report of rules/reports.yaml, e.g. corporate_parenting (default: monthly)")
     issue.add_argument("--plain", action="store_true", help="no summary page, commentary or print settings")
+    issue.add_argument("--force", action="store_true", help="replace an existing file that cyps-xl did not write")
     issue.add_argument("--benchmarks", type=Path, action="append",
                        help="benchmark source: DfE open-data CSV files (or a folder of them) read by the measures of "
                             "benchmarks.yaml, or published figures (CSV/YAML); repeatable")
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("-o", "--output", type=Path, help="write here instead of in place")
     refresh.add_argument("--rules", type=Path)
     refresh.add_argument("--benchmarks", type=Path, action="append", help="as for issue")
+    refresh.add_argument("--force", action="store_true", help="replace an existing file that cyps-xl did not write")
     refresh.add_argument("--no-backup", action="store_true", help="do not keep a backup when writing in place")
 
     check = sub.add_parser("check", help="data-quality report: printed, and a 'Data quality' sheet in the working copy")
@@ -78,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     addin = sub.add_parser("addin", help="build or install the Excel add-in (the CYPS ribbon tab)")
     addin_sub = addin.add_subparsers(dest="addin_command", required=True, metavar="ACTION")
     build = addin_sub.add_parser("build", help="assemble cyps_xl.xlam from macros/ribbon.xml and macros/*.bas")
+    build.add_argument("--force", action="store_true", help="replace an existing file that cyps-xl did not write")
     build.add_argument("-o", "--output", type=Path, default=Path("cyps_xl.xlam"))
     install = addin_sub.add_parser("install", help="copy the add-in to Excel's add-in folder (Windows)")
     install.add_argument("addin", type=Path, nargs="?", default=Path("cyps_xl.xlam"))
@@ -101,11 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
     imp = rules_sub.add_parser("import", help="migrate a scorecard's Good perf is / Red / Amber / Green columns to YAML")
     imp.add_argument("scorecard", type=Path)
+    imp.add_argument("--force", action="store_true", help="replace an existing file that cyps-xl did not write")
     imp.add_argument("-o", "--output", type=Path, required=True)
     check = rules_sub.add_parser("check", help="validate a rules folder or file")
     check.add_argument("path", type=Path, nargs="?")
     schema = rules_sub.add_parser("schema", help="print the JSON Schema for indicator rules files")
     schema.add_argument("-o", "--output", type=Path)
+    schema.add_argument("--force", action="store_true", help="replace an existing file that cyps-xl did not write")
     schema.add_argument("--benchmarks", action="store_true", help="the schema of benchmarks.yaml instead")
     return parser
 
@@ -139,7 +144,7 @@ def _run(args) -> int:
                   "print settings.", file=sys.stderr)
         report = api.issue(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
                            keep_data_quality=args.keep_data_quality, pdf=args.pdf, report=args.report,
-                           presentation=not args.plain)
+                           presentation=not args.plain, force=args.force)
         print(report.summary())
         print(f"Issued: {report.output} (Issue {report.issue_number})")
         if report.pdf:
@@ -147,7 +152,7 @@ def _run(args) -> int:
         return 0
     if args.command == "refresh":
         report = api.refresh(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
-                             backup=not args.no_backup)
+                             backup=not args.no_backup, force=args.force)
         print(report.summary())
         print(f"Refreshed: {report.output}")
         return 0
@@ -201,7 +206,7 @@ def _run(args) -> int:
         from cyps_xl.excel.addin import build_addin, install_addin
 
         if args.addin_command == "build":
-            print(f"Built {build_addin(args.output)}")
+            print(f"Built {build_addin(args.output, force=args.force)}")
         else:
             print(install_addin(args.addin))
         return 0
@@ -244,7 +249,7 @@ def _rules(args) -> int:
     if args.rules_command == "import":
         from cyps_xl.workbook.rules_import import import_rules
 
-        report = import_rules(args.scorecard, args.output)
+        report = import_rules(args.scorecard, args.output, force=args.force)
         print(f"Wrote {report.indicators} indicator rules to {report.output}.")
         if report.skipped:
             print(f"{len(report.skipped)} cell(s) could not be imported; add them by hand:")
@@ -266,9 +271,12 @@ def _rules(args) -> int:
 
         text = json.dumps(benchmarks_schema() if args.benchmarks else rules_schema(), indent=2, ensure_ascii=False)
         if args.output:
+            from cyps_xl.workbook.outputs import may_replace, remember
             from cyps_xl.workbook.saving import write_text_atomically
 
+            may_replace(args.output, args.force)
             write_text_atomically(args.output, text + "\n")
+            remember(args.output)
             what = "benchmarks.yaml" if args.benchmarks else "indicator rules files"
             print(f"Wrote the JSON Schema for {what} to {args.output}.")
         else:

@@ -337,3 +337,20 @@ def test_a_teams_first_month_with_init_and_issue_alone(tmp_path):
         assert [g * scale for g in got] == pytest.approx([want[k] for k in ("sn_average", "sn_best", "national",
                                                                             "top_quartile")]), library_ref
     assert sheet["M6"].value == "Nat av. 2020/21"  # DfE's reporting year 2021, as a scorecard writes it
+
+
+def test_a_write_that_would_break_the_file_names_the_file_and_leaves_it(tmp_path):
+    """neighbour_sets written as an empty flow list on its own line: the set cannot be added under it. The message
+    names the user's file (never the temporary one, which is gone) and the file is as it was."""
+    import re as _re
+
+    rules = tmp_path / "r"
+    assert run_cli("init", rules, "--authority", "Hull").returncode == 0
+    target = rules / "benchmarks.yaml"
+    target.write_text(_re.sub(r"neighbour_sets: \[\].*\n", "neighbour_sets:\n  []\n", target.read_text()), encoding="utf-8")
+    before = target.read_bytes()
+    result = run_cli("benchmarks", "neighbours", GROUPINGS_2025, "--authority", "Hull", "--adopted", "2025-05-01",
+                     "--write", target)
+    assert result.returncode == 2 and result.stderr.startswith(f"cyps-xl: error: {target}, line ")
+    assert "(as it would be after adding the set; it was left as it was)" in result.stderr and ".tmp" not in result.stderr
+    assert target.read_bytes() == before and sorted(p.name for p in rules.iterdir() if p.name.endswith(".tmp")) == []

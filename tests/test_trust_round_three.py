@@ -536,3 +536,64 @@ def test_the_file_as_the_user_had_it_permissions_read_only_and_links(template, t
     before = real.read_bytes()
     assert run_cli("refresh", link, "--no-backup").returncode == 0
     assert link.is_symlink() and link.resolve() == real and real.read_bytes() != before
+
+
+# -- 2. never write over what cyps-xl did not make -----------------------------------------------------------
+def test_no_output_replaces_a_file_cyps_xl_did_not_write(template, tmp_path):
+    card = _copy(template, tmp_path)
+    budget = tmp_path / "Budget.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "the council's budget"
+    wb.save(budget)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("# kept by hand\nsheets: {}\n", encoding="utf-8")
+    dfe = tmp_path / C1
+    dfe.write_bytes((DFE / C1).read_bytes())
+    team_pdf = tmp_path / "card Issue 2.pdf"
+    team_pdf.write_bytes(b"%PDF-1.4 the team's own")
+    kept = {p: p.read_bytes() for p in (budget, rules, dfe, team_pdf, card)}
+    refused = "is there already and was not written by cyps-xl (or was changed since), so it is not replaced."
+    one_message(run_cli("issue", card, "-o", budget), f"Budget.xlsx: {refused}")
+    one_message(run_cli("refresh", card, "-o", rules), f"rules.yaml: {refused}")
+    one_message(run_cli("refresh", card, "-o", dfe), f"{C1}: {refused}")
+    one_message(run_cli("rules", "import", card, "-o", rules), f"rules.yaml: {refused} It may hold rules kept by hand: "
+                f"import to a new file (-o {tmp_path / 'rules.imported.yaml'})")
+    one_message(run_cli("rules", "schema", "-o", card), f"card.xlsx: {refused}")
+    one_message(run_cli("issue", card, "--pdf", "-o", tmp_path / "card Issue 2.xlsx"), f"card Issue 2.pdf: {refused}")
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert not (tmp_path / "card Issue 2.xlsx").exists()
+    # what cyps-xl wrote it may write again; --force replaces the rest
+    assert run_cli("issue", card, "-o", tmp_path / "issued.xlsx").returncode == 0
+    assert run_cli("issue", card, "-o", tmp_path / "issued.xlsx").returncode == 0
+    assert run_cli("rules", "import", card, "-o", rules, "--force").returncode == 0
+    assert rules.read_bytes() != kept[rules]
+    edited = tmp_path / "issued.xlsx"  # an output the team has since changed is the team's again
+    with zipfile.ZipFile(edited, "a") as z:
+        z.writestr("customXml/note.xml", "<note/>")
+    one_message(run_cli("issue", card, "-o", edited), f"issued.xlsx: {refused}")
+
+
+def test_refresh_of_a_macro_workbook_is_not_written_under_an_xlsx_name(tmp_path):
+    from test_openxml_audit import fidelity_workbook
+
+    source = fidelity_workbook(tmp_path / "card.xlsm")  # VBA and a ribbon, as the team's working copy has
+    one_message(run_cli("refresh", source, "-o", tmp_path / "out.xlsx"),
+                "out.xlsx: the scorecard keeps macros (.xlsm), and a refresh keeps everything")
+    assert run_cli("refresh", source, "-o", tmp_path / "out.xlsm").returncode == 0
+
+
+def test_a_ref_cell_merged_down_over_the_next_indicator_does_not_give_it_its_rule(template, tmp_path):
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Social Care"]
+    rows = {str(ws.cell(r, 1).value): r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value}
+    ws.merge_cells(f"A{rows['3.14']}:A{rows['3.15']}")  # 3.15's REF now reads blank: a row of 3.14, by the sheet
+    card = tmp_path / "merged.xlsx"
+    wb.save(card)
+    out = tmp_path / "out.xlsx"
+    result = run_cli("issue", card, "-o", out)
+    assert result.returncode == 0, result.stderr
+    title = ws.cell(rows["3.15"], 2).value
+    assert f"'Social Care' row {rows['3.15']} (3.14 '{title}') is not rated by the rule of its reference" in result.stdout
+    assert "It is rated by '% of LAC who have had 3 or more placements" in result.stdout  # its own title's rule
+    rated = openpyxl.load_workbook(out)["Social Care"]
+    assert rated.cell(rows["3.15"], 24).value == "18%+" and rated.cell(rows["3.15"], 21).value == "Green"

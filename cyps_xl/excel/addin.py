@@ -181,12 +181,14 @@ def _theme() -> bytes:
     return theme_xml.encode("utf-8")
 
 
-def build_addin(output: Path) -> Path:
+def build_addin(output: Path, force: bool = False) -> Path:
+    from cyps_xl.workbook.outputs import may_replace
     from cyps_xl.workbook.saving import write_zip_atomically
 
     output = Path(output)
     if output.suffix.lower() != ".xlam":
         raise CypsError("the add-in must be an .xlam file.", file=output, hint="For example: -o cyps_xl.xlam")
+    may_replace(output, force)
     ribbon = (MACROS / "ribbon.xml").read_bytes()
     modules = {"xlwings": xlwings_module_source()}
     for bas in sorted(MACROS.glob("*.bas")):
@@ -204,6 +206,9 @@ def build_addin(output: Path) -> Path:
         "customUI/customUI.xml": ribbon,
     }
     write_zip_atomically(output, members)
+    from cyps_xl.workbook.outputs import remember
+
+    remember(output)
     return output
 
 

@@ -26,10 +26,15 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)  # "sheet 'X', cell Y: why"
 
 
-def import_rules(scorecard: Path, output: Path, layout_path: Path | None = None) -> ImportReport:
+def import_rules(scorecard: Path, output: Path, layout_path: Path | None = None, force: bool = False) -> ImportReport:
+    from cyps_xl.workbook.outputs import may_replace
+
     output = Path(output)
     if output.suffix.lower() not in {".yaml", ".yml"}:
         raise CypsError("the rules file must end in .yaml.", file=output, hint="For example -o rules/my_scorecard.yaml.")
+    fresh = output.with_name(f"{output.stem}.imported{output.suffix}")
+    may_replace(output, force, f"It may hold rules kept by hand: import to a new file (-o {fresh}) and merge what "
+                               "you need, or add --force to replace it.")
     card = read_scorecard(scorecard, load_layout(layout_path))
     report = ImportReport(output)
     sheets: dict = {}
@@ -71,21 +76,9 @@ def import_rules(scorecard: Path, output: Path, layout_path: Path | None = None)
         "# imported were listed when the import ran; add their tolerances by hand.\n"
     )
     text = header + yaml.safe_dump({"sheets": sheets}, sort_keys=False, allow_unicode=True, width=120)
-    _write_text_atomically(output, text)
+    from cyps_xl.workbook.outputs import remember
+    from cyps_xl.workbook.saving import write_text_atomically
+
+    write_text_atomically(output, text)
+    remember(output)
     return report
-
-
-def _write_text_atomically(target: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    if not target.parent.exists():
-        raise CypsError("the output folder does not exist.", file=target, hint="Create it first.")
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
