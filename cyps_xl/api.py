@@ -16,6 +16,7 @@ from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, load_layout
 from cyps_xl.workbook.inplace import editing
 from cyps_xl.workbook.outputs import may_replace, remember
+from cyps_xl.workbook.tabs import refuse_protected
 from cyps_xl.workbook.package import Package
 from cyps_xl.workbook.reader import Scorecard, read_scorecard
 from cyps_xl.engine.rules import RuleBook, load_rules
@@ -140,6 +141,15 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
     return scorecard, report
 
 
+def replaced_formulas_note(package: Package) -> list[str]:
+    """The team's formulas a run wrote its values over (a DOT worked out by a formula, say), named, never quietly."""
+    found = package.replaced_formulas
+    if not found:
+        return []
+    more = f" and {len(found) - 8} more" if len(found) > 8 else ""
+    return [f"{len(found)} formula(s) of the team's were replaced by cyps-xl's values: {', '.join(found[:8])}{more}."]
+
+
 def hidden_by_merges(scorecard: Scorecard, changes: list) -> list[str]:
     """A value written into a merged cell other than its first is hidden by Excel: say where, never silently."""
     from cyps_xl.cellref import column_letter
@@ -196,7 +206,7 @@ DATA_QUALITY_SHEET = "Data quality"
 @_collector_paused
 def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | None = None,
           keep_data_quality: bool = False, output_dir=None, presentation: bool = True, report: str | None = None,
-          pdf: bool = False, force: bool = False) -> RunReport:
+          pdf: bool = False, force: bool = False, allow_protected: bool = False) -> RunReport:
     """Produce the issued workbook: rated, values only, no macros, next issue number.
 
     ``output`` defaults to the source name with the new issue number
@@ -222,12 +232,12 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
         name = source.with_name(f"{sheet}.xlsx")  # 'Corporate Parenting Issue N.xlsx' beside the scorecard
         book, view = view_rules(book, config), config
     return _issue(source, probe, name, output, book, benchmarks, today or dt.date.today(), keep_data_quality,
-                  output_dir, presentation, config, pdf, view, force)
+                  output_dir, presentation, config, pdf, view, force, allow_protected)
 
 
 def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, benchmarks, today: dt.date,
            keep_data_quality: bool, output_dir, presentation: bool, config, pdf: bool, view=None,
-           force: bool = False) -> RunReport:
+           force: bool = False, allow_protected: bool = False) -> RunReport:
     scorecard, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today, package=package,
                                  view=view)
     number = report.issue_number
@@ -246,7 +256,9 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     if pdf:
         may_replace(output.with_suffix(".pdf"), force, "A PDF of that name is the team's own: choose another -o, or "
                                                        "add --force to replace it.")
+    refuse_protected(package, adds_sheets=presentation, sheets={c.sheet for c in report.changes}, allow=allow_protected)
     report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
+    report.notes += replaced_formulas_note(package)
     report.udf_cells = evaluate_udf_cells(package, scorecard.grids, book)
     if scorecard.grids is not None:
         scorecard.grids.for_measuring()  # the values are read, rated and evaluated: their memory serves the rest
@@ -274,6 +286,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
         report.notes.append("The 'Data quality' sheet stays in the working copy; it is not in the issue.")
     package.drop_external_links()
     package.scrub_properties(book.style.created_by)
+    package.settle_views(first=presentation)  # opens on its Summary, one tab selected: never two sheets grouped
     scorecard.grids = None  # the cells as read are done with: their memory serves the save
     package.save(output, last=True)
     remember(output)
@@ -300,7 +313,8 @@ def evaluate_udf_cells(package: Package, grids, book: RuleBook) -> int:
 
 
 @_collector_paused
-def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = True, force: bool = False) -> RunReport:
+def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = True, force: bool = False,
+            allow_protected: bool = False) -> RunReport:
     """Fill ratings, tolerances, benchmarks and formats in the working copy, keeping everything else."""
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
@@ -315,8 +329,11 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
     with (editing(source) if in_place else contextlib.nullcontext()) as guard:
         package = Package(source)
         scorecard, report = evaluate(source, book, benchmarks=benchmarks, package=package)
+        refuse_protected(package, adds_sheets=False, sheets={c.sheet for c in report.changes}, allow=allow_protected)
         report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
+        report.notes += replaced_formulas_note(package)
         del scorecard  # the cells as read go before the save
+        package.settle_views()  # one active, selected, visible sheet, whatever the file came with
         if in_place and backup:
             from cyps_xl.workbook.saving import keep_backup
 

@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("--report", help="a report of rules/reports.yaml, e.g. corporate_parenting (default: monthly)")
     issue.add_argument("--plain", action="store_true", help="no summary page, commentary or print settings")
     issue.add_argument("--force", action="store_true", help="replace an existing file that cyps-xl did not write")
+    issue.add_argument("--allow-protected", action="store_true", help="write a protected workbook or sheet all the same")
     issue.add_argument("--benchmarks", type=Path, action="append",
                        help="benchmark source: DfE open-data CSV files (or a folder of them) read by the measures of "
                             "benchmarks.yaml, or published figures (CSV/YAML); repeatable")
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("--rules", type=Path)
     refresh.add_argument("--benchmarks", type=Path, action="append", help="as for issue")
     refresh.add_argument("--force", action="store_true", help="replace an existing file that cyps-xl did not write")
+    refresh.add_argument("--allow-protected", action="store_true", help="write a protected workbook or sheet all the same")
     refresh.add_argument("--no-backup", action="store_true", help="do not keep a backup when writing in place")
 
     check = sub.add_parser("check", help="data-quality report: printed, and a 'Data quality' sheet in the working copy")
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--previous", type=Path, help="the previous issue, to list revised months")
     check.add_argument("--rules", type=Path)
     check.add_argument("--benchmarks", type=Path, action="append")
+    check.add_argument("--allow-protected", action="store_true", help="write a protected workbook or sheet all the same")
     check.add_argument("--no-write", action="store_true", help="only print; leave the workbook as it is")
 
     batch = sub.add_parser("batch", help="issue every scorecard in a folder, using all cores")
@@ -144,7 +147,7 @@ def _run(args) -> int:
                   "print settings.", file=sys.stderr)
         report = api.issue(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
                            keep_data_quality=args.keep_data_quality, pdf=args.pdf, report=args.report,
-                           presentation=not args.plain, force=args.force)
+                           presentation=not args.plain, force=args.force, allow_protected=args.allow_protected)
         print(report.summary())
         print(f"Issued: {report.output} (Issue {report.issue_number})")
         if report.pdf:
@@ -152,7 +155,7 @@ def _run(args) -> int:
         return 0
     if args.command == "refresh":
         report = api.refresh(args.scorecard, args.output, rules=args.rules, benchmarks=args.benchmarks,
-                             backup=not args.no_backup, force=args.force)
+                             backup=not args.no_backup, force=args.force, allow_protected=args.allow_protected)
         print(report.summary())
         print(f"Refreshed: {report.output}")
         return 0
@@ -160,7 +163,7 @@ def _run(args) -> int:
         from cyps_xl.report.check import check as run_check
 
         report = run_check(args.scorecard, args.previous, rules=args.rules, benchmarks=args.benchmarks,
-                           write=not args.no_write)
+                           write=not args.no_write, allow_protected=args.allow_protected)
         print("\n".join(report.lines()))
         if not args.no_write:
             print(f"Written to the '{report.sheet}' sheet of {args.scorecard} (a backup was kept).")

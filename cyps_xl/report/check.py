@@ -216,7 +216,7 @@ def _revisions(report, table, row: ScoreRow, old: dict, number_format: str) -> N
 
 
 def check(source, previous=None, *, rules=None, benchmarks=None, write: bool = True, backup: bool = True,
-          today: dt.date | None = None) -> CheckReport:
+          today: dt.date | None = None, allow_protected: bool = False) -> CheckReport:
     """Run the checks; unless ``write`` is False, add the Data quality sheet and notes to the working copy."""
     source = Path(source)
     book = rules if isinstance(rules, RuleBook) else load_rules(rules)
@@ -225,14 +225,18 @@ def check(source, previous=None, *, rules=None, benchmarks=None, write: bool = T
     from cyps_xl.workbook.inplace import editing
 
     with editing(source) as guard:  # the read, the checks and the write back, with no one else's save lost
-        return _check_and_write(source, book, previous, benchmarks, backup, today, guard)
+        return _check_and_write(source, book, previous, benchmarks, backup, today, guard, allow_protected)
 
 
-def _check_and_write(source: Path, book: RuleBook, previous, benchmarks, backup: bool, today, guard) -> CheckReport:
+def _check_and_write(source: Path, book: RuleBook, previous, benchmarks, backup: bool, today, guard,
+                     allow_protected: bool) -> CheckReport:
     report = run_checks(source, book, previous, benchmarks, jump_factor=book.style.jump_factor)
     from cyps_xl.workbook.package import Package
 
     package = Package(source)
+    from cyps_xl.workbook.tabs import refuse_protected
+
+    refuse_protected(package, adds_sheets=True, sheets={r[0] for r in report.revisions}, allow=allow_protected)
     rows = [["Check", "Sheet", "Cell", "Indicator", "Finding"]]
     rows += [[f.check, f.sheet, f.cell, f.indicator, f.message] for f in report.findings] or [["none", "", "", "", "No findings."]]
     stamp = (today or dt.date.today()).strftime("%d/%m/%Y")
@@ -243,6 +247,7 @@ def _check_and_write(source: Path, book: RuleBook, previous, benchmarks, backup:
     report.sheet = sheet_name
     for sheet in {r[0] for r in report.revisions}:
         package.put_notes(sheet, [(r, c, text) for s, r, c, text in report.revisions if s == sheet], NOTE_PREFIX)
+    package.settle_views()  # the Data quality sheet added: still one active, selected tab
     if backup:
         from cyps_xl.workbook.saving import keep_backup
 

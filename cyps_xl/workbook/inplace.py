@@ -77,7 +77,7 @@ def _take_lock(path: Path) -> Path:
             raise CypsError(f"cannot be locked for writing ({exc.strerror or exc}).", file=path,
                             hint="Check you can save in that folder, or write elsewhere with -o.") from None
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(mine, out)
+            out.write(json.dumps(mine))
         return lock
     raise CypsError("cannot be locked for writing.", file=path, hint="Run again.")
 

@@ -45,7 +45,7 @@ def remember(target: Path) -> None:
     try:
         handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(written, out)
+            out.write(json.dumps(written))  # dumps: the C encoder, no closures left for the collector
         os.replace(temp, where / "outputs.json")
     except OSError:
         temp.unlink(missing_ok=True)

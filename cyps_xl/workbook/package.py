@@ -33,6 +33,7 @@ from cyps_xl.errors import CypsError
 from cyps_xl.workbook.additions import SheetAdditions
 from cyps_xl.workbook.cleaning import IssueCleaning
 from cyps_xl.workbook.ownsheets import OwnSheets
+from cyps_xl.workbook.tabs import Tabs
 from cyps_xl.workbook.parts import (M, NS_CT, NS_PKG_REL, NS_REL, Parts, column_index, column_letter,  # noqa: F401
                                     ensure_workbook_file, parse_xml, split_ref, zlib_error)
 from cyps_xl.workbook.saving import write_zip_atomically
@@ -41,7 +42,7 @@ from cyps_xl.workbook.sheet import SheetEditor
 from cyps_xl.workbook.styles import CellStyle, StyleChains, Styles  # noqa: F401 - re-exported
 
 
-class Package(OwnSheets, SheetAdditions, IssueCleaning):
+class Package(OwnSheets, SheetAdditions, IssueCleaning, Tabs):
     """An OOXML package held in memory; parts are parsed only when touched."""
 
     def __init__(self, path: Path):
@@ -74,6 +75,7 @@ class Package(OwnSheets, SheetAdditions, IssueCleaning):
         self._strings = None
         self.style_chains = StyleChains()  # what the sheet edits' style ints stand for
         self.formulas_replaced = False  # a value was written over a formula: the calculation chain goes
+        self.replaced_formulas: list = []  # 'Sheet'!T20 (=formula) of each team formula a run wrote a value over
 
     # -- parts ---------------------------------------------------------------
     def tree(self, name: str):

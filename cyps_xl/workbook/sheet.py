@@ -74,8 +74,13 @@ class SheetEditor:
 
     def set_value(self, number: int, column: int, value) -> None:
         row = self._row(self.worksheet.values, number, column)
-        if (number, column) in self.worksheet.formulas:  # a formula becomes a value: the chain goes
+        formula = self.worksheet.formulas.get((number, column))
+        if formula is not None:  # a formula becomes a value: the chain goes, and the run report names it
             self.package.formulas_replaced = True
+            text = (formula.text or "").removeprefix("_xludf.").removeprefix("_xlfn.")
+            if not text.upper().startswith("CYPS_"):  # a CYPS_ cell is the engine's to compute
+                self.package.replaced_formulas.append(
+                    f"'{self.worksheet.sheet}'!{column_letter(column)}{number} (={formula.text or ''})")
         if value is None or value == "":
             row[column] = None
         elif isinstance(value, bool):

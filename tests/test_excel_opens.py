@@ -1,0 +1,126 @@
+"""What Excel shows when it opens what cyps-xl wrote: one visible sheet active and selected, never two grouped.
+
+Read from the saved XML the way Excel reads it: ``workbookView/@activeTab`` and ``@firstSheet``, and each sheet's
+first sheet view's ``tabSelected``."""
+import re
+import zipfile
+
+import openpyxl
+import pytest
+
+from conftest import run_cli
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def opening(path):
+    """(the active sheet's name, [names of selected sheets], first tab shown's name, {name: state})."""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        workbook = etree.fromstring(z.read("xl/workbook.xml"))
+        rels = etree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels}
+        sheets = list(workbook.iterfind(f"{MAIN}sheets/{MAIN}sheet"))
+        view = workbook.find(f"{MAIN}bookViews/{MAIN}workbookView")
+        active = int(view.get("activeTab") or 0) if view is not None else 0
+        first = int(view.get("firstSheet") or 0) if view is not None else 0
+        selected = []
+        for sheet in sheets:
+            target = targets[sheet.get(REL)]
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            root = etree.fromstring(z.read(part))
+            sheet_view = root.find(f"{MAIN}sheetViews/{MAIN}sheetView")
+            if sheet_view is not None and sheet_view.get("tabSelected") in ("1", "true"):
+                selected.append(sheet.get("name"))
+    names = [s.get("name") for s in sheets]
+    return names[active], selected, names[first], {s.get("name"): s.get("state") or "visible" for s in sheets}
+
+
+def test_the_demos_issue_opens_on_its_summary_with_one_tab_selected(tmp_path):
+    result = run_cli("demo", "-o", tmp_path)
+    assert result.returncode == 0, result.stderr
+    active, selected, first, _ = opening(tmp_path / "CYPS Scorecard March 2022 Issue 2.xlsx")
+    assert (active, selected, first) == ("Summary", ["Summary"], "Summary")
+
+
+def _grouped_with_a_hidden_sheet(template, tmp_path):
+    """A team's workbook saved with two sheets selected (grouped) and the active tab on a sheet it then hid."""
+    wb = openpyxl.load_workbook(template)
+    hidden = wb.create_sheet("Last year", 0)
+    hidden["A1"] = "last year's copy"
+    hidden.sheet_state = "hidden"
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title in ("Last year", "Early Help", "Social Care")
+    saved = tmp_path / "saved.xlsx"
+    wb.save(saved)
+    path = tmp_path / "grouped.xlsx"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/workbook.xml":  # the active tab on the hidden sheet, as Excel keeps it
+                text = re.sub(r' activeTab="\d+"', "", data.decode("utf-8"))
+                data = text.replace("<workbookView", '<workbookView activeTab="0"', 1).encode("utf-8")
+            target.writestr(info, data)
+    active, selected, _, states = opening(path)
+    assert states[active] == "hidden" and len(selected) == 3  # as saved: what Excel would open grouped
+    return path
+
+
+@pytest.mark.parametrize("command", ["issue", "refresh", "check"])
+def test_every_run_leaves_one_visible_sheet_active_and_selected(template, tmp_path, command):
+    card = _grouped_with_a_hidden_sheet(template, tmp_path)
+    out = tmp_path / "out.xlsx"
+    args = {"issue": ["-o", out], "refresh": ["-o", out], "check": []}[command]
+    result = run_cli(command, card, *args)
+    assert result.returncode == 0, result.stderr
+    active, selected, first, states = opening(out if args else card)
+    assert states[active] == "visible" and selected == [active] and states[first] == "visible"
+    if command == "issue":
+        assert active == "Summary"
+
+
+def _protected(template, tmp_path, structure=False, sheet=None):
+    from openpyxl.workbook.protection import WorkbookProtection
+
+    wb = openpyxl.load_workbook(template)
+    if structure:
+        wb.security = WorkbookProtection(lockStructure=True)
+    if sheet:
+        wb[sheet].protection.sheet = True
+    path = tmp_path / "protected.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_a_locked_structure_gets_no_new_sheet_and_a_protected_sheet_no_cell_unless_allowed(template, tmp_path):
+    locked = _protected(template, tmp_path, structure=True)
+    before = locked.read_bytes()
+    for args in (["issue", locked, "-o", tmp_path / "out.xlsx"], ["check", locked]):
+        result = run_cli(*args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert "protected.xlsx: its structure is protected (Review > Protect Workbook), and this run adds sheets" \
+            in result.stderr
+    assert locked.read_bytes() == before and not (tmp_path / "out.xlsx").exists()
+    assert run_cli("issue", locked, "--plain", "-o", tmp_path / "plain.xlsx").returncode == 0  # adds no sheet
+    assert run_cli("issue", locked, "-o", tmp_path / "allowed.xlsx", "--allow-protected").returncode == 0
+    sheet = _protected(template, tmp_path, sheet="Social Care")
+    result = run_cli("refresh", sheet, "-o", tmp_path / "refreshed.xlsx")
+    assert result.returncode == 2 and ("protected.xlsx, sheet 'Social Care': is protected (Review > Protect Sheet), and "
+                                       "this run writes cells in it.") in result.stderr
+    assert run_cli("refresh", sheet, "-o", tmp_path / "refreshed.xlsx", "--allow-protected").returncode == 0
+
+
+def test_a_team_formula_a_run_writes_over_is_named(template, tmp_path):
+    """The team worked out 3.14's month arrow with a formula; refresh writes its own arrow there and says so."""
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Social Care"]
+    row = next(r for r in range(13, ws.max_row + 1) if ws.cell(r, 1).value == "3.14")
+    ws.cell(row, 20).value = f'=IF(Q{row}>P{row},"↑","↓")'
+    card = tmp_path / "formulas.xlsx"
+    wb.save(card)
+    result = run_cli("refresh", card, "-o", tmp_path / "out.xlsx")
+    assert result.returncode == 0, result.stderr
+    assert (f"1 formula(s) of the team's were replaced by cyps-xl's values: 'Social Care'!T{row} "
+            f'(=IF(Q{row}>P{row},"↑","↓")).') in result.stdout
