@@ -16,7 +16,7 @@ from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, load_layout
 from cyps_xl.workbook.inplace import editing
 from cyps_xl.workbook.outputs import may_replace, remember
-from cyps_xl.workbook.tabs import refuse_protected
+from cyps_xl.workbook.tabs import recalculate_on_open, refuse_protected
 from cyps_xl.workbook.package import Package
 from cyps_xl.workbook.reader import Scorecard, read_scorecard
 from cyps_xl.engine.rules import RuleBook, load_rules
@@ -334,6 +334,9 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
         report.notes += replaced_formulas_note(package)
         del scorecard  # the cells as read go before the save
         package.settle_views()  # one active, selected, visible sheet, whatever the file came with
+        if report.changes and recalculate_on_open(package):
+            report.notes.append("The workbook has formulas: Excel recalculates them when it next opens it, so any that "
+                                "read the ratings or figures written here show them.")
         if in_place and backup:
             from cyps_xl.workbook.saving import keep_backup
 

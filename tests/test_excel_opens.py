@@ -124,3 +124,23 @@ def test_a_team_formula_a_run_writes_over_is_named(template, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (f"1 formula(s) of the team's were replaced by cyps-xl's values: 'Social Care'!T{row} "
             f'(=IF(Q{row}>P{row},"↑","↓")).') in result.stdout
+
+
+def test_refresh_asks_excel_to_recalculate_formulas_that_may_read_what_it_wrote(template, tmp_path):
+    """A team's count of Reds (=COUNTIF over the RAG column) keeps its saved 0 after refresh writes the Reds; the
+    refreshed workbook asks Excel to recalculate on opening (calcPr/@fullCalcOnLoad), so it shows the count."""
+    from lxml import etree
+
+    wb = openpyxl.load_workbook(template)
+    wb.create_sheet("Counts")["A1"] = "=COUNTIF('Social Care'!U13:U200,\"Red\")"
+    card = tmp_path / "counts.xlsx"
+    wb.save(card)
+    out = tmp_path / "out.xlsx"
+    result = run_cli("refresh", card, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "Excel recalculates them when it next opens it" in result.stdout
+    with zipfile.ZipFile(out) as z:
+        calc = etree.fromstring(z.read("xl/workbook.xml")).find(f"{MAIN}calcPr")
+    assert calc is not None and calc.get("fullCalcOnLoad") == "1"
+    plain = run_cli("refresh", template, "-o", tmp_path / "plain.xlsx")  # no formula anywhere: nothing to ask
+    assert plain.returncode == 0 and "recalculates" not in plain.stdout

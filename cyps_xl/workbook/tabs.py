@@ -99,3 +99,22 @@ def refuse_protected(package, *, adds_sheets: bool, sheets, allow: bool) -> None
         if protection is not None and protection.get("sheet") in ("1", "true"):
             raise CypsError("is protected (Review > Protect Sheet), and this run writes cells in it.", file=package.path,
                             place=f"sheet '{sheet}'", hint="Unprotect the sheet, or add --allow-protected to write it anyway.")
+
+
+def recalculate_on_open(package) -> bool:
+    """Ask Excel to recalculate every formula when it next opens the workbook (``calcPr/@fullCalcOnLoad``): a team
+    formula that reads what a run wrote (=COUNTIF(CardRAG,"Red")) keeps its old saved result until then. Asked only
+    where a sheet has formulas; returns whether it was."""
+    from cyps_xl.workbook.parts import WORKBOOK_ORDER
+
+    if not any(package.worksheet(part).has_formulas for part in package.sheet_parts.values()):
+        return False
+    workbook = package.tree(package.workbook_part)
+    calc = workbook.find(f"{M}calcPr")
+    if calc is None:
+        calc = etree.Element(f"{M}calcPr")
+        insert_in_order(workbook, calc, WORKBOOK_ORDER)
+    if calc.get("fullCalcOnLoad") not in ("1", "true"):
+        calc.set("fullCalcOnLoad", "1")
+        package.touch(package.workbook_part)
+    return True
