@@ -1,8 +1,7 @@
-"""What issuing removes from a package: formulas (frozen to their values), macros, people's names, links."""
+"""What issuing removes from a package: formulas (frozen to their values), macros, the manager's name, links."""
 from __future__ import annotations
 
-
-
+from lxml import etree
 
 from cyps_xl.workbook.parts import ACTIVE_CONTENT_RELS, AUTO_NAMES, NS_REL, EXTERNAL_LINK_REL, M, MACRO_REL_TYPES, NS_CT, WORKBOOK_XLSX_CT
 from cyps_xl.cellref import column_letter
@@ -64,18 +63,20 @@ class IssueCleaning:
                 self.touch(part)
 
     def scrub_properties(self, created_by: str | None) -> None:
-        """Document properties name no one but the configured 'Created by'."""
+        """The workbook's author stays its author; it was last modified by the configured 'Created by' (the
+        team), and its manager is not carried into a published copy."""
         core_ns = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
-        dc_ns = "http://purl.org/dc/elements/1.1/"
         app_ns = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
         if "docProps/core.xml" in self.parts:
             core = self.tree("docProps/core.xml")
-            for tag in (f"{{{dc_ns}}}creator", f"{{{core_ns}}}lastModifiedBy"):
-                for element in core.findall(tag):
-                    if created_by:
-                        element.text = created_by
-                    else:
-                        core.remove(element)
+            modified = core.findall(f"{{{core_ns}}}lastModifiedBy")
+            for element in modified:
+                if created_by:
+                    element.text = created_by
+                else:
+                    core.remove(element)
+            if created_by and not modified:
+                etree.SubElement(core, f"{{{core_ns}}}lastModifiedBy").text = created_by
             self.touch("docProps/core.xml")
         if "docProps/app.xml" in self.parts:
             app = self.tree("docProps/app.xml")
