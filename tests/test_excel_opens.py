@@ -144,3 +144,28 @@ def test_refresh_asks_excel_to_recalculate_formulas_that_may_read_what_it_wrote(
     assert calc is not None and calc.get("fullCalcOnLoad") == "1"
     plain = run_cli("refresh", template, "-o", tmp_path / "plain.xlsx")  # no formula anywhere: nothing to ask
     assert plain.returncode == 0 and "recalculates" not in plain.stdout
+
+
+def test_notes_cyps_xl_adds_take_a_shape_id_block_of_their_own(tmp_path):
+    """Excel's own note (an Excel-saved file: its drawing holds block 1, shape _x0000_s1025): the drawing cyps-xl
+    adds for its notes on another sheet takes block 2 and ids from 2049, as Excel numbers them."""
+    import shutil
+
+    from conftest import ROOT
+    from cyps_xl.workbook.package import Package
+
+    source = tmp_path / "comment01.xlsx"
+    shutil.copyfile(ROOT / "tests" / "fixtures" / "excel_saved" / "xlsxwriter" / "comment01.xlsx", source)
+    package = Package(source)
+    package.put_sheet("Data quality", [["Check", "Finding"], ["revised", "Q14 was 10, now 12"]])
+    assert package.put_notes("Data quality", [(2, 1, "cyps-xl: revised"), (2, 2, "cyps-xl: revised")], "cyps-xl") == []
+    package.put_notes("Sheet1", [(5, 5, "cyps-xl: another")], "cyps-xl")  # beside Excel's own note, in its block
+    out = tmp_path / "out.xlsx"
+    package.save(out)
+    with zipfile.ZipFile(out) as z:
+        drawings = {n: z.read(n).decode() for n in z.namelist() if n.endswith(".vml")}
+    blocks = {n: re.findall(r'idmap v:ext="edit" data="(\d+)"', t) for n, t in drawings.items()}
+    ids = {n: [int(i) for i in re.findall(r"_x0000_s(\d+)", t)] for n, t in drawings.items()}
+    assert blocks["xl/drawings/vmlDrawing1.vml"] == ["1"] and ids["xl/drawings/vmlDrawing1.vml"] == [1025, 1026]
+    new = next(n for n in drawings if n != "xl/drawings/vmlDrawing1.vml")
+    assert blocks[new] == ["2"] and ids[new] == [2049, 2050]

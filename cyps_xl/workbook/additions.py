@@ -243,6 +243,14 @@ class SheetAdditions:
         self.remove_part(part)
         return True
 
+    def _vml_blocks(self) -> set:
+        """The shape-id blocks every VML drawing of the package holds (o:idmap, and its shapes' ids / 1024)."""
+        found = set()
+        for name in list(self.parts):
+            if name.lower().endswith(".vml"):
+                found |= _blocks_of(self.parts[name].decode("utf-8", errors="replace"))
+        return found
+
     def put_notes(self, sheet: str, notes: list[tuple], prefix: str) -> list[str]:
         """Legacy cell notes (row, col, text) on ``sheet``; a note of ours (text starting with ``prefix``) is
         replaced, a person's note is left alone. Returns the cells skipped for that reason."""
@@ -264,7 +272,9 @@ class SheetAdditions:
             self._content_type(comments_part, "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml")
         if vml_part is None:
             vml_part = self._new_part_name("xl/drawings/vmlDrawing{}.vml")
-            self.parts[vml_part] = VML_HEAD.encode() + b"</xml>"
+            # a shape-id block of its own, past every other drawing's (Excel's notes, form controls): two drawings
+            # claiming one block is what makes Excel offer a repair
+            self.parts[vml_part] = VML_HEAD.format(block=max(self._vml_blocks(), default=0) + 1).encode() + b"</xml>"
             rid = self._add_relationship(part, f"{NS_REL}/vmlDrawing", posixpath.relpath(vml_part, posixpath.dirname(part)))
             self._content_type(None, "application/vnd.openxmlformats-officedocument.vmlDrawing", extension="vml")
             legacy = etree.Element(f"{M}legacyDrawing")
@@ -281,7 +291,8 @@ class SheetAdditions:
         listing = comments.find(f"{M}commentList")
         existing = {c.get("ref"): c for c in listing}
         vml = self.parts[vml_part].decode("utf-8", errors="replace")
-        shape_id = max([int(x) for x in re.findall(r"_x0000_s(\d+)", vml)] + [1024])
+        block = min(_blocks_of(vml), default=1)  # new shapes follow the drawing's own, inside its blocks
+        shape_id = max([int(x) for x in re.findall(r"_x0000_s(\d+)", vml)] + [1024 * block])
         skipped, shapes = [], []
         for row, col, text in notes:
             ref = f"{column_letter(col)}{row}"
@@ -306,3 +317,7 @@ class SheetAdditions:
             self.parts[vml_part] = (vml[:at] + "".join(shapes) + vml[at:]).encode("utf-8")
         return skipped
 
+
+def _blocks_of(vml: str) -> set:
+    blocks = {int(n) for data in re.findall(r'idmap[^>]*?data="([\d,\s]+)"', vml) for n in re.findall(r"\d+", data)}
+    return blocks | {int(x) // 1024 for x in re.findall(r"_x0000_s(\d+)", vml)}

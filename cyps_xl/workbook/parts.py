@@ -283,8 +283,8 @@ NOTE_SHAPETYPE = (  # the shape type every note's v:shape refers to (#_x0000_t20
 )
 VML_HEAD = (
     '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-    'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/>'
-    '</o:shapelayout>' + NOTE_SHAPETYPE
+    'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/>'
+    '</o:shapelayout>' + NOTE_SHAPETYPE.replace("{", "{{").replace("}", "}}")
 )
 VML_SHAPE = (
     '<v:shape id="_x0000_s{id}" type="#_x0000_t202" style="position:absolute;margin-left:0;margin-top:0;width:180pt;'
