@@ -169,3 +169,41 @@ def test_notes_cyps_xl_adds_take_a_shape_id_block_of_their_own(tmp_path):
     assert blocks["xl/drawings/vmlDrawing1.vml"] == ["1"] and ids["xl/drawings/vmlDrawing1.vml"] == [1025, 1026]
     new = next(n for n in drawings if n != "xl/drawings/vmlDrawing1.vml")
     assert blocks[new] == ["2"] and ids[new] == [2049, 2050]
+
+
+def test_a_second_refresh_leaves_the_package_byte_identical(tmp_path):
+    """A working copy refreshed every month must not grow: formats are compared by meaning (a font read back from
+    Excel's styles.xml, with its x14ac declarations, is the font cyps-xl would build), and the shared strings'
+    optional count is not kept growing. Checked on the LibreOffice-saved scorecard through the CLI."""
+    from conftest import ROOT
+
+    source = ROOT / "tests" / "fixtures" / "other_tools" / "scorecard_saved_by_libreoffice_7.4.xlsx"
+    once, twice = tmp_path / "once.xlsx", tmp_path / "twice.xlsx"
+    assert run_cli("refresh", source, "-o", once).returncode == 0
+    assert run_cli("refresh", once, "-o", twice).returncode == 0
+    with zipfile.ZipFile(once) as a, zipfile.ZipFile(twice) as b:
+        assert a.namelist() == b.namelist()
+        assert [n for n in a.namelist() if a.read(n) != b.read(n)] == []
+
+
+def test_formats_set_twice_on_an_excel_saved_file_are_added_once(tmp_path):
+    """Excel's own styles.xml (excelize's Book1.xlsx, saved by Excel with x14ac): a fill and font set in one run and
+    again in the next add nothing the second time."""
+    import shutil
+
+    from conftest import ROOT
+    from cyps_xl.workbook.package import CellStyle, Package
+
+    book = tmp_path / "Book1.xlsx"
+    shutil.copyfile(ROOT / "tests" / "fixtures" / "excel_saved" / "excelize" / "Book1.xlsx", book)
+    style = CellStyle(fill="00B050", font_color="FFFFFF", bold=True, number_format="0.0%")
+    outputs = []
+    for run in range(2):
+        package = Package(book if run == 0 else outputs[-1])
+        sheet = next(iter(package.sheet_parts))
+        package.sheet(sheet).set_style(3, 3, style)
+        package.sheet(sheet).set_style(4, 3, CellStyle(fill="FF0000"))
+        outputs.append(tmp_path / f"run{run}.xlsx")
+        package.save(outputs[-1])
+    with zipfile.ZipFile(outputs[0]) as a, zipfile.ZipFile(outputs[1]) as b:
+        assert a.read("xl/styles.xml") == b.read("xl/styles.xml")

@@ -110,9 +110,9 @@ class SharedStrings:
         if self.root is None or not self._references:
             return
         self.root.set("uniqueCount", str(self.size))
-        if self.root.get("count") is not None:
-            counted = self.root.get("count")
-            self.root.set("count", str((int(counted) if counted.isdigit() else 0) + self._references))
+        # count (every cell pointing at the table) is optional: a run cannot know how many cells it stopped
+        # pointing at, and adding its own each time grew it with every refresh of the same workbook
+        self.root.attrib.pop("count", None)
         self._references = 0
 
 

@@ -77,8 +77,12 @@ class Styles:
         }
 
     @staticmethod
-    def _key(element) -> bytes:
-        return etree.tostring(element, method="c14n")
+    def _key(element) -> tuple:
+        """A format by meaning: names with their namespaces (never the prefixes or declarations a part happens
+        to carry: a font read back from Excel's file and the same font built here are one font), attributes in
+        any order, text, and children. Comparing serialisations, a second refresh appended every format again."""
+        return (element.tag, tuple(sorted(element.attrib.items())), (element.text or "").strip(),
+                tuple(Styles._key(child) for child in element if isinstance(child.tag, str)))
 
     def _add(self, kind: str, container, element) -> int:
         key = self._key(element)
