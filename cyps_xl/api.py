@@ -285,6 +285,10 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
             package.remove_sheet(name)
         report.notes.append("The 'Data quality' sheet stays in the working copy; it is not in the issue.")
     package.drop_external_links()
+    dropped = package.drop_unreachable()  # what the dropped macros, controls and links left pointing at nothing
+    if dropped:
+        report.notes.append(f"Left out of the issue with what used them: {', '.join(sorted(dropped)[:8])}"
+                            + (f" and {len(dropped) - 8} more." if len(dropped) > 8 else "."))
     package.scrub_properties(book.style.created_by)
     package.settle_views(first=presentation)  # opens on its Summary, one tab selected: never two sheets grouped
     scorecard.grids = None  # the cells as read are done with: their memory serves the save

@@ -207,3 +207,86 @@ def test_formats_set_twice_on_an_excel_saved_file_are_added_once(tmp_path):
         package.save(outputs[-1])
     with zipfile.ZipFile(outputs[0]) as a, zipfile.ZipFile(outputs[1]) as b:
         assert a.read("xl/styles.xml") == b.read("xl/styles.xml")
+
+
+def _with_an_activex_button(template, path):
+    """The template with an ActiveX command button on Social Care, laid out as Excel writes one: the control part
+    and its binary, the picture Excel shows for it, its VML shape, and <controls> in Excel 2010's
+    mc:AlternateContent wrapper."""
+    sheet = "xl/worksheets/sheet2.xml"
+    extra = {
+        "xl/activeX/activeX1.xml": '<?xml version="1.0" encoding="UTF-8" standalone="no"?><ax:ocx xmlns:ax="http://sch'
+        'emas.microsoft.com/office/2006/activeX" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relati'
+        'onships" ax:classid="{D7053240-CE69-11CD-A777-00DD01143C57}" ax:persistence="persistStreamInit" r:id="rId1"/>',
+        "xl/activeX/_rels/activeX1.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships '
+        'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://sc'
+        'hemas.microsoft.com/office/2006/relationships/activeXControlBinary" Target="activeX1.bin"/></Relationships>',
+        "xl/activeX/activeX1.bin": b"\x00" * 64,
+        "xl/media/image1.emf": b"\x01\x00\x00\x00" + b"\x00" * 60,
+        "xl/drawings/vmlDrawing1.vml": '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:'
+        'office:office" xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="e'
+        'dit" data="1"/></o:shapelayout><v:shapetype id="_x0000_t201" coordsize="21600,21600" o:spt="201" path="m,l,216'
+        '00r21600,l21600,xe"><v:stroke joinstyle="miter"/></v:shapetype><v:shape id="_x0000_s1025" type="#_x0000_t201" '
+        'style="position:absolute;width:80pt;height:24pt" o:button="t" stroked="f"><v:imagedata o:relid="rId1" o:title'
+        '=""/><x:ClientData ObjectType="Pict"><x:CF>Pict</x:CF><x:AutoPict/></x:ClientData></v:shape></xml>',
+        "xl/drawings/_rels/vmlDrawing1.vml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships'
+        ' xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://sch'
+        'emas.openxmlformats.org/officeDocument/2006/relationships/image" Target="../media/image1.emf"/></Relationships>',
+        "xl/worksheets/_rels/sheet2.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships '
+        'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId90" Type="http://sc'
+        'hemas.openxmlformats.org/officeDocument/2006/relationships/control" Target="../activeX/activeX1.xml"/><Relati'
+        'onship Id="rId91" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="../'
+        'media/image1.emf"/><Relationship Id="rId92" Type="http://schemas.openxmlformats.org/officeDocument/2006/relati'
+        'onships/vmlDrawing" Target="../drawings/vmlDrawing1.vml"/></Relationships>',
+    }
+    controls = ('<legacyDrawing r:id="rId92"/><controls><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.'
+                'org/markup-compatibility/2006"><mc:Choice Requires="x14"><control shapeId="1025" r:id="rId90" name="'
+                'CommandButton1"><controlPr defaultSize="0" autoLine="0" r:id="rId91"><anchor moveWithCells="1"><from>'
+                '<xdr:col xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">1</xdr:col>'
+                '<xdr:colOff xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">0</xdr:colOff>'
+                '<xdr:row xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">1</xdr:row>'
+                '<xdr:rowOff xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">0</xdr:rowOff>'
+                '</from><to><xdr:col xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">2</xdr:col>'
+                '<xdr:colOff xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">0</xdr:colOff>'
+                '<xdr:row xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">2</xdr:row>'
+                '<xdr:rowOff xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">0</xdr:rowOff>'
+                '</to></anchor></controlPr></control></mc:Choice><mc:Fallback><control shapeId="1025" r:id="rId90" name="'
+                'CommandButton1"/></mc:Fallback></mc:AlternateContent></controls>')
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == sheet:
+                text = data.decode("utf-8")
+                at = text.index("<extLst>") if "<extLst>" in text else text.index("</worksheet>")
+                if 'xmlns:r=' not in text[:500]:
+                    text = text.replace("<worksheet ", '<worksheet xmlns:r="http://schemas.openxmlformats.org/officeDoc'
+                                                      'ument/2006/relationships" ', 1)
+                    at = text.index("<extLst>") if "<extLst>" in text else text.index("</worksheet>")
+                data = (text[:at] + controls + text[at:]).encode("utf-8")
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.acti'
+                                    b'veX"/><Default Extension="emf" ContentType="image/x-emf"/><Default Extension="vml" '
+                                    b'ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/><Override '
+                                    b'PartName="/xl/activeX/activeX1.xml" ContentType="application/vnd.ms-office.activeX'
+                                    b'+xml"/></Types>')
+            target.writestr(info, data)
+        for name, data in extra.items():
+            target.writestr(name, data)
+    return path
+
+
+def test_an_issue_drops_an_activex_control_whole(template, tmp_path):
+    card = _with_an_activex_button(template, tmp_path / "button.xlsx")
+    out = tmp_path / "issued.xlsx"
+    result = run_cli("issue", card, "-o", out)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        sheet = z.read("xl/worksheets/sheet2.xml").decode()
+        rels = z.read("xl/worksheets/_rels/sheet2.xml.rels").decode()
+        vml = z.read("xl/drawings/vmlDrawing1.vml").decode()
+        types = z.read("[Content_Types].xml").decode()
+    assert not [n for n in names if "activeX" in n or n.endswith(".emf")]  # the control, its binary and picture
+    assert "<controls" not in sheet and "rId90" not in rels and "rId91" not in rels
+    assert "_x0000_s1025" not in vml and "activeX1.xml" not in types
+    assert "Left out of the issue with what used them: xl/activeX/activeX1.bin" in result.stdout

@@ -55,12 +55,64 @@ class IssueCleaning:
                 names.remove(defined)
                 self.touch(self.workbook_part)
         for part in self.sheet_parts.values():
+            _, rels = self.relationships(part)
+            dropped_ids = {rel.get("Id") for rel in (rels if rels is not None else []) if rel.get("Type") in ACTIVE_CONTENT_RELS}
             if self._drop_related(part, ACTIVE_CONTENT_RELS):
-                root = self.tree(part)
-                for tag in ("controls", "oleObjects"):
-                    for element in root.findall(f"{M}{tag}"):
-                        root.remove(element)
+                self._drop_control_entries(part, dropped_ids)
                 self.touch(part)
+
+    def _drop_control_entries(self, part: str, dropped_ids: set) -> None:
+        """A dropped control's entry (in <controls> or <oleObjects>, Excel 2010's mc:AlternateContent wrapper and
+        all) and its shape in the sheet's VML drawing go with it, so nothing in the issue points at nothing;
+        a form button's entry (a ctrlProp, no code) stays."""
+        root = self.tree(part)
+        shapes, pictures = set(), set()
+        for tag in ("controls", "oleObjects"):
+            for holder in root.findall(f"{M}{tag}"):
+                for entry in list(holder.iter(f"{M}control", f"{M}oleObject")):
+                    if entry.get(f"{{{NS_REL}}}id") not in dropped_ids:
+                        continue
+                    if entry.get("shapeId"):
+                        shapes.add(entry.get("shapeId"))
+                    outer = entry
+                    while outer is not None and outer.getparent() is not holder:  # mc:Choice/Fallback/AlternateContent
+                        outer = outer.getparent()
+                    if outer is None:
+                        continue  # the Fallback twin of an entry whose wrapper went already
+                    # the picture Excel shows for the control (its controlPr / objectPr r:id) goes with it
+                    pictures |= {e.get(f"{{{NS_REL}}}id") for e in outer.iter() if e.get(f"{{{NS_REL}}}id")}
+                    holder.remove(outer)
+                if not len(holder):
+                    root.remove(holder)
+        rels_name, rels = self.relationships(part)
+        for rel in list(rels if rels is not None else []):
+            if rel.get("Id") in pictures - dropped_ids:
+                rels.remove(rel)  # the part itself goes once nothing reaches it (drop_unreachable)
+                self.touch(rels_name)
+        if shapes:
+            self._drop_vml_shapes(part, shapes)
+
+    def _drop_vml_shapes(self, part: str, shape_ids: set) -> None:
+        import re
+
+        _, rels = self.relationships(part)
+        for rel in rels if rels is not None else []:
+            if rel.get("Type", "").endswith("/vmlDrawing") and rel.get("TargetMode") != "External":
+                vml_part = self.resolve(part, rel.get("Target"))
+                if vml_part not in self.parts:
+                    continue
+                text = self.parts[vml_part].decode("utf-8", errors="replace")
+                kept = re.sub(r'<v:shape\b[^>]*\bid="_x0000_s(\d+)"[^>]*>.*?</v:shape>',
+                              lambda m: "" if m.group(1) in shape_ids else m.group(0), text, flags=re.S)
+                if kept != text:
+                    self.parts[vml_part] = kept.encode("utf-8")
+                    # pictures only the dropped shapes showed: their relationships go (the parts then follow)
+                    vml_rels_name, vml_rels = self.relationships(vml_part)
+                    used = set(re.findall(r'(?:o:relid|r:id)="([^"]+)"', kept))
+                    for vml_rel in list(vml_rels if vml_rels is not None else []):
+                        if vml_rel.get("Type", "").endswith("/image") and vml_rel.get("Id") not in used:
+                            vml_rels.remove(vml_rel)
+                            self.touch(vml_rels_name)
 
     def scrub_properties(self, created_by: str | None) -> None:
         """The workbook's author stays its author; it was last modified by the configured 'Created by' (the
