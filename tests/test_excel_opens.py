@@ -290,3 +290,34 @@ def test_an_issue_drops_an_activex_control_whole(template, tmp_path):
     assert "<controls" not in sheet and "rId90" not in rels and "rId91" not in rels
     assert "_x0000_s1025" not in vml and "activeX1.xml" not in types
     assert "Left out of the issue with what used them: xl/activeX/activeX1.bin" in result.stdout
+
+
+def test_an_escaped_table_column_name_is_left_as_excel_wrote_it(tmp_path):
+    """Excel writes a line break in a table column's name as _x000a_. Writing the header cell with the same text
+    leaves the name as Excel wrote it; a new text renames it, escaped the same way."""
+    import xlsxwriter
+
+    from cyps_xl.workbook.package import Package
+
+    path = tmp_path / "table.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Social Care")
+    ws.add_table("A1:B3", {"name": "Bars", "columns": [{"header": "REF"}, {"header": "Handle\nBars"}],
+                           "data": [["3.14", 1]] * 2})
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        names = {n: z.read(n) for n in z.namelist()}
+    table_part = next(n for n in names if n.startswith("xl/tables/"))
+    excel_style = names[table_part].replace(b'name="Handle&#xA;Bars"', b'name="Handle_x000a_Bars"')
+    assert excel_style != names[table_part]
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in names.items():
+            z.writestr(n, excel_style if n == table_part else data)
+    package = Package(path)
+    package.sheet("Social Care").set_value(1, 2, "Handle\nBars")  # the same text: the name is Excel's still
+    package.sheet("Social Care").set_value(1, 1, "REF\nNO.")  # a new text: renamed, escaped as Excel would
+    out = tmp_path / "out.xlsx"
+    package.save(out)
+    with zipfile.ZipFile(out) as z:
+        table = z.read(table_part).decode()
+    assert 'name="Handle_x000a_Bars"' in table and 'name="REF_x000A_NO."' in table and "&#10;" not in table

@@ -19,6 +19,8 @@ removes); :class:`Package` brings them together.
 """
 from __future__ import annotations
 
+import re
+
 import io
 import posixpath
 import zipfile
@@ -328,8 +330,9 @@ class Package(OwnSheets, SheetAdditions, IssueCleaning, Tabs):
         for part, top, left, columns in tables:
             for offset, column in enumerate(columns):
                 text = texts.get((top, left + offset))
-                if text and column.get("name") != text:
-                    column.set("name", text)
+                # compared as the names they stand for: Excel writes a line break in a name as _x000a_
+                if text and _unescaped_name(column.get("name") or "") != text:
+                    column.set("name", _escaped_name(text))
                     self.touch(part)
 
     def save(self, target: Path, *, last: bool = False, guard=None) -> None:
@@ -338,3 +341,15 @@ class Package(OwnSheets, SheetAdditions, IssueCleaning, Tabs):
         write_zip_atomically(Path(target), self.members(last), self.infos, guard)
 
 
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped_name(name: str) -> str:
+    """An OOXML string (ST_Xstring) as the text it stands for: _x000a_ is a line break, _x005F_ an underscore."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), name)
+
+
+def _escaped_name(text: str) -> str:
+    """Text as Excel writes it in such a string: control characters, and a literal _xHHHH_, escaped."""
+    text = _ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
+    return "".join(f"_x{ord(c):04X}_" if ord(c) < 0x20 else c for c in text)
