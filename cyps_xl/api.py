@@ -12,10 +12,11 @@ from pathlib import Path
 from cyps_xl.workbook.changes import (NO_VALUE, CellChange, current_issue_number, rating_changes, renumber, sparkline_changes,
                                      title_block_changes)
 from cyps_xl.engine.rating import RowResult, rate_table
-from cyps_xl.errors import CypsError
+from cyps_xl.errors import CypsError, cell_place
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, load_layout
 from cyps_xl.workbook.inplace import editing
 from cyps_xl.workbook.outputs import may_replace, remember
+from cyps_xl.workbook.staleness import changed_cells, stale_formulas
 from cyps_xl.workbook.tabs import recalculate_on_open, refuse_protected
 from cyps_xl.workbook.package import Package
 from cyps_xl.workbook.reader import Scorecard, read_scorecard
@@ -260,6 +261,16 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
     report.notes += replaced_formulas_note(package)
     report.udf_cells = evaluate_udf_cells(package, scorecard.grids, book)
+    stale = stale_formulas(package, changed_cells(report.changes, scorecard.grids))
+    if stale:  # frozen, its saved result would contradict the figures this issue writes
+        more = f" (and {len(stale) - 1} more formula(s) like it)" if len(stale) > 1 else ""
+        sheet, cell, read = stale[0]
+        why = (f"reads {read}, which the issue writes a new value into" if read else
+               "works out what it reads as it runs (INDIRECT, OFFSET), so it may read what the issue writes")
+        raise CypsError(f"this formula {why}, so the result saved with it would be out of date in the issue{more}.",
+                        file=source, place=cell_place(sheet, cell),
+                        hint="Refresh the working copy (cyps-xl refresh), open it in Excel so it recalculates, save "
+                             "it, and issue again.")
     if scorecard.grids is not None:
         scorecard.grids.for_measuring()  # the values are read, rated and evaluated: their memory serves the rest
     if presentation:

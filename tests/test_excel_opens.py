@@ -321,3 +321,44 @@ def test_an_escaped_table_column_name_is_left_as_excel_wrote_it(tmp_path):
     with zipfile.ZipFile(out) as z:
         table = z.read(table_part).decode()
     assert 'name="Handle_x000a_Bars"' in table and 'name="REF_x000A_NO."' in table and "&#10;" not in table
+
+
+def _saved_result(source, target, saved):
+    """``source`` with the result saved beside its COUNTIF (as Excel saves it after calculating; openpyxl writes
+    none, and a refresh keeps the one it found)."""
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            data = z.read(info)
+            if info.filename.startswith("xl/worksheets/") and b"COUNTIF" in data:
+                data = re.sub(rb"(<f>COUNTIF\(CardRAG,&quot;Red&quot;\)</f>|<f>COUNTIF\(CardRAG,\"Red\"\)</f>)"
+                              rb"(<v\s*/>|<v>[^<]*</v>)?", lambda m: m.group(1) + f"<v>{saved}</v>".encode(), data)
+            out.writestr(info, data)
+    return target
+
+
+def test_an_issue_never_freezes_a_formula_the_issue_made_stale(template, tmp_path):
+    """A team's count of Reds over the RAG column (a defined name), saved as 0 before the ratings were written:
+    the issue refuses to freeze it, naming the formula and what it reads. Once refreshed and recalculated by Excel
+    (the count saved with the ratings in place), the issue goes, and freezes the count it shows."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.load_workbook(template)
+    wb.create_sheet("Counts")["A1"] = '=COUNTIF(CardRAG,"Red")'
+    wb.defined_names["CardRAG"] = DefinedName("CardRAG", attr_text="'Social Care'!$U$14:$U$200")
+    wb.save(tmp_path / "plain.xlsx")
+    card = _saved_result(tmp_path / "plain.xlsx", tmp_path / "counts.xlsx", 0)
+    result = run_cli("issue", card, "-o", tmp_path / "out.xlsx")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert re.search(r"counts\.xlsx, sheet 'Counts', cell A1: this formula reads 'Social Care'!U\d+, which the issue "
+                     r"writes a new value into, so the result saved with it would be out of date", result.stderr)
+    assert "Refresh the working copy (cyps-xl refresh), open it in Excel" in result.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+    refreshed = tmp_path / "refreshed.xlsx"
+    assert run_cli("refresh", card, "-o", refreshed).returncode == 0
+    reds = sum(1 for (value,) in openpyxl.load_workbook(refreshed)["Social Care"].iter_rows(
+        min_row=14, min_col=21, max_col=21, values_only=True) if value == "Red")
+    recalculated = _saved_result(refreshed, tmp_path / "recalculated.xlsx", reds)
+    out = tmp_path / "issued.xlsx"
+    result = run_cli("issue", recalculated, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert openpyxl.load_workbook(out)["Counts"]["A1"].value == reds > 0  # frozen at the count the issue shows

@@ -313,7 +313,7 @@ def test_texts_added_to_the_shared_strings_are_written_as_lxml_would_write_them(
         if text != text.strip() or "\n" in text:
             node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     expected.set("uniqueCount", "6")
-    expected.set("count", str(int(expected.get("count")) + len(texts)))
+    del expected.attrib["count"]  # optional, and a run cannot keep it true: it goes (see SharedStrings.settle)
     assert written == etree.tostring(expected, xml_declaration=True, encoding="UTF-8", standalone=True)
     grid = read_grids(Package(tmp_path / "out.xlsx"))["S"]
     assert [grid.cell(row, 1).value for row in range(2, 8)] == texts
@@ -333,7 +333,7 @@ def test_a_workbook_without_shared_strings_gets_a_table_of_what_is_added(tmp_pat
     package.save(tmp_path / "out.xlsx")
     with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
         table = z.read("xl/sharedStrings.xml")
-    assert table.endswith(b'count="1" uniqueCount="1"><si><t>Green</t></si></sst>')
+    assert table.endswith(b' uniqueCount="1"><si><t>Green</t></si></sst>') and b' count=' not in table
     assert read_grids(Package(tmp_path / "out.xlsx"))["S"].cell(2, 1).value == "Green"
 
 

@@ -58,7 +58,7 @@ class SharedStrings:
     def _create(self) -> None:
         self.part = "xl/sharedStrings.xml" if self.package.part_name("xl/sharedStrings.xml") not in self.package.parts else \
             self.package._new_part_name("xl/sharedStrings{}.xml")
-        self.root = etree.Element(f"{M}sst", nsmap={None: NS_MAIN}, count="0", uniqueCount="0")
+        self.root = etree.Element(f"{M}sst", nsmap={None: NS_MAIN}, uniqueCount="0")
         self.package.parts[self.part] = b""
         self.package._trees[self.part] = self.root
         target = self.part[len("xl/"):] if self.part.startswith("xl/") else "/" + self.part
