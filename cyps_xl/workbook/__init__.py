@@ -11,8 +11,12 @@ edits recorded (``sheet``, with sparklines) and applied as the rows stream out
 (``rowwriter``), append-only styles (``styles``), cell values read from the
 same streamed rows (``cells``), the scorecard reader and its column titles
 (``reader``, ``layout``), the cell changes the engine's results become
-(``changes``) and the writer that applies them (``writer``), and the rules
-import from a sheet's own tolerance columns (``rules_import``).
+(``changes``) and the writer that applies them (``writer``), the rules
+import from a sheet's own tolerance columns (``rules_import``), month headings
+as users type them (``months``), what Excel meets on opening: its active tab,
+recalculation and protection (``tabs``), formulas a run would leave stale
+(``staleness``), writing in place safely with colleagues and Excel (``inplace``)
+and never replacing a file cyps-xl did not write (``outputs``).
 
 Data flows one way: read (``cells``, ``reader``) -> model -> engine -> changes -> writer.
 

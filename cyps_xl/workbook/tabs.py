@@ -1,9 +1,11 @@
-"""What Excel opens a workbook on: one place that keeps its views coherent.
+"""What Excel meets when it opens what cyps-xl wrote: the tab it opens on, a recalculation it is asked for, and the
+protection the team set.
 
 Excel opens on ``workbookView/@activeTab`` and shows tabs from ``@firstSheet``; every sheet whose first sheet view
 has ``tabSelected`` is selected with it. Two selected sheets open grouped (anything typed goes into both), and an
 active tab on a hidden sheet shows a sheet the team hid. So whenever a run adds, moves or removes a sheet it settles
-the views here: exactly one visible sheet is active and selected.
+the views here: exactly one visible sheet is active and selected. Here too: ``calcPr/@fullCalcOnLoad`` for formulas
+that read what a run wrote, and the refusal to write round a protected structure or sheet.
 """
 from __future__ import annotations
 
