@@ -18,7 +18,7 @@ from cyps_xl.workbook.inplace import editing
 from cyps_xl.workbook.outputs import may_replace, remember
 from cyps_xl.workbook.staleness import changed_cells, stale_formulas
 from cyps_xl.workbook.tabs import recalculate_on_open, refuse_protected
-from cyps_xl.workbook.package import Package
+from cyps_xl.workbook.package import Package, split_ref
 from cyps_xl.workbook.reader import Scorecard, read_scorecard
 from cyps_xl.engine.rules import RuleBook, load_rules
 from cyps_xl.workbook.writer import apply_changes
@@ -262,15 +262,8 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     report.notes += replaced_formulas_note(package)
     report.udf_cells = evaluate_udf_cells(package, scorecard.grids, book)
     stale = stale_formulas(package, changed_cells(report.changes, scorecard.grids))
-    if stale:  # frozen, its saved result would contradict the figures this issue writes
-        more = f" (and {len(stale) - 1} more formula(s) like it)" if len(stale) > 1 else ""
-        sheet, cell, read = stale[0]
-        why = (f"reads {read}, which the issue writes a new value into" if read else
-               "works out what it reads as it runs (INDIRECT, OFFSET), so it may read what the issue writes")
-        raise CypsError(f"this formula {why}, so the result saved with it would be out of date in the issue{more}.",
-                        file=source, place=cell_place(sheet, cell),
-                        hint="Refresh the working copy (cyps-xl refresh), open it in Excel so it recalculates, save "
-                             "it, and issue again.")
+    if stale:  # frozen at its saved result, it would contradict the figures this issue writes: recalculated first
+        report.notes += _recalculate(source, package, stale)
     if scorecard.grids is not None:
         scorecard.grids.for_measuring()  # the values are read, rated and evaluated: their memory serves the rest
     if presentation:
@@ -315,6 +308,32 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
         except CypsError as exc:
             report.notes.append(f"No PDF: {exc}")
     return report
+
+
+def _recalculate(source: Path, package: Package, stale: list) -> list[str]:
+    """The stale formulas' results as LibreOffice recalculates them, written in their place; one that cannot be
+    recalculated (no LibreOffice, or an error back) stops the issue, named."""
+    from cyps_xl.report.recalc import recalculated
+
+    values, why_not = recalculated(package, [(sheet, cell) for sheet, cell, _ in stale])
+    for sheet, cell, read in stale:
+        value = values.get((sheet, cell))
+        if why_not or value is None or (isinstance(value, str) and value.startswith("#")):
+            reads = (f"reads {read}, which the issue writes a new value into" if read else
+                     "works out what it reads as it runs (INDIRECT, OFFSET), so it may read what the issue writes")
+            cannot = why_not or (f"LibreOffice gives {value}" if value else "LibreOffice gives no result")
+            raise CypsError(f"this formula {reads}, so the result saved with it would be out of date in the issue, "
+                            f"and it cannot be recalculated here ({cannot}).", file=source, place=cell_place(sheet, cell),
+                            hint="Refresh the working copy (cyps-xl refresh), open it in Excel so it recalculates, "
+                                 "save it, and issue again.")
+    replaced = len(package.replaced_formulas)
+    for sheet, cell, _ in stale:
+        row, column = split_ref(cell)
+        package.sheet(sheet).set_value(row, column, values[(sheet, cell)])
+    del package.replaced_formulas[replaced:]  # recalculated, not replaced: said below
+    shown = ", ".join(f"'{sheet}'!{cell}" for sheet, cell, _ in stale[:8])
+    return [f"{len(stale)} formula(s) read what the issue wrote and were recalculated (LibreOffice) before being "
+            f"frozen: {shown}{' and more' if len(stale) > 8 else ''}."]
 
 
 def evaluate_udf_cells(package: Package, grids, book: RuleBook) -> int:

@@ -336,21 +336,34 @@ def _saved_result(source, target, saved):
     return target
 
 
-def test_an_issue_never_freezes_a_formula_the_issue_made_stale(template, tmp_path):
-    """A team's count of Reds over the RAG column (a defined name), saved as 0 before the ratings were written:
-    the issue refuses to freeze it, naming the formula and what it reads. Once refreshed and recalculated by Excel
-    (the count saved with the ratings in place), the issue goes, and freezes the count it shows."""
+def _counts_card(template, tmp_path):
     from openpyxl.workbook.defined_name import DefinedName
 
     wb = openpyxl.load_workbook(template)
     wb.create_sheet("Counts")["A1"] = '=COUNTIF(CardRAG,"Red")'
     wb.defined_names["CardRAG"] = DefinedName("CardRAG", attr_text="'Social Care'!$U$14:$U$200")
     wb.save(tmp_path / "plain.xlsx")
-    card = _saved_result(tmp_path / "plain.xlsx", tmp_path / "counts.xlsx", 0)
-    result = run_cli("issue", card, "-o", tmp_path / "out.xlsx")
+    return _saved_result(tmp_path / "plain.xlsx", tmp_path / "counts.xlsx", 0)
+
+
+def test_an_issue_never_freezes_a_formula_the_issue_made_stale(template, tmp_path):
+    """A team's count of Reds over the RAG column (a defined name), saved as 0 before the ratings were written.
+    With no LibreOffice to recalculate it, the issue refuses, naming the formula and what it reads; once
+    refreshed and recalculated by Excel (the count saved with the ratings in place), the issue goes."""
+    import os
+    import subprocess
+    import sys
+
+    card = _counts_card(template, tmp_path)
+    no_libreoffice = {k: v for k, v in os.environ.items() if k != "CYPS_XL_SOFFICE"}
+    no_libreoffice["PATH"] = str(tmp_path)  # nothing to run there
+    result = subprocess.run([sys.executable, "-m", "cyps_xl", "issue", str(card), "-o", str(tmp_path / "out.xlsx")],
+                            capture_output=True, text=True, env=no_libreoffice)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert re.search(r"counts\.xlsx, sheet 'Counts', cell A1: this formula reads 'Social Care'!U\d+, which the issue "
-                     r"writes a new value into, so the result saved with it would be out of date", result.stderr)
+                     r"writes a new value into, so the result saved with it would be out of date in the issue, and it "
+                     r"cannot be recalculated here \(LibreOffice, which cyps-xl recalculates formulas with, is not "
+                     r"installed\)", result.stderr), result.stderr
     assert "Refresh the working copy (cyps-xl refresh), open it in Excel" in result.stderr
     assert not (tmp_path / "out.xlsx").exists()
     refreshed = tmp_path / "refreshed.xlsx"
@@ -359,6 +372,25 @@ def test_an_issue_never_freezes_a_formula_the_issue_made_stale(template, tmp_pat
         min_row=14, min_col=21, max_col=21, values_only=True) if value == "Red")
     recalculated = _saved_result(refreshed, tmp_path / "recalculated.xlsx", reds)
     out = tmp_path / "issued.xlsx"
-    result = run_cli("issue", recalculated, "-o", out)
+    result = subprocess.run([sys.executable, "-m", "cyps_xl", "issue", str(recalculated), "-o", str(out)],
+                            capture_output=True, text=True, env=no_libreoffice)
     assert result.returncode == 0, result.stderr
     assert openpyxl.load_workbook(out)["Counts"]["A1"].value == reds > 0  # frozen at the count the issue shows
+
+
+def test_a_formula_the_issue_made_stale_is_recalculated_by_libreoffice_before_it_is_frozen(template, tmp_path):
+    import shutil
+
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice is needed: apt-get install libreoffice-calc-nogui")
+    card = _counts_card(template, tmp_path)
+    out = tmp_path / "issued.xlsx"
+    result = run_cli("issue", card, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert ("1 formula(s) read what the issue wrote and were recalculated (LibreOffice) before being frozen: "
+            "'Counts'!A1.") in result.stdout
+    issued = openpyxl.load_workbook(out)
+    reds = sum(1 for (value,) in issued["Social Care"].iter_rows(min_row=14, min_col=21, max_col=21, values_only=True)
+               if value == "Red")
+    assert issued["Counts"]["A1"].value == reds > 0  # not the 0 saved before the ratings were written
+    assert "formula(s) of the team's were replaced" not in result.stdout
