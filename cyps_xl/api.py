@@ -366,11 +366,15 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
         refuse_protected(package, adds_sheets=False, sheets={c.sheet for c in report.changes}, allow=allow_protected)
         report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
         report.notes += replaced_formulas_note(package)
+        stale = stale_formulas(package, changed_cells(report.changes, scorecard.grids))
         del scorecard  # the cells as read go before the save
         package.settle_views()  # one active, selected, visible sheet, whatever the file came with
-        if report.changes and recalculate_on_open(package):
-            report.notes.append("The workbook has formulas: Excel recalculates them when it next opens it, so any that "
-                                "read the ratings or figures written here show them.")
+        if stale:  # formulas that read what was written: Excel is asked to recalculate them on opening
+            recalculate_on_open(package)
+            shown = ", ".join(f"'{sheet}'!{cell}" for sheet, cell, _ in stale[:8])
+            report.notes.append(f"{len(stale)} formula(s) read what this run wrote ({shown}"
+                                f"{' and more' if len(stale) > 8 else ''}): Excel recalculates them when it next opens "
+                                "the workbook.")
         if in_place and backup:
             from cyps_xl.workbook.saving import keep_backup
 

@@ -61,7 +61,14 @@ def _grouped_with_a_hidden_sheet(template, tmp_path):
             data = source.read(info)
             if info.filename == "xl/workbook.xml":  # the active tab on the hidden sheet, as Excel keeps it
                 text = re.sub(r' activeTab="\d+"', "", data.decode("utf-8"))
-                data = text.replace("<workbookView", '<workbookView activeTab="0"', 1).encode("utf-8")
+                text = text.replace("<workbookView", '<workbookView activeTab="0"', 1)
+                hidden_id = re.search(r'<sheet [^>]*name="Last year"[^>]*sheetId="(\d+)"', text).group(1)
+                view = (f'<customWorkbookViews><customWorkbookView name="Panel" guid="{{5B2D1C1E-0000-4000-8000-0000'
+                        f'00000001}}" windowWidth="16095" windowHeight="9660" activeSheetId="{hidden_id}"/>'
+                        f'</customWorkbookViews>')
+                at = text.index("</workbook>")
+                at = text.index("<extLst>") if "<extLst>" in text else at
+                data = (text[:at] + view + text[at:]).encode("utf-8")
             target.writestr(info, data)
     active, selected, _, states = opening(path)
     assert states[active] == "hidden" and len(selected) == 3  # as saved: what Excel would open grouped
@@ -77,6 +84,10 @@ def test_every_run_leaves_one_visible_sheet_active_and_selected(template, tmp_pa
     assert result.returncode == 0, result.stderr
     active, selected, first, states = opening(out if args else card)
     assert states[active] == "visible" and selected == [active] and states[first] == "visible"
+    with zipfile.ZipFile(out if args else card) as z:  # the custom view opens on a sheet it can show, too
+        text = z.read("xl/workbook.xml").decode()
+    custom = re.search(r'<customWorkbookView [^>]*activeSheetId="(\d+)"', text).group(1)
+    assert re.search(rf'<sheet [^>]*name="{re.escape(active)}"[^>]*sheetId="{custom}"', text)
     if command == "issue":
         assert active == "Summary"
 
@@ -138,12 +149,18 @@ def test_refresh_asks_excel_to_recalculate_formulas_that_may_read_what_it_wrote(
     out = tmp_path / "out.xlsx"
     result = run_cli("refresh", card, "-o", out)
     assert result.returncode == 0, result.stderr
-    assert "Excel recalculates them when it next opens it" in result.stdout
+    assert "1 formula(s) read what this run wrote ('Counts'!A1): Excel recalculates them when it next opens" \
+        in result.stdout
     with zipfile.ZipFile(out) as z:
         calc = etree.fromstring(z.read("xl/workbook.xml")).find(f"{MAIN}calcPr")
     assert calc is not None and calc.get("fullCalcOnLoad") == "1"
     plain = run_cli("refresh", template, "-o", tmp_path / "plain.xlsx")  # no formula anywhere: nothing to ask
     assert plain.returncode == 0 and "recalculates" not in plain.stdout
+    wb = openpyxl.load_workbook(template)  # a formula that reads nothing the run writes: nothing to ask either
+    wb.create_sheet("Counts")["A1"] = "=1+1"
+    wb.save(tmp_path / "unrelated.xlsx")
+    unrelated = run_cli("refresh", tmp_path / "unrelated.xlsx", "-o", tmp_path / "unrelated out.xlsx")
+    assert unrelated.returncode == 0 and "recalculates" not in unrelated.stdout
 
 
 def test_notes_cyps_xl_adds_take_a_shape_id_block_of_their_own(tmp_path):

@@ -49,6 +49,12 @@ class Tabs:
                     else:
                         view.set(attr, str(value))
                     changed = True
+        # a custom view (View > Custom Views) names its active sheet by sheetId: one it can no longer show is ours
+        shown = {entries[i].get("sheetId") for i in visible}
+        for custom in workbook.iterfind(f"{M}customWorkbookViews/{M}customWorkbookView"):
+            if custom.get("activeSheetId") not in shown:
+                custom.set("activeSheetId", entries[chosen].get("sheetId") or "1")
+                changed = True
         if changed:
             self.touch(self.workbook_part)
         _, rels = self.relationships(self.workbook_part)
@@ -103,14 +109,11 @@ def refuse_protected(package, *, adds_sheets: bool, sheets, allow: bool) -> None
                             place=f"sheet '{sheet}'", hint="Unprotect the sheet, or add --allow-protected to write it anyway.")
 
 
-def recalculate_on_open(package) -> bool:
+def recalculate_on_open(package) -> None:
     """Ask Excel to recalculate every formula when it next opens the workbook (``calcPr/@fullCalcOnLoad``): a team
-    formula that reads what a run wrote (=COUNTIF(CardRAG,"Red")) keeps its old saved result until then. Asked only
-    where a sheet has formulas; returns whether it was."""
+    formula that reads what a run wrote (=COUNTIF(CardRAG,"Red")) keeps its old saved result until then."""
     from cyps_xl.workbook.parts import WORKBOOK_ORDER
 
-    if not any(package.worksheet(part).has_formulas for part in package.sheet_parts.values()):
-        return False
     workbook = package.tree(package.workbook_part)
     calc = workbook.find(f"{M}calcPr")
     if calc is None:
@@ -119,4 +122,3 @@ def recalculate_on_open(package) -> bool:
     if calc.get("fullCalcOnLoad") not in ("1", "true"):
         calc.set("fullCalcOnLoad", "1")
         package.touch(package.workbook_part)
-    return True
