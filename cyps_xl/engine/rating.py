@@ -199,6 +199,11 @@ def rate_table(table: ScoreTable, book: RuleBook, scorecard_path) -> list[RowRes
     return results
 
 
+@lru_cache(maxsize=4096)  # rows share their bands: each set is probed once a run, not once a row
+def _gaps(tolerances: Tolerances, polarity: str, decimals: int) -> tuple:
+    return tuple(p for p in tolerances.problems(polarity, decimals) if "gap" in p)
+
+
 def _check_band_units(row: ScoreRow, table: ScoreTable, measure: Measure, path) -> None:
     """Bands must be in the row's units and leave no value the cell can show unrated: % bands on a count row
     would rate nothing, fractions (<0.61) on a % row would be read as 0.61 points, and <=60% with 61%+ leaves
@@ -214,8 +219,8 @@ def _check_band_units(row: ScoreRow, table: ScoreTable, measure: Measure, path) 
         problem = "the bands are written as fractions, but a % row is rated in percentage points"
         hint = "Write them as percentages: <61% rather than <0.61."
     else:
-        gaps = [p for p in measure.tolerances.problems(measure.polarity, decimals) if "gap" in p]
-        if gaps and decimals is not None:
+        gaps = _gaps(measure.tolerances, measure.polarity, decimals) if decimals is not None else ()
+        if gaps:
             problem = f"{gaps[0]} (as the cell shows it, to {decimals} place{'s' if decimals != 1 else ''})"
             hint = "Make each band start where the next one ends at the places the cell shows (<60.5% then 60.5%+)."
     if problem is None:
