@@ -16,7 +16,7 @@ from cyps_xl.errors import CypsError, cell_place
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, load_layout
 from cyps_xl.workbook.inplace import editing
 from cyps_xl.workbook.outputs import may_replace, remember
-from cyps_xl.workbook.staleness import changed_cells, stale_formulas
+from cyps_xl.workbook.staleness import stale_formulas
 from cyps_xl.workbook.tabs import recalculate_on_open, refuse_protected
 from cyps_xl.workbook.package import Package, split_ref
 from cyps_xl.workbook.reader import Scorecard, read_scorecard
@@ -261,7 +261,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
     report.notes += replaced_formulas_note(package)
     report.udf_cells = evaluate_udf_cells(package, scorecard.grids, book)
-    stale = stale_formulas(package, changed_cells(report.changes, scorecard.grids))
+    stale = stale_formulas(package, report.changes, scorecard.grids)
     if stale:  # frozen at its saved result, it would contradict the figures this issue writes: recalculated first
         report.notes += _recalculate(source, package, stale)
     if scorecard.grids is not None:
@@ -366,7 +366,7 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
         refuse_protected(package, adds_sheets=False, sheets={c.sheet for c in report.changes}, allow=allow_protected)
         report.sparklines = dict(apply_changes(package, report.changes, scorecard.grids))
         report.notes += replaced_formulas_note(package)
-        stale = stale_formulas(package, changed_cells(report.changes, scorecard.grids))
+        stale = stale_formulas(package, report.changes, scorecard.grids)
         del scorecard  # the cells as read go before the save
         package.settle_views()  # one active, selected, visible sheet, whatever the file came with
         if stale:  # formulas that read what was written: Excel is asked to recalculate them on opening

@@ -89,8 +89,13 @@ GENERAL_WIDTH = 11  # characters General fills in a standard-width column (sign,
 def rounded(exact: Decimal, decimals: int, rounding: str = ROUND_HALF_UP) -> Decimal:
     """``exact`` to ``decimals`` places, however large it is: decimal's default 28 digits would refuse 1E+26 to
     two places, or 0.5 to thirty (a format such as 0.000000000000000000000000000000%)."""
-    digits = max(28, exact.adjusted() + decimals + 3) if exact.is_finite() else 28
+    digits = exact.adjusted() + decimals + 3 if exact.is_finite() else 0
+    if digits <= 28:  # every figure a scorecard shows: the default context, no new one a value
+        return exact.quantize(_STEPS.get(decimals) or Decimal(1).scaleb(-decimals), rounding=rounding)
     return exact.quantize(Decimal(1).scaleb(-decimals), rounding=rounding, context=Context(prec=digits))
+
+
+_STEPS = {places: Decimal(1).scaleb(-places) for places in range(0, 16)}
 
 
 def as_displayed(number: float, decimals: int | None, percent: bool) -> Decimal:

@@ -18,14 +18,17 @@ UNFOLLOWED = ("INDIRECT(", "OFFSET(")  # references worked out as the formula ru
 EVERYTHING = object()
 
 
-def stale_formulas(package, changed: set) -> list[tuple[str, str, str]]:
+def stale_formulas(package, changes, grids) -> list[tuple[str, str, str]]:
     """(sheet, cell, the first changed cell it reads as 'Sheet'!A1, or None when it cannot be told) of each formula
     that reads a changed cell:
-    ``changed`` holds (sheet, row, column) of the cells whose value the run changes (a formula there is now a
-    value)."""
+    ``changes`` are the run's (cells whose value differs from ``grids``, the values as read, count; a formula
+    there is now a value)."""
     with_formulas = [(sheet, package.worksheet(part)) for sheet, part in package.sheet_parts.items()]
     with_formulas = [(sheet, worksheet) for sheet, worksheet in with_formulas if worksheet.has_formulas]
-    if not changed or not with_formulas:
+    if not with_formulas:
+        return []  # most scorecards: nothing to find, and the changes are not even looked at
+    changed = changed_cells(changes, grids)
+    if not changed:
         return []
     references = _References(package, changed)
     found = []
@@ -112,14 +115,16 @@ def _bounds(ref: str):
 
 def changed_cells(changes, grids) -> set:
     """(sheet, row, column) of each cell a run writes a value into that differs from the value saved there."""
-    from cyps_xl.workbook.changes import NO_VALUE, cell_changes
+    from cyps_xl.workbook.changes import NO_VALUE
 
-    found = set()
-    for change in cell_changes(changes):
-        if getattr(change, "value", NO_VALUE) is NO_VALUE:  # a style, or a sparkline: no value written
+    found, sheets = set(), {}
+    for change in changes:
+        if getattr(change, "value", NO_VALUE) is NO_VALUE:  # a row style, a sparkline: no value written
             continue
-        saved = grids[change.sheet].cell(change.row, change.column).value \
-            if grids is not None and change.sheet in grids.sheetnames else None
+        if change.sheet not in sheets:
+            sheets[change.sheet] = grids[change.sheet] if grids is not None and change.sheet in grids.sheetnames else None
+        grid = sheets[change.sheet]
+        saved = grid.cell(change.row, change.column).value if grid is not None else None
         if not _same(saved, change.value):
             found.add((change.sheet, change.row, change.column))
     return found
