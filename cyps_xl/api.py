@@ -12,7 +12,7 @@ from pathlib import Path
 from cyps_xl.workbook.changes import (NO_VALUE, CellChange, current_issue_number, rating_changes, renumber, sparkline_changes,
                                      title_block_changes)
 from cyps_xl.engine.rating import RowResult, rate_table
-from cyps_xl.errors import CypsError, cell_place
+from cyps_xl.errors import CypsError, cell_place, listed
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, load_layout
 from cyps_xl.workbook.inplace import editing
 from cyps_xl.workbook.outputs import may_replace, remember
@@ -85,10 +85,9 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
     issue_number = current_issue_number(scorecard.tables) + 1 if issuing else None
     report = RunReport(source=Path(source), output=None, issue_number=issue_number)
     if scorecard.uncalculated and not issuing:  # an issue refuses them when it freezes the formulas
-        shown = ", ".join(scorecard.uncalculated[:8]) + (f" and {len(scorecard.uncalculated) - 8} more"
-                                                         if len(scorecard.uncalculated) > 8 else "")
         report.notes.append(f"{len(scorecard.uncalculated)} figure(s) are formulas with no saved result, read as no "
-                            f"value: {shown}. Open the workbook in Excel, let it calculate, and save it.")
+                            f"value: {listed(scorecard.uncalculated)}. Open the workbook in Excel, let it calculate, "
+                            "and save it.")
     if scorecard.hidden:
         report.notes.append(f"Hidden sheet(s) not rated: {', '.join(repr(n) for n in scorecard.hidden)} "
                             "(include_hidden_sheets: true in settings.yaml rates them).")
@@ -147,8 +146,7 @@ def replaced_formulas_note(package: Package) -> list[str]:
     found = package.replaced_formulas
     if not found:
         return []
-    more = f" and {len(found) - 8} more" if len(found) > 8 else ""
-    return [f"{len(found)} formula(s) of the team's were replaced by cyps-xl's values: {', '.join(found[:8])}{more}."]
+    return [f"{len(found)} formula(s) of the team's were replaced by cyps-xl's values: {listed(found)}."]
 
 
 def hidden_by_merges(scorecard: Scorecard, changes: list) -> list[str]:
@@ -291,8 +289,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     package.drop_external_links()
     dropped = package.drop_unreachable()  # what the dropped macros, controls and links left pointing at nothing
     if dropped:
-        report.notes.append(f"Left out of the issue with what used them: {', '.join(sorted(dropped)[:8])}"
-                            + (f" and {len(dropped) - 8} more." if len(dropped) > 8 else "."))
+        report.notes.append(f"Left out of the issue with what used them: {listed(sorted(dropped))}.")
     package.scrub_properties(book.style.created_by)
     package.settle_views(first=presentation)  # opens on its Summary, one tab selected: never two sheets grouped
     scorecard.grids = None  # the cells as read are done with: their memory serves the save
@@ -331,9 +328,12 @@ def _recalculate(source: Path, package: Package, stale: list) -> list[str]:
         row, column = split_ref(cell)
         package.sheet(sheet).set_value(row, column, values[(sheet, cell)])
     del package.replaced_formulas[replaced:]  # recalculated, not replaced: said below
-    shown = ", ".join(f"'{sheet}'!{cell}" for sheet, cell, _ in stale[:8])
     return [f"{len(stale)} formula(s) read what the issue wrote and were recalculated (LibreOffice) before being "
-            f"frozen: {shown}{' and more' if len(stale) > 8 else ''}."]
+            f"frozen: {_formula_cells(stale)}."]
+
+
+def _formula_cells(stale: list) -> str:
+    return listed(f"'{sheet}'!{cell}" for sheet, cell, _ in stale)
 
 
 def evaluate_udf_cells(package: Package, grids, book: RuleBook) -> int:
@@ -371,10 +371,8 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
         package.settle_views()  # one active, selected, visible sheet, whatever the file came with
         if stale:  # formulas that read what was written: Excel is asked to recalculate them on opening
             recalculate_on_open(package)
-            shown = ", ".join(f"'{sheet}'!{cell}" for sheet, cell, _ in stale[:8])
-            report.notes.append(f"{len(stale)} formula(s) read what this run wrote ({shown}"
-                                f"{' and more' if len(stale) > 8 else ''}): Excel recalculates them when it next opens "
-                                "the workbook.")
+            report.notes.append(f"{len(stale)} formula(s) read what this run wrote ({_formula_cells(stale)}): Excel "
+                                "recalculates them when it next opens the workbook.")
         if in_place and backup:
             from cyps_xl.workbook.saving import keep_backup
 

@@ -222,11 +222,11 @@ def _benchmarks(args) -> int:
 
         print(inspect(args.file, args.filter, args.column, args.sheet, args.ref))
         return 0
-    from cyps_xl.benchmarks.neighbours import NEEDS_ADOPTED, add_to_config, neighbour_set_yaml, read_grouping
+    from cyps_xl.benchmarks.neighbours import add_to_config, needs_adopted, neighbour_set_yaml, read_grouping
 
     adopted = _date(args.adopted, "--adopted")
     if adopted is None:
-        raise NEEDS_ADOPTED
+        raise needs_adopted()
     grouping = read_grouping(args.groupings, args.authority)
     if args.write:
         name = add_to_config(args.write, grouping, args.name, adopted)

@@ -35,5 +35,12 @@ class CypsError(Exception):
         return text
 
 
+def listed(items, most: int = 8) -> str:
+    """The first ``most`` of ``items`` for a message, and how many more there are ("a, b and 3 more")."""
+    items = [str(item) for item in items]
+    more = f" and {len(items) - most} more" if len(items) > most else ""
+    return ", ".join(items[:most]) + more
+
+
 def cell_place(sheet: str, cell: str) -> str:
     return f"sheet '{sheet}', cell {cell}"

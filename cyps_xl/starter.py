@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cyps_xl.benchmarks.config import AuthorityIndex, load_authorities
-from cyps_xl.benchmarks.neighbours import NEEDS_ADOPTED, neighbour_set_yaml, read_grouping, starter_config
+from cyps_xl.benchmarks.neighbours import needs_adopted, neighbour_set_yaml, read_grouping, starter_config
 from cyps_xl.engine.rules import NON_INDICATOR_FILES
 from cyps_xl.errors import CypsError
 from cyps_xl.resources import BUNDLED_RULES
@@ -56,7 +56,7 @@ class InitReport:
 def init_rules(folder: Path, authority: str, groupings: Path | None = None, adopted: dt.date | None = None) -> InitReport:
     folder = Path(folder)
     if groupings is not None and adopted is None:
-        raise NEEDS_ADOPTED
+        raise needs_adopted()
     if folder.exists() and not folder.is_dir():
         raise CypsError("is a file, not a folder.", file=folder, hint="Give init a folder for the rules.")
     if groupings is not None:

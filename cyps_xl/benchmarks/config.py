@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,9 +261,7 @@ def _year_label(value) -> str | None:
     """``2022`` -> 2022; ``202223``, ``2022/23`` or ``2022-23`` -> 2022/23, as the headings show it."""
     if value is None or isinstance(value, (bool, dict, list)):
         return None
-    text = str(value).strip()
-    found = re.fullmatch(r"(\d{4})\s*[/-]\s*(\d{2})", text)
-    return dfe_files.period_label(found.group(1) + found.group(2) if found else text)
+    return dfe_files.period_label(str(value))
 
 
 def _measure(item, path: Path, top_default: str) -> Measure:

@@ -24,12 +24,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from cyps_xl.benchmarks.dfe_files import is_ees_header, read_header, year_as_shown
+from cyps_xl.benchmarks.dfe_files import is_ees_header, period_label, read_header, year_as_shown
 from cyps_xl.benchmarks.published import BenchmarkRow, BenchmarkSource, load_published
 from cyps_xl.benchmarks.stats import beyond
 from cyps_xl.engine.rules import RuleBook, TitleKeys, normalise
 from cyps_xl.engine.values import GENERAL, format_precision
-from cyps_xl.errors import CypsError
+from cyps_xl.errors import CypsError, listed
 from cyps_xl.workbook.changes import CellChange
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, HEADING_YEAR
 from cyps_xl.workbook.package import CellStyle, split_ref
@@ -315,10 +315,9 @@ def _kept_note(table: ScoreTable, kept: dict) -> list[str]:
     typed = {place: value for place, value in kept.items() if value is not None}
     if typed:
         keys = sorted({key for _, key in typed}, key=BENCHMARK_KEYS.index)
-        cells = ", ".join(f"row {r} {key} " + (f"('{value}')" if isinstance(value, str) else f"({value:g})")
-                          for (r, key), value in sorted(typed.items())[:8])
-        more = f" and {len(typed) - 8} more" if len(typed) > 8 else ""
-        notes.append(f"'{table.sheet}': {len(typed)} benchmark cell(s) kept as the team has them ({cells}{more}). "
+        cells = listed(f"row {r} {key} " + (f"('{value}')" if isinstance(value, str) else f"({value:g})")
+                       for (r, key), value in sorted(typed.items()))
+        notes.append(f"'{table.sheet}': {len(typed)} benchmark cell(s) kept as the team has them ({cells}). "
                      f"To fill them, list {' and '.join(keys)} under the measure's columns: in benchmarks.yaml.")
     empty = sorted(r for (r, key), value in kept.items() if value is None)
     if empty:
@@ -331,12 +330,8 @@ def _kept_note(table: ScoreTable, kept: dict) -> list[str]:
 
 def _heading_year(table: ScoreTable, key: str) -> str | None:
     """The year a heading already names, as the figures' years are written ('RIA 2019/20' -> 2019/20)."""
-    if key not in table.titles:
-        return None
-    found = re.search(r"(\d{4})(?:\s*[/-]\s*(?:\d{2})?(\d{2}))?\)?\s*$", str(table.titles[key][1]))
-    if not found:
-        return None
-    return f"{found.group(1)}/{found.group(2)}" if found.group(2) else found.group(1)
+    found = HEADING_YEAR.search(str(table.titles[key][1])) if key in table.titles else None
+    return period_label(found.group(0).strip(" ()")) if found else None
 
 
 def _short_year(year: str) -> str:

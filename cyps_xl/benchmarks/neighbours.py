@@ -90,17 +90,17 @@ def read_grouping(path: Path, authority: str) -> Grouping:
                     hint="Check that this is the groupings file of a model that includes your authority.")
 
 
-NEEDS_ADOPTED = CypsError(
-    "--adopted is needed: the date your team starts to use this neighbour set.",
-    hint="Give it as YYYY-MM-DD (e.g. --adopted 2025-05-01): a set dated today would be used for no earlier month, "
-         "and one dated too early would change the figures of months already issued.")
+def needs_adopted() -> CypsError:
+    return CypsError("--adopted is needed: the date your team starts to use this neighbour set.",
+                     hint="Give it as YYYY-MM-DD (e.g. --adopted 2025-05-01): a set dated today would be used for no "
+                          "earlier month, and one dated too early would change the figures of months already issued.")
 
 
 def neighbour_set_yaml(grouping: Grouping, name: str | None, adopted: dt.date | None, indent: str = "  ") -> str:
     """One ``neighbour_sets`` item, ready to paste under ``neighbour_sets:``."""
     name = name or f"DfE statistical neighbours ({grouping.file.stem})"
     if adopted is None:
-        raise NEEDS_ADOPTED
+        raise needs_adopted()
     lines = [f"{indent}- name: {_quote(name)}",
              f"{indent}  authority: {_quote(grouping.authority.name)}",
              f"{indent}  adopted: {adopted.isoformat()}   # the date your team starts to use this set",

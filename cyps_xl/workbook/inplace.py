@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
-import hashlib
 import json
 import os
 import socket
@@ -21,6 +20,7 @@ import time
 from pathlib import Path
 
 from cyps_xl.errors import CypsError
+from cyps_xl.workbook.saving import file_sha256
 
 STALE_AFTER = 6 * 3600  # seconds: a lock this old is a run that died on another computer
 
@@ -116,8 +116,4 @@ def _user() -> str:
 
 def _fingerprint(path: Path) -> tuple:
     info = path.stat()
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return info.st_size, info.st_mtime_ns, digest.hexdigest()
+    return info.st_size, info.st_mtime_ns, file_sha256(path)

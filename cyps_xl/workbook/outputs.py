@@ -9,13 +9,13 @@ private folder can be had, nothing is remembered, and an existing file needs ``-
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
 from cyps_xl.engine.yamlcache import folder as cache_folder
 from cyps_xl.errors import CypsError
+from cyps_xl.workbook.saving import file_sha256
 
 KEEP = 2000  # outputs remembered; the oldest are forgotten
 
@@ -25,7 +25,7 @@ def may_replace(target: Path, force: bool = False, hint: str | None = None) -> N
     target = Path(target)
     if force or not target.is_file():
         return
-    if _written().get(_key(target)) == _digest(target):
+    if _written().get(_key(target)) == file_sha256(target):
         return
     raise CypsError("is there already and was not written by cyps-xl (or was changed since), so it is not replaced.",
                     file=target, hint=hint or "Choose another name, or add --force to replace it.")
@@ -38,7 +38,7 @@ def remember(target: Path) -> None:
         return
     written = _written()
     written.pop(_key(target), None)
-    written[_key(target)] = _digest(Path(target))
+    written[_key(target)] = file_sha256(target)
     for old in list(written)[:-KEEP]:
         del written[old]
     temp = where / f".outputs.{os.getpid()}.tmp"
@@ -65,10 +65,3 @@ def _written() -> dict:
 def _key(target: Path) -> str:
     return str(Path(target).resolve())
 
-
-def _digest(target: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(target).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -40,6 +40,17 @@ def check_output_path(target: Path) -> None:
                             file=target, hint="Choose another -o.")
 
 
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read a block at a time (what in-place runs and the outputs' memory compare)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def keep_backup(source: Path) -> Path:
     """A complete copy of ``source`` beside it (``<name>.backup-<time>``, with -2, -3... when two runs share a
     second), or none at all: the copy is written under a temporary name and renamed only when whole, and the
@@ -61,6 +72,9 @@ def keep_backup(source: Path) -> Path:
             break
         except FileExistsError:
             continue
+    else:  # never over a backup another run made
+        raise CypsError("a thousand backups were made this second; no name is free for another.", file=source,
+                        hint="Wait a second and run again.")
     temp = backup.with_name(f".{backup.name}.{_HOST}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(source, temp)
