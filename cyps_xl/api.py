@@ -273,7 +273,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
                                     next((as_at_text(t) for t in report.tables if as_at_text(t)), None), today)
         add_commentary(package, report.tables, report.results, report.bench_values, book.style, book)
         print_settings(package, report.tables, config.get("title", ""), number, today, scorecard.grids)
-    package.drop_macros()  # with the macro sheets, whose formulas are code, not values to freeze
+    controls = package.drop_macros()  # with the macro sheets, whose formulas are code, not values to freeze
     unsaved = package.freeze_formulas()
     if unsaved:
         more = f" (and {len(unsaved) - 1} more cell(s) like it)" if len(unsaved) > 1 else ""
@@ -287,7 +287,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
             package.remove_sheet(name)
         report.notes.append("The 'Data quality' sheet stays in the working copy; it is not in the issue.")
     package.drop_external_links()
-    dropped = package.drop_unreachable()  # what the dropped macros, controls and links left pointing at nothing
+    dropped = controls + package.drop_unreachable()  # and what they left pointing at nothing
     if dropped:
         report.notes.append(f"Left out of the issue with what used them: {listed(sorted(dropped))}.")
     package.scrub_properties(book.style.created_by)

@@ -40,7 +40,10 @@ def test_every_excel_saved_file_comes_back_byte_for_byte(tmp_path):
         out = tmp_path / path.name
         Package(path).save(out)
         with zipfile.ZipFile(path) as before, zipfile.ZipFile(out) as after:
-            if before.namelist() != after.namelist():
+            # in the order stored, but [Content_Types].xml first as Excel writes it (a file another tool re-zipped,
+            # POI's 56822-Countifs.xlsx, has it second)
+            stored = sorted(before.namelist(), key=lambda n: n != "[Content_Types].xml")
+            if stored != after.namelist():
                 changed[path.name] = "parts differ"
                 continue
             differ = [n for n in before.namelist() if before.read(n) != after.read(n)]

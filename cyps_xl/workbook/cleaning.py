@@ -28,8 +28,9 @@ class IssueCleaning:
         drop_calc_chain(self)
         return unsaved
 
-    def drop_macros(self) -> None:
-        """Remove the VBA project, its signature and the ribbon; make it a plain .xlsx."""
+    def drop_macros(self) -> list[str]:
+        """Remove the VBA project, its signature and the ribbon; make it a plain .xlsx. Returns the ActiveX
+        controls and OLE objects dropped with them (their parts), for the run report."""
         self._drop_related(self.workbook_part, MACRO_REL_TYPES)
         self._drop_related("", MACRO_REL_TYPES)
         ct = self.tree("[Content_Types].xml")
@@ -39,10 +40,11 @@ class IssueCleaning:
                 self.touch("[Content_Types].xml")
         for name in [n for n in self.parts if n.lower().endswith("vbaproject.bin") or n.lower().startswith("customui")]:
             self.remove_part(name)
-        self._drop_active_content()
+        return self._drop_active_content()
 
-    def _drop_active_content(self) -> None:
-        """Excel 4 macro sheets, dialog sheets, Auto_Open/Auto_Close names, ActiveX controls and OLE objects."""
+    def _drop_active_content(self) -> list[str]:
+        """Excel 4 macro sheets, dialog sheets, Auto_Open/Auto_Close names, ActiveX controls and OLE objects.
+        Returns the controls' and objects' parts dropped."""
         workbook = self.tree(self.workbook_part)
         _, rels = self.relationships(self.workbook_part)
         code_sheets = {rel.get("Id") for rel in (rels if rels is not None else []) if rel.get("Type") in ACTIVE_CONTENT_RELS}
@@ -54,12 +56,16 @@ class IssueCleaning:
             if (defined.get("name") or "").lower() in AUTO_NAMES:
                 names.remove(defined)
                 self.touch(self.workbook_part)
+        dropped = []
         for part in self.sheet_parts.values():
             _, rels = self.relationships(part)
             dropped_ids = {rel.get("Id") for rel in (rels if rels is not None else []) if rel.get("Type") in ACTIVE_CONTENT_RELS}
-            if self._drop_related(part, ACTIVE_CONTENT_RELS):
+            gone = self._drop_related(part, ACTIVE_CONTENT_RELS)
+            if gone:
+                dropped += gone
                 self._drop_control_entries(part, dropped_ids)
                 self.touch(part)
+        return dropped
 
     def _drop_control_entries(self, part: str, dropped_ids: set) -> None:
         """A dropped control's entry (in <controls> or <oleObjects>, Excel 2010's mc:AlternateContent wrapper and
@@ -96,16 +102,21 @@ class IssueCleaning:
         import re
 
         _, rels = self.relationships(part)
-        for rel in rels if rels is not None else []:
+        for rel in list(rels if rels is not None else []):
             if rel.get("Type", "").endswith("/vmlDrawing") and rel.get("TargetMode") != "External":
                 vml_part = self.resolve(part, rel.get("Target"))
                 if vml_part not in self.parts:
                     continue
                 text = self.parts[vml_part].decode("utf-8", errors="replace")
-                kept = re.sub(r'<v:shape\b[^>]*\bid="_x0000_s(\d+)"[^>]*>.*?</v:shape>',
+                # Excel numbers a shape in id="_x0000_s1025", or, when the id is the control's name
+                # (id="CheckBox28"), in o:spid="_x0000_s2079"
+                kept = re.sub(r'<v:shape\b(?=[^>]*\b(?:o:spid|id)="_x0000_s(\d+)")[^>]*>.*?</v:shape>',
                               lambda m: "" if m.group(1) in shape_ids else m.group(0), text, flags=re.S)
                 if kept != text:
                     self.parts[vml_part] = kept.encode("utf-8")
+                    if not re.search(r"<v:shape\b", kept):  # nothing left to draw: the drawing goes whole
+                        self._drop_legacy_drawing(part, rel)
+                        continue
                     # pictures only the dropped shapes showed: their relationships go (the parts then follow)
                     vml_rels_name, vml_rels = self.relationships(vml_part)
                     used = set(re.findall(r'(?:o:relid|r:id)="([^"]+)"', kept))
@@ -113,6 +124,18 @@ class IssueCleaning:
                         if vml_rel.get("Type", "").endswith("/image") and vml_rel.get("Id") not in used:
                             vml_rels.remove(vml_rel)
                             self.touch(vml_rels_name)
+
+    def _drop_legacy_drawing(self, part: str, rel) -> None:
+        """The sheet's reference to a VML drawing with no shape left, and its relationship: the drawing and its
+        pictures then go with the parts nothing reaches (drop_unreachable)."""
+        root = self.tree(part)
+        for element in root.findall(f"{M}legacyDrawing"):
+            if element.get(f"{{{NS_REL}}}id") == rel.get("Id"):
+                root.remove(element)
+        rels_name, rels = self.relationships(part)
+        rels.remove(rel)
+        self.touch(rels_name)
+        self.touch(part)
 
     def scrub_properties(self, created_by: str | None) -> None:
         """The workbook's author stays its author; it was last modified by the configured 'Created by' (the
