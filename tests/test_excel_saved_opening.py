@@ -239,3 +239,15 @@ def test_an_issue_freezes_a_count_excel_saved_at_its_true_result_or_refuses(tmp_
     assert issued["Sheet1"]["D1"].value == reds == 1  # not the 0 saved before the ratings were written
     with zipfile.ZipFile(out) as z:
         assert "xl/calcChain.xml" not in z.namelist() and "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+
+
+@pytest.mark.parametrize("host", ["poi/45540_form_Header.xlsx", "poi/56822-Countifs.xlsx", "xlsxwriter/simple03.xlsx"])
+def test_a_second_refresh_of_an_excel_saved_workbook_is_byte_identical(tmp_path, host):
+    """Excel's styles.xml (x14ac declarations, Excel's own fonts and fills) read back and compared by meaning: the
+    month after, the same ratings add nothing."""
+    card = with_a_scorecard(host, tmp_path)
+    once, twice = tmp_path / "once.xlsx", tmp_path / "twice.xlsx"
+    assert run_cli("refresh", card, "-o", once).returncode == 0
+    assert run_cli("refresh", once, "-o", twice).returncode == 0
+    with zipfile.ZipFile(once) as a, zipfile.ZipFile(twice) as b:
+        assert a.namelist() == b.namelist() and [n for n in a.namelist() if a.read(n) != b.read(n)] == []

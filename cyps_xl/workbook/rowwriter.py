@@ -43,6 +43,22 @@ def _put_value(cell, value) -> None:
     etree.SubElement(cell, f"{M}v").text = text
 
 
+def _set_style(cell, style: str) -> None:
+    """Set a cell's format, its ``s`` just after ``r`` as Excel writes it: lxml would add a new one after ``t``,
+    and a cell whose attributes come back in another order the next month is a needless change."""
+    if "s" in cell.attrib or "t" not in cell.attrib:
+        cell.set("s", style)
+        return
+    others = [(k, v) for k, v in cell.attrib.items() if k != "r"]
+    reference = cell.get("r")
+    cell.attrib.clear()
+    if reference is not None:
+        cell.set("r", reference)
+    cell.set("s", style)
+    for key, value in others:
+        cell.set(key, value)
+
+
 class RowWriter:
     """Applies a worksheet's recorded edits to each row as it streams past, keeping the sheet consistent:
     new cells take their row's or column's style and widen the row's spans and the sheet's dimension,
@@ -99,7 +115,7 @@ class RowWriter:
                 base = cell.get("s")
                 derived = derive(int(base) if base else 0, chain, chains)
                 if derived:
-                    cell.set("s", str(derived))
+                    _set_style(cell, str(derived))
                 elif base is not None:
                     del cell.attrib["s"]
         if worksheet.freeze:
@@ -129,7 +145,7 @@ class RowWriter:
     def _inherit_style(self, cell, row, column: int) -> None:
         style = self._inherited(row.get("customFormat"), row.get("s"), column)
         if style is not None:
-            cell.set("s", style)
+            _set_style(cell, style)
 
     def _inherited(self, custom_format, row_style, column: int):
         """A new cell takes its row's style, else its column's, as Excel shows an empty cell."""
@@ -301,11 +317,10 @@ class RowWriter:
         name = prefix + b"c"
         if letters is None:
             tag = start_tag(name, listed, inner is None)
-        else:  # r, then s where it was, then t, then an s the cell did not have (lxml adds it last)
+        else:  # r, s, t: Excel's order (see _set_style)
             tag = b"".join([b"<", name, b' r="', letters, digits, b'"',
-                            b' s="' + new_style + b'"' if style is not None and new_style is not None else b"",
+                            b' s="' + new_style + b'"' if new_style is not None else b"",
                             b' t="' + kind + b'"' if kind is not None else b"",
-                            b' s="' + new_style + b'"' if style is None and new_style is not None else b"",
                             b"/>" if inner is None else b">"])
         return tag if inner is None else b"".join([tag, inner, b"</", name, b">"])
 

@@ -59,7 +59,7 @@ class _References:
                 table = package.tree(table_part)
                 self.tables[(table.get("displayName") or table.get("name") or "").lower()] = (sheet, table.get("ref"))
         self.by_sheet: dict = {}
-        for sheet, row, column in changed:
+        for sheet, row, column in sorted(changed):  # so the first one named is the same every run
             self.by_sheet.setdefault(sheet, []).append((row, column))
 
     def read_by(self, text: str, sheet: str, depth: int = 0):
