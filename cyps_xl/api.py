@@ -228,7 +228,7 @@ def issue(source, output=None, *, rules=None, benchmarks=None, today: dt.date | 
         library = read_scorecard(source, load_layout(book.layout_file), probe,
                                  include_hidden=book.style.include_hidden_sheets)
         sheet = build_view(probe, library, config)  # in the same package model: nothing written and read back
-        name = source.with_name(f"{sheet}.xlsx")  # 'Corporate Parenting Issue N.xlsx' beside the scorecard
+        name = source.with_name(f"{sheet}.xlsx")  # 'Corporate Parenting March 2022 Issue N.xlsx' beside it
         book, view = view_rules(book, config), config
     return _issue(source, probe, name, output, book, benchmarks, today or dt.date.today(), keep_data_quality,
                   output_dir, presentation, config, pdf, view, force, allow_protected)
@@ -240,6 +240,9 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     scorecard, report = evaluate(source, book, benchmarks=benchmarks, issuing=True, today=today, package=package,
                                  view=view)
     number = report.issue_number
+    when = next((t.latest.date for t in scorecard.tables if t.latest and t.latest.date), None)
+    if view is not None and when is not None:  # next month's view is not taken for Issue 3 of this one
+        name = name.with_name(f"{name.stem} {when:%B %Y}{name.suffix}")
     if output is None:
         output = next_issue_path(Path(output_dir) / name.name if output_dir is not None else name, number)
         taken = int(re.search(r"Issue (\d+)\.xlsx$", output.name).group(1))
@@ -271,7 +274,8 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
 
         report.notes += add_summary(package, config, report.tables, report.results, book.style, number,
                                     next((as_at_text(t) for t in report.tables if as_at_text(t)), None), today)
-        add_commentary(package, report.tables, report.results, report.bench_values, book.style, book)
+        add_commentary(package, report.tables, report.results, report.bench_values, book.style, book,
+                       config.get("title", ""), number, today)
         print_settings(package, report.tables, config.get("title", ""), number, today, scorecard.grids)
     controls = package.drop_macros()  # with the macro sheets, whose formulas are code, not values to freeze
     unsaved = package.freeze_formulas()
@@ -290,18 +294,19 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     dropped = controls + package.drop_unreachable()  # and what they left pointing at nothing
     if dropped:
         report.notes.append(f"Left out of the issue with what used them: {listed(sorted(dropped))}.")
-    package.scrub_properties(book.style.created_by)
+    package.scrub_properties(book.style.created_by, title=(config or {}).get("title"))
     package.settle_views(first=presentation)  # opens on its Summary, one tab selected: never two sheets grouped
     scorecard.grids = None  # the cells as read are done with: their memory serves the save
     package.save(output, last=True)
     remember(output)
     report.output = output
     if pdf:  # optional: a PDF that cannot be made is a warning, the issued workbook stands
-        from cyps_xl.report.pdf import to_pdf
+        from cyps_xl.report.pdf import faces_without_twins, to_pdf
 
         try:
             report.pdf = to_pdf(output)
             remember(report.pdf)
+            report.notes += faces_without_twins(output)
         except CypsError as exc:
             report.notes.append(f"No PDF: {exc}")
     return report

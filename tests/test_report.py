@@ -241,4 +241,5 @@ def test_a_long_word_widens_its_column_at_most_twice_and_its_row_holds_every_lin
     assert saved + 1 < sheet.column_dimensions["A"].width <= 2 * saved + 0.25
     assert sheet["A1"].alignment.wrap_text and sheet["A2"].alignment.wrap_text
     assert sheet.row_dimensions[1].height >= 2 * 11 * 1.2  # two lines of 11 pt
-    assert sheet.row_dimensions[2].height >= 6 * 11 * 1.2  # the address over six lines or more
+    # the address, 435 pt in Carlito 11 (Calibri's widths; 448 with the margin), in 92 pt of text: 5 lines
+    assert sheet.row_dimensions[2].height >= 5 * 11 * 1.2

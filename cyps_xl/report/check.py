@@ -244,6 +244,11 @@ def _check_and_write(source: Path, book: RuleBook, previous, benchmarks, backup:
     package.put_sheet(sheet_name, [[f"Data quality check of {source.name} on {stamp}"
                                     + (f" against {Path(previous).name}" if previous else "")], []] + rows)
     package.mark_own(sheet_name)
+    from cyps_xl.report.printing import footer, print_sheet
+
+    # printed like the report's other pages: its findings wrapped, its heading on every page, a footer
+    print_sheet(package, sheet_name, (3, 3), footer(f"Data quality check of {source.name}", None, today),
+                range(1, len(rows) + 3))
     report.sheet = sheet_name
     for sheet in {r[0] for r in report.revisions}:
         package.put_notes(sheet, [(r, c, text) for s, r, c, text in report.revisions if s == sheet], NOTE_PREFIX)

@@ -9,16 +9,16 @@ one page wide allows it, else A3 landscape (what such reports use), else A3 at
 the scale that gives 7 pt, pages read left to right with the reference and
 indicator columns repeated on each.
 
-Widths are estimated from Arial's (Helvetica's) character widths, a little
-generously, so a text judged to fit does fit.
+Text is measured in the widths of the cell's own face (``textwidth``). Print the PDF with the metric-compatible
+faces installed (see README), or LibreOffice lays it out in other widths than Excel's.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 from cyps_xl.cellref import column_letter
+from cyps_xl.report.textwidth import text_width, wrapped_lines
 from cyps_xl.workbook.cells import merged_ranges
 from cyps_xl.workbook.parts import M
 from cyps_xl.workbook.sheet import KEEP, encoded
@@ -33,50 +33,7 @@ PADDING = 4.0  # points a cell keeps clear inside its borders
 LINE = 1.22  # a wrapped line's height, in font sizes
 DEFAULT_ROW_HEIGHT = 15.0  # points, when a sheet does not say
 WRAPPED = CellStyle(wrap=True)
-
-# Helvetica's widths in thousandths of an em (Arial shares them), for the characters that differ most.
-_NARROW = dict.fromkeys("ijl|'!.,:;", 278) | dict.fromkeys("ft I/\\[]()", 300) | {"r": 333, "-": 333}
-_WIDE = dict.fromkeys("mwMW@%", 889) | dict.fromkeys("ABCDEGHKNOQRUVXY&", 722) | {"—": 1000}
-
-
-@lru_cache(maxsize=1 << 16)
-def _ems(text: str) -> float:
-    """Width of ``text`` in ems (words repeat across a scorecard: each is measured once)."""
-    return sum(_NARROW.get(ch, _WIDE.get(ch, 556 if not ch.isupper() else 667)) for ch in text) / 1000
-
-
-def text_width(text: str, points: float, bold: bool = False) -> float:
-    """Printed width of ``text`` in points (5% generous; bold is about 7% wider)."""
-    return _ems(text) * points * (1.07 if bold else 1.0) * 1.05
-
-
-@lru_cache(maxsize=1 << 12)  # a column's short texts repeat down a scorecard ("monthly" in DATA NOTE)
-def wrapped_lines(text: str, points: float, bold: bool, width: float) -> tuple[int, float]:
-    """(lines, widest word) when ``text`` wraps at words in ``width`` points; a word wider than ``width`` is
-    broken over as many lines as it needs, as Excel does."""
-    lines, used, widest = 0, None, 0.0
-    scale = points * (1.07 if bold else 1.0) * 1.05
-    space = _ems(" ") * scale
-    width = max(width, 1.0)
-    for paragraph in str(text).split("\n"):
-        lines += 1
-        used = 0.0
-        for word in paragraph.split():
-            w = _ems(word) * scale
-            if w > widest:
-                widest = w
-            if not used:
-                used = w
-            elif used + space + w > width:
-                lines += 1
-                used = w
-            else:
-                used = used + space + w
-            if used > width:  # a word longer than the line: it runs on over further lines
-                extra = math.ceil(used / width) - 1
-                lines += extra
-                used -= extra * width
-    return max(lines, 1), widest
+TOP = CellStyle(vertical="top")
 
 
 @dataclass(frozen=True)
@@ -111,16 +68,22 @@ class Measured:
     notes: list  # (row, column, text, points, bold): a title-block row's lone text
 
 
-def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
+def fit_text(package, sheet: str, rows, note_rows=(), grid=None, readable=None) -> Measured:
     """Wrap what does not fit in ``rows`` of ``sheet`` and grow those rows; widen a column no word of its text
     fits. The title block's lines (``note_rows``) are kept for :func:`fit_notes`. The cells come from the
-    reader's ``grid`` when given (nothing is read again), else from one pass over the rows."""
+    reader's ``grid`` when given (nothing is read again), else from one pass over the rows.
+
+    ``readable``: column -> a width in characters it may widen to, when the sheet gives it none (a title column
+    left at the default 8.43 would print a long title a word a line). A heading merged over several columns wraps
+    within them. Every row that grows has all its cells aligned to the top, so a reference, its title and its
+    figures start on one line. The lines are counted once every column's width is settled."""
     worksheet = package.worksheet(package.sheet_parts[sheet])
     editor = package.sheet(sheet)
-    looks: dict = {}  # style index -> (points, bold, wraps)
+    looks: dict = {}  # style index -> (points, bold, wraps, face)
     look = lambda s: looks.get(s) or looks.setdefault(s, package.styles.look(s))  # noqa: E731
     widths, hidden, default_width = package.column_widths(sheet)
-    merged = _merged_cells(worksheet.shell)
+    merged, merge_widths = _merged_cells(worksheet.shell, widths, default_width)
+    readable = readable or {}
     strings = package.shared_strings
     texts = strings.texts()  # every text is in the table by now (what the run writes goes there too)
     notes_wanted = set(note_rows)
@@ -129,6 +92,8 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
     notes = []
     grown: dict = {}  # row -> height it needs
     widened: dict = {}  # column -> width in characters
+    wrapping: list = []  # (row, column, text, points, bold, face, merged width or None): counted once widths settle
+    filled_rows: dict = {}  # row -> the columns holding a value, for the rows with text that wraps
     if grid is not None and not worksheet.replace_rows:
         smallest = min((look(int(style or 0))[0] for style in grid.styles_used), default=math.inf)
         source = _grid_rows(grid, wanted)
@@ -136,7 +101,7 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
         source = _stream_rows(worksheet, wanted, strings, look)
     chains = package.style_chains
     chain_sizes: dict = {}  # style chain -> the font sizes it sets
-    edited_looks: dict = {}  # (style index, chain) -> (points, bold, wraps) once the run's styles are set
+    edited_looks: dict = {}  # (style index, chain) -> (points, bold, wraps, face) once the run's styles are set
 
     def sizes(chain: int) -> tuple:
         found = chain_sizes.get(chain)
@@ -145,12 +110,12 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
         return found
 
     def edited_look(style_index: int, chain: int) -> tuple:
-        points, bold, wraps = look(style_index)
+        points, bold, wraps, face = look(style_index)
         for style in chains.chain(chain):  # what the run sets on the cell counts too
             points = style.size if style.size is not None else points
             bold = style.bold if style.bold is not None else bold
             wraps = style.wrap if style.wrap is not None else wraps
-        found = edited_looks[(style_index, chain)] = (points, bold, wraps)
+        found = edited_looks[(style_index, chain)] = (points, bold, wraps, face)
         return found
 
     for number, found, valued, tallest, least in source:
@@ -168,63 +133,88 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None) -> Measured:
         for column in sorted(found):
             if column in hidden or (number, column) in merged:
                 continue
+            spread = merge_widths.get((number, column))  # a heading merged over several columns: their width
             style_index, saved = found[column]
             chain = styles.get(column, 0)
             edit = (encoded(values[column]) if column in values else KEEP, chain) \
                 if column in values or column in styles else None
             if edit is not None and edit[0] is None:
                 continue  # emptied by the run
-            points, bold, wraps = edited_looks.get((style_index, chain)) or edited_look(style_index, chain)
+            points, bold, wraps, face = edited_looks.get((style_index, chain)) or edited_look(style_index, chain)
             smallest = min(smallest, points)
             tallest = max(tallest, points)  # a line of large text (a title, a tile's figure) needs its height
             text = _edited_text(edit, texts) if edit is not None and edit[0] is not KEEP else saved
-            room = widths.get(column, default_width) * CHARACTER_POINTS - PADDING
+            room = (spread or widths.get(column, default_width)) * CHARACTER_POINTS - PADDING
             if not text:
                 shown = _shown_number(edit, chains)  # a figure the run writes with words in its format: "90.1% (19/20)"
-                if shown and text_width(shown, points, bold) > room:  # a number cannot wrap: its column widens
-                    need = (text_width(shown, points, bold) + PADDING) / CHARACTER_POINTS
+                if shown and spread is None and text_width(shown, points, bold, face) > room:  # cannot wrap: widen
+                    need = (text_width(shown, points, bold, face) + PADDING) / CHARACTER_POINTS
                     widened[column] = max(widened.get(column, 0), min(need, 2 * widths.get(column, default_width)))
                 continue
             if filled is None and (number in notes_wanted or not wraps):
-                filled = set(valued) | {c for c, value in values.items() if value is not None}
-                filled -= {c for c, value in values.items() if value is None}
-            if number in notes_wanted:
+                filled = _filled(valued, values)
+            if number in notes_wanted and spread is None:
                 if len(filled) == 1 and not wraps:
-                    notes.append((number, column, text, points, bold))
+                    notes.append((number, column, text, points, bold, face))
                 continue  # a title-block line runs on to its right: fit_notes sees to it
-            if not wraps and (len(text) * points * 1.1 <= room or text_width(text, points, bold) <= room):
+            if not wraps and (len(text) * points * 1.1 <= room or text_width(text, points, bold, face) <= room):
                 continue  # fits (the first test is quick: no character is wider than 1.1 em with the margin)
-            if not wraps and column + 1 not in filled and "\n" not in text:
+            if not wraps and spread is None and column + 1 not in filled and "\n" not in text:
                 continue  # Excel lets it run on into the empty cell beside it
-            lines, wider = _wrapped(text, points, bold, widths.get(column, default_width))
-            if wider is not None:
-                widened[column] = max(widened.get(column, 0), wider)
             if not wraps:
                 editor.set_style(number, column, WRAPPED)
-            grown[number] = max(grown.get(number, 0), lines * points * LINE + 3)
+            wrapping.append((number, column, text, points, bold, face, spread))
+            filled_rows[number] = filled = filled if filled is not None else _filled(valued, values)
         if tallest:
             grown[number] = max(grown.get(number, 0), tallest * LINE + 3)
+    # the columns' widths settled first (a title column with no width of its own, a word wider than its column),
+    # then each wrapped text's lines counted at the width it will print in
+    longest: dict = {}
+    for _, column, text, points, bold, face, spread in wrapping:
+        if spread is None and column in readable and column not in widths:
+            longest[column] = max(longest.get(column, 0), text_width(text, points, bold, face) + PADDING)
+    for column, need in longest.items():
+        widened[column] = max(widened.get(column, 0), min(need / CHARACTER_POINTS, readable[column]))
+    final = {}
+    settled = dict(widened)  # before any word widens a column: a word may take it to twice this, no further
+    for _, column, text, points, bold, face, spread in wrapping:
+        if spread is None:
+            width = max(widths.get(column, default_width), settled.get(column, 0))
+            _, wider = _wrapped(text, points, bold, width, face)
+            if wider is not None:
+                widened[column] = max(widened.get(column, 0), wider)
+    for number, column, text, points, bold, face, spread in wrapping:
+        width = spread or max(widths.get(column, default_width), widened.get(column, 0))
+        key = (text, points, bold, face, width)
+        lines = final.get(key)
+        if lines is None:
+            lines = final[key] = wrapped_lines(text, points, bold, width * CHARACTER_POINTS - PADDING, face)[0]
+        grown[number] = max(grown.get(number, 0), lines * points * LINE + 3)
     for column, width in widened.items():
         package.set_column_width(sheet, column, math.ceil(width * 4) / 4)
     default = _default_height(worksheet)
     for number, height in grown.items():
         if height > _height(worksheet, number, default) + 1:  # a point's difference is line spacing, not a clash
             editor.row_height(number, math.ceil(height * 4) / 4)
+            # a row of several lines: every cell starts at its top, so the reference, title and figures read across
+            for column in filled_rows.get(number, ()):
+                if column not in hidden and (number, column) not in merged:
+                    editor.set_style(number, column, TOP)
     return Measured(smallest if smallest != math.inf else 11.0, notes)
 
 
-def _wrapped(text: str, points: float, bold: bool, width: float) -> tuple[int, float | None]:
+def _wrapped(text: str, points: float, bold: bool, width: float, face: str | None = None) -> tuple[int, float | None]:
     """(lines, the column's width widened for its longest word, or None) of ``text`` wrapped in a column
     ``width`` characters wide. A word wider than its column would be broken mid-word: the column widens,
     up to twice its width (a web address in a note breaks rather than push the page wider)."""
     room = width * CHARACTER_POINTS - PADDING
     if len(text) * points * 1.1 <= room and "\n" not in text:
         return 1, None  # surely one line: no character is wider than 1.1 em with the margin
-    lines, widest = wrapped_lines(text, points, bold, room)
+    lines, widest = wrapped_lines(text, points, bold, room, face)
     if widest <= room:
         return lines, None
     wider = min((widest + PADDING) / CHARACTER_POINTS, 2 * width)
-    return wrapped_lines(text, points, bold, wider * CHARACTER_POINTS - PADDING)[0], wider
+    return wrapped_lines(text, points, bold, wider * CHARACTER_POINTS - PADDING, face)[0], wider
 
 
 def fit_rows(rows: list, widths: list, fonts: dict, default_height: float = DEFAULT_ROW_HEIGHT) -> tuple[dict, dict]:
@@ -239,12 +229,13 @@ def fit_rows(rows: list, widths: list, fonts: dict, default_height: float = DEFA
         font = fonts.get(number)
         if font is None:
             continue
-        points, bold, wraps = font
+        points, bold, wraps, face = (tuple(font) + (None,))[:4]
         need = points * LINE + 3 if any(value not in (None, "") for value in values) else 0.0
         for column, value in enumerate(values, start=1):
             if value is None or value == "" or not wraps:
                 continue
-            lines, wider = _wrapped(str(value), points, bold, widths[column - 1] if column <= len(widths) else 8.43)
+            lines, wider = _wrapped(str(value), points, bold, widths[column - 1] if column <= len(widths) else 8.43,
+                                    face)
             if wider is not None:
                 widened[column] = max(widened.get(column, 0), wider)
             need = max(need, lines * points * LINE + 3)
@@ -323,14 +314,14 @@ def fit_notes(package, sheet: str, notes: list, last: int) -> None:
     worksheet = package.worksheet(package.sheet_parts[sheet])
     widths, hidden, default_width = package.column_widths(sheet)
     editor = package.sheet(sheet)
-    for number, column, text, points, bold in notes:
+    for number, column, text, points, bold, face in notes:
         if column >= last:
             continue
         room = sum(widths.get(c, default_width) for c in range(column, last + 1) if c not in hidden) * CHARACTER_POINTS
         room -= PADDING
-        if text_width(text, points, bold) <= room:
+        if text_width(text, points, bold, face) <= room:
             continue
-        lines, _ = wrapped_lines(text, points, bold, room)
+        lines, _ = wrapped_lines(text, points, bold, room, face)
         package.merge(sheet, f"{column_letter(column)}{number}:{column_letter(last)}{number}")
         editor.set_style(number, column, WRAPPED)
         editor.row_height(number, max(_height(worksheet, number), math.ceil((lines * points * LINE + 3) * 4) / 4))
@@ -363,13 +354,24 @@ def _column(ref: str | None) -> int | None:
     return found
 
 
-def _merged_cells(shell) -> set:
-    """Every cell inside a merged range: their text is laid out over the range, not measured here."""
-    found = set()
+def _filled(valued, values: dict) -> set:
+    """A row's columns holding a value once the run's edits are made."""
+    return (set(valued) | {c for c, value in values.items() if value is not None}) - \
+        {c for c, value in values.items() if value is None}
+
+
+def _merged_cells(shell, widths: dict, default_width: float) -> tuple[set, dict]:
+    """(every cell inside a merged range but its first, {first cell: the range's width in characters} of the
+    ranges one row high, whose text is laid out over their columns)."""
+    inside, spread = set(), {}
     for m in merged_ranges(shell):
-        if (m.max_row - m.min_row + 1) * (m.max_col - m.min_col + 1) <= 10000:
-            found |= {(r, c) for r in range(m.min_row, m.max_row + 1) for c in range(m.min_col, m.max_col + 1)}
-    return found
+        if (m.max_row - m.min_row + 1) * (m.max_col - m.min_col + 1) > 10000:
+            continue
+        inside |= {(r, c) for r in range(m.min_row, m.max_row + 1) for c in range(m.min_col, m.max_col + 1)}
+        if m.min_row == m.max_row:
+            inside.discard((m.min_row, m.min_col))
+            spread[(m.min_row, m.min_col)] = sum(widths.get(c, default_width) for c in range(m.min_col, m.max_col + 1))
+    return inside, spread
 
 
 def _shown_number(edit, chains) -> str | None:

@@ -13,14 +13,18 @@ from cyps_xl.workbook.package import Package
 # ends the size: "&10" + "27/11/2026" would read as a size of 1027.
 FOOTER_POINTS = 10.0
 FOOTER_SIZE = '&10&"-,Regular"'
-KEEP_WITH_BAND = 3  # a section band is printed with at least this many of its rows
+KEEP_WITH_BAND = 3
+READABLE_TITLE = 45.0  # characters: about eight words a line  # a section band is printed with at least this many of its rows
 
 
 def footer(title: str, issue_number, today: dt.date | None) -> str:
-    """The footer: report title, issue number, and the date as text in dd/mm/yyyy (Excel's &D follows the
-    printer's locale, which printed 11/27/2026 for a UK council)."""
+    """The footer of every page: what it is (the report's title), which issue, "Page N of M", and the date as text
+    in dd/mm/yyyy (Excel's &D follows the printer's locale, which printed 11/27/2026 for a UK council). A page
+    torn from the pack still says where it belongs."""
     date = (today or dt.date.today()).strftime("%d/%m/%Y")
-    return f"&L{FOOTER_SIZE}{footer_text(title)}&C{FOOTER_SIZE}Issue {issue_number}&R{FOOTER_SIZE}{date}"
+    issue = f"Issue {issue_number} - " if issue_number is not None else ""
+    return (f"&L{FOOTER_SIZE}{footer_text(title)}&C{FOOTER_SIZE}{issue}Page &P of &N"
+            f"&R{FOOTER_SIZE}{date}")
 
 
 def print_settings(package: Package, tables: list, title: str, issue_number, today: dt.date | None = None,
@@ -30,7 +34,10 @@ def print_settings(package: Package, tables: list, title: str, issue_number, tod
     for table in tables:
         rows = list(range(table.header_rows[0], table.header_rows[1] + 1)) + [r.row for r in table.rows]
         grid = grids[table.sheet] if grids is not None and table.sheet in grids.sheetnames else None
-        measured = fit_text(package, table.sheet, rows, note_rows=range(1, table.header_rows[0]), grid=grid)
+        # a title column the sheet gives no width of its own prints at a reading width, not a word a line
+        readable = {table.columns["indicator"]: READABLE_TITLE} if "indicator" in table.columns else None
+        measured = fit_text(package, table.sheet, rows, note_rows=range(1, table.header_rows[0]), grid=grid,
+                            readable=readable)
         smallest = min(measured.smallest, FOOTER_POINTS)
         width, _ = package.print_geometry(table.sheet)
         page = choose_page(width, smallest)

@@ -137,10 +137,19 @@ class IssueCleaning:
         self.touch(rels_name)
         self.touch(part)
 
-    def scrub_properties(self, created_by: str | None) -> None:
+    def scrub_properties(self, created_by: str | None, title: str | None = None) -> None:
         """The workbook's author stays its author; it was last modified by the configured 'Created by' (the
-        team), and its manager is not carried into a published copy."""
+        team), and its manager is not carried into a published copy. An issue's ``title`` is its report's (a PDF
+        takes its title from here, and a screen reader announces it), and its language is British English."""
         core_ns = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+        if title and "docProps/core.xml" in self.parts:
+            core = self.tree("docProps/core.xml")
+            dc = "http://purl.org/dc/elements/1.1/"
+            for tag, text in (("title", title), ("language", "en-GB")):
+                element = core.find(f"{{{dc}}}{tag}")
+                if element is None:
+                    element = etree.SubElement(core, f"{{{dc}}}{tag}")
+                element.text = text
         app_ns = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
         if "docProps/core.xml" in self.parts:
             core = self.tree("docProps/core.xml")

@@ -22,7 +22,8 @@ class CellStyle:
     bold: bool | None = None
     italic: bool | None = None
     size: float | None = None  # font size in points (the summary tiles)
-    wrap: bool | None = None  # wrap text (the commentary)
+    wrap: bool | None = None  # wrap text (the commentary); wrapped text is aligned to the top
+    vertical: str | None = None  # "top", "center": a grown row's cells start on one line (print fitting)
 
 
 class StyleChains:
@@ -95,8 +96,9 @@ class Styles:
         self._index[kind][key] = index
         return index
 
-    def look(self, index: int) -> tuple[float, bool, bool]:
-        """(font size in points, bold, wraps) of a cell format, for measuring text (11 pt when unsaid)."""
+    def look(self, index: int) -> tuple[float, bool, bool, str | None]:
+        """(font size in points, bold, wraps, face) of a cell format, for measuring text (11 pt when unsaid;
+        face None when the font names none)."""
         xf = self.xfs[index] if 0 <= index < len(self.xfs) else self.xfs[0]
         font = self.fonts[int(xf.get("fontId", "0"))] if int(xf.get("fontId", "0")) < len(self.fonts) else None
         size = font.find(f"{M}sz") if font is not None else None
@@ -106,7 +108,9 @@ class Styles:
             points = 11.0
         alignment = xf.find(f"{M}alignment")
         wraps = alignment is not None and alignment.get("wrapText") in ("1", "true")
-        return points, font is not None and font.find(f"{M}b") is not None, wraps
+        name = font.find(f"{M}name") if font is not None else None
+        face = name.get("val") if name is not None else None
+        return points, font is not None and font.find(f"{M}b") is not None, wraps, face
 
     def _existing_format_id(self, code: str) -> int | None:
         if code in BUILTIN_NUMFMTS:
@@ -192,13 +196,16 @@ class Styles:
                 etree.SubElement(pattern, f"{M}bgColor", indexed="64")
                 xf.set("fillId", str(self._add("fill", self.fills, fill)))
             xf.set("applyFill", "1")
-        if style.wrap is not None:
+        if style.wrap is not None or style.vertical is not None:
             alignment = xf.find(f"{M}alignment")
             if alignment is None:
                 alignment = etree.SubElement(xf, f"{M}alignment")
-            alignment.set("wrapText", "1" if style.wrap else "0")
-            alignment.set("vertical", "top")
-            xf.set("applyAlignment", "1")
+            before = dict(alignment.attrib)
+            if style.wrap is not None:
+                alignment.set("wrapText", "1" if style.wrap else "0")
+            alignment.set("vertical", style.vertical or "top")
+            if dict(alignment.attrib) != before:  # a cell already so aligned keeps its format
+                xf.set("applyAlignment", "1")
         index = self._add("xf", self.xfs, xf)
         self._cache[key] = index
         return index
