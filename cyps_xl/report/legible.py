@@ -133,7 +133,9 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None, readable=None) 
         for column in sorted(found):
             if column in hidden or (number, column) in merged:
                 continue
-            spread = merge_widths.get((number, column))  # a heading merged over several columns: their width
+            spread, below = merge_widths.get((number, column), (None, ()))  # a merged cell: its width, rows under
+            if below:
+                editor.set_style(number, column, TOP)  # a title merged down starts level with its row's figures
             style_index, saved = found[column]
             chain = styles.get(column, 0)
             edit = (encoded(values[column]) if column in values else KEEP, chain) \
@@ -159,40 +161,42 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None, readable=None) 
                 continue  # a title-block line runs on to its right: fit_notes sees to it
             if not wraps and (len(text) * points * 1.1 <= room or text_width(text, points, bold, face) <= room):
                 continue  # fits (the first test is quick: no character is wider than 1.1 em with the margin)
-            if not wraps and spread is None and column + 1 not in filled and "\n" not in text:
-                continue  # Excel lets it run on into the empty cell beside it
+            if not wraps and spread is None and not below and column + 1 not in filled and "\n" not in text:
+                continue  # Excel lets it run on into the empty cell beside it (never out of a merged cell)
             if not wraps:
                 editor.set_style(number, column, WRAPPED)
-            wrapping.append((number, column, text, points, bold, face, spread))
+            wrapping.append((number, column, text, points, bold, face, spread, below))
             filled_rows[number] = filled = filled if filled is not None else _filled(valued, values)
         if tallest:
             grown[number] = max(grown.get(number, 0), tallest * LINE + 3)
     # the columns' widths settled first (a title column with no width of its own, a word wider than its column),
     # then each wrapped text's lines counted at the width it will print in
     longest: dict = {}
-    for _, column, text, points, bold, face, spread in wrapping:
+    for _, column, text, points, bold, face, spread, _ in wrapping:
         if spread is None and column in readable and column not in widths:
             longest[column] = max(longest.get(column, 0), text_width(text, points, bold, face) + PADDING)
     for column, need in longest.items():
         widened[column] = max(widened.get(column, 0), min(need / CHARACTER_POINTS, readable[column]))
     final = {}
     settled = dict(widened)  # before any word widens a column: a word may take it to twice this, no further
-    for _, column, text, points, bold, face, spread in wrapping:
+    for _, column, text, points, bold, face, spread, _ in wrapping:
         if spread is None:
             width = max(widths.get(column, default_width), settled.get(column, 0))
             _, wider = _wrapped(text, points, bold, width, face)
             if wider is not None:
                 widened[column] = max(widened.get(column, 0), wider)
-    for number, column, text, points, bold, face, spread in wrapping:
+    default = _default_height(worksheet)
+    for number, column, text, points, bold, face, spread, below in wrapping:
         width = spread or max(widths.get(column, default_width), widened.get(column, 0))
         key = (text, points, bold, face, width)
         lines = final.get(key)
         if lines is None:
             lines = final[key] = wrapped_lines(text, points, bold, width * CHARACTER_POINTS - PADDING, face)[0]
-        grown[number] = max(grown.get(number, 0), lines * points * LINE + 3)
+        # a cell merged down has the rows under it too: its first row grows by what they cannot hold
+        under = sum(_height(worksheet, r, default) for r in below)
+        grown[number] = max(grown.get(number, 0), lines * points * LINE + 3 - under)
     for column, width in widened.items():
         package.set_column_width(sheet, column, math.ceil(width * 4) / 4)
-    default = _default_height(worksheet)
     for number, height in grown.items():
         if height > _height(worksheet, number, default) + 1:  # a point's difference is line spacing, not a clash
             editor.row_height(number, math.ceil(height * 4) / 4)
@@ -361,16 +365,17 @@ def _filled(valued, values: dict) -> set:
 
 
 def _merged_cells(shell, widths: dict, default_width: float) -> tuple[set, dict]:
-    """(every cell inside a merged range but its first, {first cell: the range's width in characters} of the
-    ranges one row high, whose text is laid out over their columns)."""
+    """(every cell inside a merged range but its first, {first cell: (the range's width in characters, None for one
+    column, and the rows under its first)}): a merged cell's text is laid out over its columns and rows."""
     inside, spread = set(), {}
     for m in merged_ranges(shell):
         if (m.max_row - m.min_row + 1) * (m.max_col - m.min_col + 1) > 10000:
             continue
         inside |= {(r, c) for r in range(m.min_row, m.max_row + 1) for c in range(m.min_col, m.max_col + 1)}
-        if m.min_row == m.max_row:
-            inside.discard((m.min_row, m.min_col))
-            spread[(m.min_row, m.min_col)] = sum(widths.get(c, default_width) for c in range(m.min_col, m.max_col + 1))
+        inside.discard((m.min_row, m.min_col))
+        across = sum(widths.get(c, default_width) for c in range(m.min_col, m.max_col + 1)) \
+            if m.max_col > m.min_col else None  # one column wide: its column's width, which may widen
+        spread[(m.min_row, m.min_col)] = (across, tuple(range(m.min_row + 1, m.max_row + 1)))
     return inside, spread
 
 
