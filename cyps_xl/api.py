@@ -129,7 +129,7 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
                 if change.column in keys and change.row > table.header_rows[1]:
                     report.bench_values.setdefault(table.sheet, {}).setdefault(change.row, {})[keys[change.column]] = change.value
         report.changes += title_block_changes(table, issue_number=issue_number, today=today)
-        trend, why = sparkline_changes(table)
+        trend, why = sparkline_changes(table, issuing)
         report.changes += trend
         if why:
             report.notes.append(why)
@@ -274,8 +274,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
 
         report.notes += add_summary(package, config, report.tables, report.results, book.style, number,
                                     next((as_at_text(t) for t in report.tables if as_at_text(t)), None), today)
-        add_commentary(package, report.tables, report.results, report.bench_values, book.style, book,
-                       config.get("title", ""), number, today)
+        add_commentary(package, report.tables, report.results, report.bench_values, book.style, book, number, today)
         print_settings(package, report.tables, config.get("title", ""), number, today, scorecard.grids)
     controls = package.drop_macros()  # with the macro sheets, whose formulas are code, not values to freeze
     unsaved = package.freeze_formulas()

@@ -32,7 +32,7 @@ TITLE = "Corporate Parenting Performance Report"
 NOTE = ("Data as at 31 March 2022. Benchmarking figures are the latest published by the Department for Education for "
         "the year shown in each heading; statistical neighbours are the ten authorities DfE groups with this council.")
 HEADINGS = ["REF", "Indicator title", "DATA NOTE", "Jan-22", "Feb-22", "Mar-22", "Good perf is", "Red", "Amber",
-            "Green", "DOT", "RAG", "Stat neigh av.", "Nat av."]
+            "Green", "DOT", "RAG", "Stat neigh av.", "Nat av.", "Trend"]
 GROUPS = [("D4:F4", "YR ON YR PERFORMANCE"), ("H4:J4", "TARGET & TOLERANCES"), ("M4:N4", "LATEST BENCHMARKING")]
 INDICATORS = [  # titles as long as the published report's
     ("4.1", "% of eligible looked after children with an up to date health assessment", "%", (0.91, 0.93, 0.95), "high",
@@ -149,7 +149,7 @@ def printed(request, tmp_path_factory):
     pages, sizes = _words(out.with_suffix(".pdf"))
     scorecard = [p for p, words in pages.items() if "NOTE" in {w[4] for w in words}]  # the DATA NOTE heading
     assert scorecard
-    return pages, scorecard
+    return pages, scorecard, out
 
 
 def _find(words, sequence):
@@ -184,7 +184,7 @@ def _columns(words):
 
 
 def test_every_title_is_printed_whole_in_order_and_level_with_its_reference(printed):
-    pages, scorecard = printed
+    pages, scorecard, _ = printed
     seen = set()
     for page in scorecard:
         words = pages[page]
@@ -206,7 +206,7 @@ def test_every_title_is_printed_whole_in_order_and_level_with_its_reference(prin
 
 
 def test_no_heading_overlaps_another_and_each_is_printed_whole(printed):
-    pages, scorecard = printed
+    pages, scorecard, _ = printed
     for page in scorecard:
         words = pages[page]
         assert _overlaps(words) == []
@@ -231,8 +231,32 @@ def test_no_heading_overlaps_another_and_each_is_printed_whole(printed):
 
 
 def test_every_page_says_its_number_issue_and_date(printed):
-    pages, _ = printed
+    pages, _, _ = printed
     total = len(pages)
     for page, words in pages.items():
         assert _find(words, ["Page", str(page), "of", str(total)]) is not None, page
         assert _find(words, ["Issue", "1"]) is not None and TODAY in {w[4] for w in words}, page
+
+
+def test_each_trend_sparkline_is_drawn_from_zero_with_room_above_its_tallest_bar(printed):
+    """LibreOffice draws a bar to its cell's edge, so full bars in rows one above another read as one bar running
+    down the page; an issue draws each row's sparkline from zero to a quarter above its highest month."""
+    import openpyxl
+    from lxml import etree
+
+    with zipfile.ZipFile(printed[2]) as z:
+        sheet = next(n for n in z.namelist() if n.startswith("xl/worksheets/") and b"sparkline" in z.read(n))
+        root = etree.fromstring(z.read(sheet))
+    x14, xm = "{http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}", \
+        "{http://schemas.microsoft.com/office/excel/2006/main}"
+    groups = list(root.iter(f"{x14}sparklineGroup"))
+    sheet = openpyxl.load_workbook(printed[2])["Corporate Parenting"]
+    highest = {ref: max(months) for ref, _, _, months, *_ in INDICATORS}
+    drawn = {}
+    for group in groups:
+        lines = group.findall(f"{x14}sparklines/{x14}sparkline")
+        assert len(lines) == 1  # each on its own axis
+        row = int(re.sub(r"\D", "", lines[0].find(f"{xm}sqref").text))
+        drawn[sheet.cell(row, 1).value] = (group.get("minAxisType"), group.get("maxAxisType"),
+                                           float(group.get("manualMin")), float(group.get("manualMax")))
+    assert drawn == {ref: ("custom", "custom", 0.0, pytest.approx(top * 1.25)) for ref, top in highest.items()}

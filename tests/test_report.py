@@ -163,8 +163,9 @@ def test_a_view_is_issued_beside_the_scorecard_under_its_own_name(template, tmp_
     src = tmp_path / "card.xlsx"
     src.write_bytes(template.read_bytes())
     report = cyps_xl.issue(src, report="members")
-    assert report.output == tmp_path / "Members Issue 2.xlsx"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["Members Issue 2.xlsx", "card.xlsx"]  # nothing left behind
+    # the view's month in its name: next month's Members view is not taken for Issue 3 of this one
+    assert report.output == tmp_path / "Members March 2022 Issue 2.xlsx"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Members March 2022 Issue 2.xlsx", "card.xlsx"]  # nothing left behind
     summary = openpyxl.load_workbook(report.output)["Summary"]
     assert [summary.cell(6, c).value for c in (1, 4, 7)] == [
         "of assessments within 45 working days", "of LAC seen on time", "of care leavers in suitable accommodation"]

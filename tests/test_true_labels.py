@@ -39,7 +39,8 @@ def test_footers_carry_the_date_as_text_in_uk_order(template, tmp_path):
 
     out = cyps_xl.issue(template, tmp_path / "issued.xlsx", today=dt.date(2026, 11, 27)).output
     printed = [f for f in footers(out) if "Issue" in f and "&C" in f]
-    assert printed and all(f.endswith('&R&10&"-,Regular"27/11/2026') and "&D" not in f for f in printed)
+    assert printed and all(f.endswith('&R&10&"-,Regular"Page &P of &N - 27/11/2026') and "&D" not in f
+                           for f in printed)
 
 
 def test_a_pdf_that_cannot_be_made_is_a_warning_not_a_failure(template, tmp_path, monkeypatch):

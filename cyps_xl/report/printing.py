@@ -22,9 +22,9 @@ def footer(title: str, issue_number, today: dt.date | None) -> str:
     in dd/mm/yyyy (Excel's &D follows the printer's locale, which printed 11/27/2026 for a UK council). A page
     torn from the pack still says where it belongs."""
     date = (today or dt.date.today()).strftime("%d/%m/%Y")
-    issue = f"Issue {issue_number} - " if issue_number is not None else ""
-    return (f"&L{FOOTER_SIZE}{footer_text(title)}&C{FOOTER_SIZE}{issue}Page &P of &N"
-            f"&R{FOOTER_SIZE}{date}")
+    issue = f"&C{FOOTER_SIZE}Issue {issue_number}" if issue_number is not None else ""
+    # the middle short, so a long title on the left never runs into it
+    return f"&L{FOOTER_SIZE}{footer_text(title)}{issue}&R{FOOTER_SIZE}Page &P of &N - {date}"
 
 
 def print_settings(package: Package, tables: list, title: str, issue_number, today: dt.date | None = None,

@@ -138,7 +138,7 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
 
 
 def add_commentary(package: Package, tables: list, results: dict, bench: dict, style, rules: RuleBook,
-                   title: str = "", issue_number=None, today=None) -> int:
+                   issue_number=None, today=None) -> int:
     wording = load_wording(rules)
     # Headings the reader does not take for a scorecard's (REF NO. / INDICATOR), so an issue can be re-read.
     rows = [[wording.data.get("label", "DRAFT commentary")], [], ["Sheet", "Scorecard ref", "Indicator name", "Draft commentary"]]
@@ -169,7 +169,6 @@ def add_commentary(package: Package, tables: list, results: dict, bench: dict, s
     for column, width in widened.items():
         package.set_column_width(name, column, width)
     # the paper prints 7 pt or more
-    print_sheet(package, name, (3, 3), footer(f"Draft commentary: {title}" if title else "Draft commentary",
-                                              issue_number, today), (),
+    print_sheet(package, name, (3, 3), footer("Draft commentary", issue_number, today), (),
                 smallest=min(font[0] for font in fonts.values()))
     return len(rows) - 3

@@ -56,6 +56,22 @@ class SparklineChange:
     sheet: str
     target: str
     source: str
+    axis: tuple | None = None  # (min, max) a sparkline the run adds is drawn on; None: Excel's automatic axis
+
+
+def sparkline_axis(months) -> tuple | None:
+    """The axis an issued sparkline is drawn on: from zero (never from the row's lowest month, which makes a change
+    of 2 in 50 look like a collapse), to a quarter above its highest month, so its tallest bar stops short of the
+    cell's top and the rows' sparklines print apart (LibreOffice draws a bar to the cell's edge, and full bars in
+    rows one above another read as one bar running down the page). None when there is nothing to draw."""
+    numbers = [m.number for m in months if m.number is not None]
+    if not numbers:
+        return None
+    low, high = min(0.0, min(numbers)), max(0.0, max(numbers))
+    if low == high:
+        return None
+    span = high - low
+    return (low - span / 4 if low < 0 else 0.0), (high + span / 4 if high > 0 else 0.0)
 
 
 def quote_sheet(name: str) -> str:
@@ -64,8 +80,9 @@ def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-def sparkline_changes(table: ScoreTable) -> tuple[list[SparklineChange], str | None]:
-    """One column sparkline per indicator row over its monthly history.
+def sparkline_changes(table: ScoreTable, issuing: bool = False) -> tuple[list[SparklineChange], str | None]:
+    """One column sparkline per indicator row over its monthly history; in an issue (values fixed), each drawn on
+    its own axis from zero (see :func:`sparkline_axis`).
 
     Returns the changes and, when none can be made, why (no trend column,
     or month columns that are not side by side in date order).
@@ -83,7 +100,8 @@ def sparkline_changes(table: ScoreTable) -> tuple[list[SparklineChange], str | N
     trend = column_letter(table.columns["trend"])
     quoted = quote_sheet(table.sheet)
     return [
-        SparklineChange(table.sheet, f"{trend}{row.row}", f"{quoted}!{first}{row.row}:{last}{row.row}")
+        SparklineChange(table.sheet, f"{trend}{row.row}", f"{quoted}!{first}{row.row}:{last}{row.row}",
+                        sparkline_axis(row.months) if issuing else None)
         for row in table.rows
     ], None
 

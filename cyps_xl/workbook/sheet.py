@@ -8,6 +8,8 @@ rows they touch while :class:`~cyps_xl.workbook.worksheet.Worksheet` streams eve
 """
 from __future__ import annotations
 
+import copy
+
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -53,6 +55,7 @@ class SheetEditor:
         self.root = worksheet.shell  # everything but the rows: sparklines, columns, print settings
         self._sparklines: dict | None = None  # target cell -> x14:sparkline, built when one must change
         self._saved: dict | None = None  # target cell -> source range, from the extension list as saved
+        self._sparkline_look = None  # the sparkline group a new sparkline's own group copies
 
     def _check(self, number: int, column: int) -> None:
         if not (1 <= number <= MAX_ROW and 1 <= column <= MAX_COLUMN):
@@ -142,11 +145,15 @@ class SheetEditor:
             for line in self.worksheet.with_extensions().iter(f"{X14}sparkline")
         }
 
-    def ensure_sparkline(self, target: str, source: str) -> str:
+    def ensure_sparkline(self, target: str, source: str, axis: tuple | None = None) -> str:
         """Point the sparkline in ``target`` at ``source``, creating it if missing.
 
-        Returns "kept", "updated" or "created".  New sparklines join the sheet's
-        first column sparkline group, so they look like the team's own.
+        Returns "kept", "updated" or "created".  A new sparkline takes the look of
+        the sheet's first column sparkline group (the team's own), in a group of
+        its own: LibreOffice scales a group's sparklines together and draws them
+        out of their cells (a count's bars ran down through the rows of the % rows
+        in its group), while Excel scales each on its own either way. ``axis``:
+        the (min, max) a created one is drawn on.
         """
         if self._sparklines is None:
             if self._saved is None:
@@ -164,16 +171,30 @@ class SheetEditor:
             formula.text = source
             return "updated"
         groups = self._sparkline_groups()
-        group = next((g for g in groups.findall(f"{X14}sparklineGroup") if g.get("type") == "column"), None)
-        if group is None:
-            group = etree.SubElement(groups, f"{X14}sparklineGroup", type="column", displayEmptyCellsAs="gap",
-                                     displayHidden="1")
-            for tag, rgb in (("colorSeries", "FF2E75B6"), ("colorNegative", "FFC00000"), ("colorAxis", "FF000000"),
-                             ("colorMarkers", "FF2E75B6"), ("colorFirst", "FF2E75B6"), ("colorLast", "FF2E75B6"),
-                             ("colorHigh", "FF2E75B6"), ("colorLow", "FF2E75B6")):
-                etree.SubElement(group, f"{X14}{tag}", rgb=rgb)
-            etree.SubElement(group, f"{X14}sparklines")
-        lines = group.find(f"{X14}sparklines")
+        if self._sparkline_look is None:
+            team = next((g for g in groups.findall(f"{X14}sparklineGroup") if g.get("type") == "column"), None)
+            if team is None:
+                team = etree.Element(f"{X14}sparklineGroup", type="column", displayEmptyCellsAs="gap", displayHidden="1")
+                for tag, rgb in (("colorSeries", "FF2E75B6"), ("colorNegative", "FFC00000"), ("colorAxis", "FF000000"),
+                                 ("colorMarkers", "FF2E75B6"), ("colorFirst", "FF2E75B6"), ("colorLast", "FF2E75B6"),
+                                 ("colorHigh", "FF2E75B6"), ("colorLow", "FF2E75B6")):
+                    etree.SubElement(team, f"{X14}{tag}", rgb=rgb)
+            # the look alone (attributes, colours): each sparkline the run adds is scaled to its own row
+            look = etree.Element(team.tag, dict(team.attrib))
+            for child in team:
+                if child.tag != f"{X14}sparklines":
+                    look.append(copy.deepcopy(child))
+            for attribute in ("manualMin", "manualMax", "minAxisType", "maxAxisType"):
+                look.attrib.pop(attribute, None)
+            self._sparkline_look = look
+        group = copy.deepcopy(self._sparkline_look)
+        if axis is not None:
+            group.set("manualMin", f"{axis[0]:.10g}")
+            group.set("manualMax", f"{axis[1]:.10g}")
+            group.set("minAxisType", "custom")
+            group.set("maxAxisType", "custom")
+        groups.append(group)
+        lines = etree.SubElement(group, f"{X14}sparklines")
         line = etree.SubElement(lines, f"{X14}sparkline")
         etree.SubElement(line, f"{XM}f").text = source
         etree.SubElement(line, f"{XM}sqref").text = target

@@ -23,7 +23,7 @@ def apply_changes(package: Package, changes: list, grids=None) -> Counter:
             editor.set_styles(change.row, change.columns, change.style, saved)
             continue
         if isinstance(change, SparklineChange):
-            sparklines[editor.ensure_sparkline(change.target, change.source)] += 1
+            sparklines[editor.ensure_sparkline(change.target, change.source, change.axis)] += 1
             continue
         if change.value is not NO_VALUE:
             editor.set_value(change.row, change.column, change.value)
