@@ -273,7 +273,8 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
         from cyps_xl.report.summary import add_commentary, add_summary
 
         report.notes += add_summary(package, config, report.tables, report.results, book.style, number,
-                                    next((as_at_text(t) for t in report.tables if as_at_text(t)), None), today)
+                                    next((as_at_text(t) for t in report.tables if as_at_text(t)), None), today,
+                                    report.bench_values, scorecard.grids)
         add_commentary(package, report.tables, report.results, report.bench_values, book.style, book, number, today)
         print_settings(package, report.tables, config.get("title", ""), number, today, scorecard.grids)
     controls = package.drop_macros()  # with the macro sheets, whose formulas are code, not values to freeze

@@ -93,13 +93,24 @@ def test_summary_page_tiles_and_counts(issued):
     assert [ws.cell(5, c).value for c in (1, 4, 7)] == [562, 175, pytest.approx(0.968)]
     assert [ws.cell(6, c).value for c in (1, 4, 7)] == ["LAC as at period end", "admissions (ytd)", "of LAC visits up to date"]
     assert ws.cell(5, 7).fill.fgColor.rgb == "FF00B050"  # 96.8% against 95%+: Green
-    # on a green tile a declining arrow says so in words, in a colour that reads on green
-    assert ws.cell(7, 7).value == "↓ declining since last month" and ws.cell(7, 7).font.color.rgb == "FF000000"
-    # "Direction of travel (month)" is wider than its column: it wraps, in a row tall enough for two lines
-    assert ws.cell(12, 1).value.startswith("Direction of travel") and ws.cell(12, 1).alignment.wrap_text
-    assert ws.row_dimensions[12].height >= 2 * 12.75
+    # on a green tile the RAG word, and a declining arrow saying so in words, in a colour that reads on green
+    assert ws.cell(7, 7).value == "Green: ↓ declining since last month" and ws.cell(7, 7).font.color.rgb == "FF000000"
+    # the counts follow the exceptions list; "Direction of travel (month)" is wider than its column: it wraps, in a
+    # row tall enough for two lines
+    direction = next(r for r in range(9, ws.max_row + 1) if str(ws.cell(r, 1).value).startswith("Direction of travel"))
+    assert ws.cell(direction, 1).alignment.wrap_text and ws.row_dimensions[direction].height >= 2 * 12.75
     reds = sum(1 for s in ("Early Help", "Social Care") for row in book[s].iter_rows(min_row=13) if row[20].value == "Red")
-    assert ws.cell(10, 2).value == reds  # the count of Red (month) equals the Red cells of the scorecard
+    assert ws.cell(direction - 3, 1).value == "RAG (month)"
+    assert ws.cell(direction - 2, 2).value == reds  # the count of Red (month) equals the Red cells of the scorecard
+    # the exceptions list, the first table: every row the scorecard shows Red this month is in it, with its figure
+    assert ws.cell(9, 1).value.startswith("Exceptions this month") and ws.cell(10, 1).value == "Scorecard ref"
+    listed = {(ws.cell(r, 1).value, ws.cell(r, 7).value) for r in range(11, direction - 3)}
+    for sheet in ("Early Help", "Social Care"):
+        for row in book[sheet].iter_rows(min_row=13):
+            if row[20].value == "Red" and row[0].value:
+                assert (row[0].value, row[16].value) in listed, (sheet, row[0].value)  # Q: Mar-22
+    assert all(ws.cell(r, 13).value.split(",")[0] in ("Red", "Amber", "Green", "not rated")
+               for r in range(11, direction - 4))
     import zipfile
 
     lac = next(r for r in range(13, book["Social Care"].max_row + 1) if book["Social Care"].cell(r, 1).value == "3.1")
@@ -107,6 +118,9 @@ def test_summary_page_tiles_and_counts(issued):
         chart = z.read("xl/charts/chart1.xml").decode()  # openpyxl does not read charts back
     assert "<c:f>'Social Care'!$F$12:$Q$12</c:f>" in chart  # the twelve months, hidden ones included
     assert f"<c:f>'Social Care'!$F${lac}:$Q${lac}</c:f>" in chart and '<c:plotVisOnly val="0"/>' in chart
+    assert '<c:valAx><c:axId val="50010002"/><c:scaling><c:orientation val="minMax"/><c:min val="0"/>' in chart
+    notes = [ws.cell(r, 1).value for r in range(direction, ws.max_row + 1) if ws.cell(r, 1).value]
+    assert any("ILLUSTRATIVE" in str(n) for n in notes)  # the template's months Apr-Dec are not presented as real
 
 
 def test_two_report_views_give_the_same_dot_and_rag(template, tmp_path):
@@ -198,7 +212,8 @@ def test_every_members_tile_shows_the_arrow_its_scorecard_row_shows(template, tm
     symbols = {"up": "↑", "down": "↓", "same": "→"}
     for column, ref in zip((1, 4, 7), ("1.13", "3.5", "3.25")):
         assert dots[ref].direction is not None
-        assert ws.cell(7, column).value.startswith(symbols[dots[ref].direction] + " "), (ref, ws.cell(7, column).value)
+        arrow = ws.cell(7, column).value.split(": ", 1)[-1]  # after the tile's RAG word
+        assert arrow.startswith(symbols[dots[ref].direction] + " "), (ref, ws.cell(7, column).value)
 
 
 def test_printed_text_is_measured_alike_from_the_readers_cells_and_from_the_rows(template, tmp_path, monkeypatch):

@@ -56,9 +56,10 @@ def print_settings(package: Package, tables: list, title: str, issue_number, tod
 
 
 def print_sheet(package: Package, sheet: str, title_rows: tuple | None, footer_codes: str, rows,
-                smallest: float | None = None) -> None:
+                smallest: float | None = None) -> PageChoice:
     """A page of the report (summary, commentary): the text of ``rows`` fitted, on the paper that prints it at 7 pt
-    or more (``smallest``: the sheet's smallest text, when its rows were measured before they were written)."""
+    or more (``smallest``: the sheet's smallest text, when its rows were measured before they were written).
+    Returns the page chosen."""
     if smallest is None:
         smallest = fit_text(package, sheet, rows).smallest
     smallest = min(smallest, FOOTER_POINTS)
@@ -66,6 +67,21 @@ def print_sheet(package: Package, sheet: str, title_rows: tuple | None, footer_c
     page = choose_page(width, smallest)
     package.set_print(sheet, title_rows, footer_codes, paper_size=page.paper_size,
                       scale=None if page.fit_width else page.percent)
+    return page
+
+
+def keep_together(package: Package, sheet: str, page: PageChoice, first: int, last: int) -> None:
+    """Start a new page at row ``first`` when rows ``first``..``last`` (a chart's rows) would not fit on the page
+    the rows above leave them: a chart is cut at a page's end, not carried over."""
+    width, heights = package.print_geometry(sheet)
+    scale = min(1.0, (page.width - SIDE_MARGINS) / width) if page.fit_width and width else page.scale
+    capacity = (page.height - TOP_BOTTOM_MARGINS) / scale
+    height = lambda r: heights.get(r, 15.0)  # noqa: E731
+    used = 0.0
+    for row in range(1, first):
+        used = height(row) if used + height(row) > capacity else used + height(row)
+    if used + sum(height(r) for r in range(first, last + 1)) > capacity:
+        package.set_row_breaks(sheet, [first])
 
 
 def section_breaks(package: Package, table, page: PageChoice | None = None) -> list[int]:

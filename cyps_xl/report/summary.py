@@ -16,7 +16,7 @@ from cyps_xl.errors import CypsError
 from cyps_xl.report.commentary import commentary_rows, load_wording
 from cyps_xl.engine.contrast import BLACK, readable_on
 from cyps_xl.report.legible import WRAPPED, fit_rows
-from cyps_xl.report.printing import FOOTER_SIZE, footer, print_sheet
+from cyps_xl.report.printing import footer, keep_together, print_sheet
 from cyps_xl.workbook.package import CellStyle, Package, column_letter
 
 SUMMARY_SHEET = "Summary"
@@ -62,8 +62,10 @@ def _find(results: dict, sheet: str, ref: str):
 
 
 def add_summary(package: Package, config: dict, tables: list, results: dict, style, issue_number,
-                as_at: str | None, today=None) -> list[str]:
-    """A first sheet with headline tiles, counts by RAG and by direction of travel, and a trend chart.
+                as_at: str | None, today=None, bench: dict | None = None, grids=None) -> list[str]:
+    """A first sheet with headline tiles, the exceptions list (the first table: Red or declining indicators), counts
+    by RAG and by direction of travel, and a trend chart from zero with the scorecard's own caveats on its figures.
+    ``bench``: the benchmark figures the run wrote; ``grids``: the cells as read (for the caveats).
 
     Returns notes: tiles or a chart that name rows this scorecard does not have are left out."""
     title = config.get("title", "Performance report")
@@ -90,9 +92,12 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
         editor.set_value(6, column, tile.get("label", result.row.title))
         editor.set_style(6, column, CellStyle(bold=True, fill=fill, wrap=True))
         editor.set_style(6, column + 1, CellStyle(fill=fill))
-        # the arrow says its meaning in words and takes a colour that reads on the tile's own RAG fill
+        # the RAG word and the arrow's meaning in words, so the tile reads without its colours (greyscale, a screen
+        # reader); the text takes a colour that reads on the tile's own RAG fill
         words = {"improving": "improving", "declining": "declining"}.get(dot.trend, "")
-        editor.set_value(7, column, " ".join(filter(None, [arrow, words, since])) if arrow else "no change measured")
+        rated = f"{style.labels[band]}: " if band else ""
+        editor.set_value(7, column, rated + (" ".join(filter(None, [arrow, words, since])) if arrow
+                                             else "no change measured"))
         colour = {"improving": style.colours["improving"], "declining": style.colours["declining"]}.get(dot.trend, BLACK)
         editor.set_style(7, column, CellStyle(font_color=readable_on(fill, colour), bold=True, fill=fill))
         editor.set_style(7, column + 1, CellStyle(fill=fill))
@@ -109,17 +114,23 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
         ["Direction of travel (month)", "improving", "declining", "no change", "information only"],
         ["indicators", trend.get("improving", 0), trend.get("declining", 0), trend.get("neutral", 0), trend.get("info", 0)],
     ]
+    from cyps_xl.report.exceptions import exceptions, put_exceptions
+
+    top = put_exceptions(package, name, 9, exceptions(tables, results, bench or {}, labels), style.colours)
     columns = [1, 2, 4, 5, 7]  # the wide columns: every third one is a gap between tiles
     for offset, line in enumerate(counts):
         for c, value in zip(columns, line):
-            editor.set_value(9 + offset, c, value)
+            editor.set_value(top + offset, c, value)
+            if c > 1:  # each count centred under the word it counts
+                editor.set_style(top + offset, c, CellStyle(horizontal="center"))
     for c, band in ((2, "red"), (4, "amber"), (5, "green")):
-        editor.set_style(9, c, CellStyle(fill=style.colours[band], bold=True))
+        editor.set_style(top, c, CellStyle(fill=style.colours[band], bold=True))
     editor.row_height(5, 36)
     editor.row_height(6, 30)
-    for r in (9, 12):
+    for r in (top, top + 3):
         editor.set_style(r, 1, CellStyle(bold=True, wrap=True))  # "Direction of travel (month)" wraps in its column
-    editor.row_height(12, 30)
+    editor.row_height(top + 3, 30)
+    below = top + len(counts) + 1  # the chart's first row
     chart = config.get("chart")
     if chart:
         sheet, ref = _in_report(config, chart)
@@ -129,12 +140,39 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
             quoted = "'" + table.sheet.replace("'", "''") + "'"
             first, last = column_letter(table.months[0].column), column_letter(table.months[-1].column)
             header = table.header_rows[1]
-            package.add_column_chart(name, (0, 14, 8, 30), chart.get("title", result.row.title),
+            numbers = [m.number for m in result.row.months if m.present]
+            from_zero = all(n >= 0 for n in numbers)  # a bar's height is its size: the axis starts at zero
+            package.add_column_chart(name, (0, below - 1, 8, below + 15), chart.get("title", result.row.title),
                                      f"{quoted}!${first}${header}:${last}${header}",
                                      f"{quoted}!${first}${result.row.row}:${last}${result.row.row}",
-                                     result.measure.number_format)
-    print_sheet(package, name, None, footer(title, issue_number, today), range(1, 31))  # tiles, counts and the chart: rows 1-30
+                                     result.measure.number_format, from_zero=from_zero)
+            notes = [] if from_zero else ["The chart's axis does not start at zero: some months are below zero."]
+            notes += _caveats(grids, table)
+            for offset, text in enumerate(notes):
+                editor.set_value(below + 17 + offset, 1, text)
+                editor.set_style(below + 17 + offset, 1, CellStyle(italic=True))
+            below += len(notes) + 1
+    # tiles, the exceptions, the counts and the chart (on one page, not cut at the page's end)
+    page = print_sheet(package, name, None, footer(title, issue_number, today), range(1, below + 17))
+    if chart:
+        keep_together(package, name, page, top, below + 16)
     return [f"Summary tile '{t.get('label')}' left out: {t['sheet']} {t['ref']} is not in this scorecard." for t in missing]
+
+
+def _caveats(grids, table) -> list[str]:
+    """The scorecard's own notes that its figures are not all real ("... are ILLUSTRATIVE ..."), from the lines above
+    its headings, so a chart of those months carries them too."""
+    if grids is None or table.sheet not in grids.sheetnames:
+        return []
+    grid = grids[table.sheet]
+    lines = []
+    for row in range(1, table.header_rows[0]):
+        texts, _ = grid.measuring_row(row)  # the texts are kept for measuring after the values are let go
+        for column in sorted(texts):
+            value = texts[column][1]
+            if isinstance(value, str) and any(word in value.lower() for word in ("illustrative", "estimate", "provisional")):
+                lines.append(f"Note from the scorecard: {value.strip()}")
+    return lines
 
 
 def add_commentary(package: Package, tables: list, results: dict, bench: dict, style, rules: RuleBook,

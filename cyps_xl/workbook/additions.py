@@ -30,7 +30,7 @@ class SheetAdditions:
         self.touch(self.sheet_parts[sheet])
 
     def add_column_chart(self, sheet: str, anchor: tuple, title: str, categories: str, values: str,
-                         value_format: str | None = None) -> None:
+                         value_format: str | None = None, from_zero: bool = True) -> None:
         """A small column chart on ``sheet`` at anchor (col, row, col2, row2), 0-based, over two ranges; the value
         axis shows ``value_format`` (the indicator's own, so a % indicator has a % axis), else the cells' format."""
         part = self.sheet_parts[sheet]
@@ -39,7 +39,8 @@ class SheetAdditions:
         axis = (f'<c:numFmt formatCode="{xml_text(value_format)}" sourceLinked="0"/>' if value_format
                 else '<c:numFmt formatCode="General" sourceLinked="1"/>')
         self.parts[chart] = CHART_XML.format(title=xml_text(title), categories=xml_text(categories),
-                                             values=xml_text(values), value_format=axis).encode()
+                                             values=xml_text(values), value_format=axis,
+                                             value_min='<c:min val="0"/>' if from_zero else "").encode()
         chart_rid = self._add_relationship(drawing, f"{NS_REL}/chart", posixpath.relpath(chart, posixpath.dirname(drawing)))
         c1, r1, c2, r2 = anchor
         self.parts[drawing] = DRAWING_XML.format(c1=c1, r1=r1, c2=c2, r2=r2, rid=chart_rid).encode()

@@ -24,6 +24,7 @@ class CellStyle:
     size: float | None = None  # font size in points (the summary tiles)
     wrap: bool | None = None  # wrap text (the commentary); wrapped text is aligned to the top
     vertical: str | None = None  # "top", "center": a grown row's cells start on one line (print fitting)
+    horizontal: str | None = None  # "center", "right": a table's figures under their headings (the summary)
 
 
 class StyleChains:
@@ -196,14 +197,17 @@ class Styles:
                 etree.SubElement(pattern, f"{M}bgColor", indexed="64")
                 xf.set("fillId", str(self._add("fill", self.fills, fill)))
             xf.set("applyFill", "1")
-        if style.wrap is not None or style.vertical is not None:
+        if style.wrap is not None or style.vertical is not None or style.horizontal is not None:
             alignment = xf.find(f"{M}alignment")
             if alignment is None:
                 alignment = etree.SubElement(xf, f"{M}alignment")
             before = dict(alignment.attrib)
             if style.wrap is not None:
                 alignment.set("wrapText", "1" if style.wrap else "0")
-            alignment.set("vertical", style.vertical or "top")
+            if style.horizontal is not None:
+                alignment.set("horizontal", style.horizontal)
+            if style.wrap is not None or style.vertical is not None:
+                alignment.set("vertical", style.vertical or "top")
             if dict(alignment.attrib) != before:  # a cell already so aligned keeps its format
                 xf.set("applyAlignment", "1")
         index = self._add("xf", self.xfs, xf)
