@@ -29,7 +29,7 @@ def generate(out: Path, indicators: int = 320, seed: int = 1) -> Path:
     workbook = xlsxwriter.Workbook(str(out))
     head = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
     month_fmt = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "num_format": "mmm-yy"})
-    band = workbook.add_format({"bold": True, "bg_color": "#8EA9DB", "font_color": "#FFFFFF"})
+    band = workbook.add_format({"bold": True, "bg_color": "#2F5597", "font_color": "#FFFFFF"})
     pct = workbook.add_format({"num_format": "0.0%", "border": 1})
     count = workbook.add_format({"num_format": "0", "border": 1})
     arrow = workbook.add_format({"bold": True, "font_color": "#000000", "border": 1, "align": "center"})

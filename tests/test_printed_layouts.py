@@ -260,3 +260,33 @@ def test_each_trend_sparkline_is_drawn_from_zero_with_room_above_its_tallest_bar
         drawn[sheet.cell(row, 1).value] = (group.get("minAxisType"), group.get("maxAxisType"),
                                            float(group.get("manualMin")), float(group.get("manualMax")))
     assert drawn == {ref: ("custom", "custom", 0.0, pytest.approx(top * 1.25)) for ref, top in highest.items()}
+
+
+def test_the_pdf_is_tagged_titled_by_its_report_and_in_british_english(printed):
+    """Committee papers are published, and a public body's documents must be accessible: a tagged PDF (structure for
+    a screen reader), its title the report's, its language en-GB."""
+    pdf = printed[2].with_suffix(".pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert re.search(r"^Title:\s+Children's and Young People Services Monthly Performance Report$", info, re.M)
+    assert b"/Lang(en-GB)" in pdf.read_bytes()
+
+
+def test_a_pdf_printed_without_a_face_of_excels_widths_says_so(tmp_path):
+    """fontconfig reports no Carlito (nor Calibri): LibreOffice would print Calibri in another face, so the PDF's
+    lines break where Excel's do not, and the run says which package to install."""
+    import os
+    import sys
+
+    card = xlsxwriter_defaults(tmp_path / "scorecard.xlsx")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "fc-list").write_text("#!/bin/sh\necho 'DejaVu Sans'\n")
+    (tools / "fc-list").chmod(0o755)
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run([sys.executable, "-m", "cyps_xl", "issue", str(card), "-o", str(tmp_path / "out.xlsx"),
+                             "--pdf"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert ("The PDF does not match Excel's layout: Calibri is not installed, nor Carlito (the same widths), so "
+            "LibreOffice printed it in another face. Install fonts-crosextra-carlito") in result.stdout
+    assert run_cli("issue", card, "-o", tmp_path / "fine.xlsx", "--pdf").stdout.count("does not match") == 0

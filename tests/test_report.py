@@ -41,15 +41,15 @@ def by_ref(book, sheet, ref):
                             "March from 239.7 in February (210.6 last year), off target (Red; target <121). It has been "
                             "off target for 12 months in a row."),
     # an info measure, and a count through the year
-    ("Social Care", "3.1", "Looked after children fell to 562 in March from 572 in February (597 last year); this is for "
-                           "information and has no target."),
+    # (an information-only row says nothing of a target: the same clause on 55 rows was noise)
+    ("Social Care", "3.1", "Looked after children fell to 562 in March from 572 in February (597 last year)."),
     ("Social Care", "2.8", "Initial CP conferences (children) rose to 57 in March from 56 in February (625 in the year, "
-                           "against 635 last year); this is for information and has no target."),
+                           "against 635 last year)."),
     ("Social Care", "3.3", "Admissions of looked after children was unchanged at 18 in March (175 in the year, against 186 "
-                           "last year); this is for information and has no target."),
+                           "last year)."),
     # a multi-row indicator: each part named, figures as a report writes them
     ("Early Help", "1.7", "Open families/children at the end of the reporting period (families) rose to 1,321 in March "
-                          "from 1,272 in February (1,359 last year); this is for information and has no target."),
+                          "from 1,272 in February (1,359 last year)."),
     # a missing value
     ("Early Help", "3.1", "Families engaged in the supporting families project (formerly 'Families For Change'): no figure "
                           "for March (Temporarily suspended)."),
@@ -64,6 +64,17 @@ def test_the_parts_of_a_multi_row_indicator_are_told_apart(plain_issue):
                  if row[0] == "Early Help" and row[3] and str(row[3]).startswith("Open families/children")]
     assert [s.split(" rose to ")[0].rsplit(" ", 1)[-1] for s in sentences] == ["(families)", "(children)"]
     assert "rose to 2,899 in March" in sentences[1]
+
+
+def test_a_part_that_is_a_code_is_written_as_the_team_wrote_it():
+    """'(families)' reads as prose; 'OLD' lower-cased reads as the word 'old', which it is not."""
+    from types import SimpleNamespace
+
+    from cyps_xl.report.commentary import part_of
+
+    row = lambda part: SimpleNamespace(part=part, data_note="%", title="% of re-referrals")  # noqa: E731
+    assert [part_of(row(p)) for p in ("Families", "OLD", "CiN", "duty", "%")] == \
+        [" (families)", " (OLD)", " (CiN)", " (duty)", ""]
 
 
 def test_commentary_with_benchmarks_matches_the_published_style(issued):

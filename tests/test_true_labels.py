@@ -175,3 +175,23 @@ def test_an_arrow_colour_that_does_not_read_is_refused(tmp_path):
     with pytest.raises(CypsError, match=r"settings.yaml, line 18: the improving arrow colour '00B050' has a contrast of "
                                         r"2.9:1 on white; readers need 4.5:1 \(WCAG AA\)"):
         load_rules(rules)
+
+
+def test_every_colour_the_bundled_template_chose_reads_at_wcag_aa(template):
+    """The template's own section bands, group headings and heading rows: its text reads on its fill at 4.5:1 or
+    more (white on the old #8EA9DB bands was 2.4:1)."""
+    from cyps_xl.engine.contrast import AA, contrast
+
+    wb = openpyxl.load_workbook(template)
+    checked = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None or cell.fill.patternType != "solid":
+                    continue
+                font = cell.font.color.rgb if cell.font.color is not None and cell.font.color.type == "rgb" else "FF000000"
+                fill = cell.fill.fgColor.rgb
+                assert isinstance(fill, str), (ws.title, cell.coordinate)
+                assert contrast(font[-6:], fill[-6:]) >= AA, (ws.title, cell.coordinate, font, fill, cell.value)
+                checked += 1
+    assert checked > 50

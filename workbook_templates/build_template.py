@@ -131,7 +131,7 @@ def _formats(workbook):
         "group": make(bold=True, bg_color="#1F3864", font_color="#FFFFFF", align="center"),
         "head": make(bold=True, bg_color="#D9E1F2", align="center", text_wrap=True),
         "month": make(bold=True, bg_color="#D9E1F2", align="center", num_format="mmm-yy"),
-        "section": make(bold=True, bg_color="#8EA9DB", font_color="#FFFFFF"),
+        "section": make(bold=True, bg_color="#2F5597", font_color="#FFFFFF"),  # white on it: 7.3:1 (WCAG AA)
         "ref": make(bold=True, align="center"),
         "cell": make(text_wrap=True),
         "centre": make(align="center"),

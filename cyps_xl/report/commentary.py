@@ -95,7 +95,9 @@ def part_of(row) -> str:
     part = (row.part or "").strip()
     if not part or part == (row.data_note or "").strip() or f"({part.lower()})" in (row.title or "").lower():
         return ""
-    return f" ({part.lower()})"
+    # a word is written in the sentence's case ("Families" -> families); a team's code or abbreviation as the team
+    # wrote it ("OLD", "CiN"): lower-cased it reads as a word it is not
+    return f" ({part if part != part.capitalize() and part != part.lower() else part.lower()})"
 
 
 @lru_cache(maxsize=64)
