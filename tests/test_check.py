@@ -52,6 +52,13 @@ def test_the_report_goes_to_a_sheet_with_notes_and_stays_out_of_the_issue(two_is
     rows = list(wb["Data quality"].iter_rows(min_row=3, values_only=True))
     assert rows[0] == ("Check", "Sheet", "Cell", "Indicator", "Finding")
     assert len(rows) - 1 == len(report.findings)
+    # printed like the report's other pages: landscape, its heading on every page, a footer saying where it is
+    quality = wb["Data quality"]
+    assert quality.page_setup.orientation == "landscape" and quality.print_title_rows == "$3:$3"
+    assert quality.oddFooter.left.text == "Data quality check of work.xlsx"
+    assert quality.oddFooter.right.text.startswith("Page &P of &N - ")
+    assert all(quality.cell(r, 5).alignment.wrap_text for r in range(4, quality.max_row + 1)
+               if len(str(quality.cell(r, 5).value or "")) > 110)  # a finding longer than its column wraps
     assert wb["Social Care"]["O23"].comment.text == "cyps-xl revision: Jan-22 was 619 in the previous issue, now 630."
     assert list(tmp_path.glob("work.backup-*.xlsx"))
     # a second check replaces its own notes instead of piling them up

@@ -77,6 +77,29 @@ def test_a_part_that_is_a_code_is_written_as_the_team_wrote_it():
         [" (families)", " (OLD)", " (CiN)", " (duty)", ""]
 
 
+def test_a_figure_and_its_percent_sign_are_never_apart_in_a_sentence(tmp_path):
+    """A team's bands typed with a space ('95 %+') are written '95%+': a line may break at a space, and '95' at one
+    line's end with '%+' at the next's misreads."""
+    import xlsxwriter
+
+    card = tmp_path / "spaced.xlsx"
+    wb = xlsxwriter.Workbook(str(card))
+    ws = wb.add_worksheet("Members")
+    percent = wb.add_format({"num_format": "0.0%"})
+    ws.write_row(0, 0, ["REF", "Indicator title", "DATA NOTE", "Jan-22", "Feb-22", "Mar-22", "Good perf is", "Red",
+                        "Amber", "Green"])
+    ws.write_row(1, 0, ["M1", "% of looked after children visited in time", "%"])
+    for c, value in enumerate((0.90, 0.93, 0.96), 3):
+        ws.write_number(1, c, value, percent)
+    ws.write_row(1, 6, ["high", "<87 %", "87 %+", "95 %+"])
+    wb.close()
+    rules = tmp_path / "rules"
+    rules.mkdir()  # no rules of their own: rated from the sheet's bands
+    out = cyps_xl.issue(card, tmp_path / "out.xlsx", rules=rules).output
+    text = by_ref(openpyxl.load_workbook(out), "Members", "M1")
+    assert "on target (Green, 95%+)" in text and not re.search(r"\d\s%", text), text
+
+
 def test_commentary_with_benchmarks_matches_the_published_style(issued):
     book = openpyxl.load_workbook(issued)
     assert by_ref(book, "Social Care", "3.25") == (

@@ -14,6 +14,7 @@ sheet says so.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -143,7 +144,11 @@ def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wo
         streak = _months_off_target(result, row)
         if streak > 1:
             text += w["off_target"].format(months=streak)
-    return text
+    return _UNIT_APART.sub("", text)
+
+
+# a figure and its % sign are one word, so a line never breaks between them: a team's band typed "87 %+" reads "87%+"
+_UNIT_APART = re.compile(r"(?<=\d)[ \u00a0](?=%)")
 
 
 def _benchmark_phrase(value: float, benchmarks: dict, fmt: str, w: dict) -> str:
