@@ -56,6 +56,9 @@ def without_cells_and_new_sparklines(xml: bytes, keep_sqrefs=None):
                 line.getparent().remove(line)
             else:
                 line.find(f"{XM}f").text = "-"  # ranges may be updated; compared separately
+        for group in list(root.iter(f"{X14}sparklineGroup")):  # a new sparkline comes in a group of its own
+            if group.find(f"{X14}sparklines/{X14}sparkline") is None:
+                group.getparent().remove(group)
     return c14n(root)
 
 
