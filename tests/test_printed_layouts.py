@@ -290,3 +290,14 @@ def test_a_pdf_printed_without_a_face_of_excels_widths_says_so(tmp_path):
     assert ("The PDF does not match Excel's layout: Calibri is not installed, nor Carlito (the same widths), so "
             "LibreOffice printed it in another face. Install fonts-crosextra-carlito") in result.stdout
     assert run_cli("issue", card, "-o", tmp_path / "fine.xlsx", "--pdf").stdout.count("does not match") == 0
+
+
+def test_a_summary_with_no_tile_or_chart_of_this_scorecard_keeps_to_its_first_page(printed):
+    """The bundled report's tiles and chart name rows this scorecard does not have: no tall empty band where tiles
+    would be, and the counts follow the exceptions list on page one rather than start a page for a chart not drawn."""
+    import openpyxl
+
+    summary = openpyxl.load_workbook(printed[2])["Summary"]
+    assert summary.row_dimensions[5].height is None and not summary.row_breaks.brk
+    pages, _, _ = printed
+    assert _find(pages[1], ["RAG", "(month)"]) is not None and _find(pages[1], ["Exceptions", "this", "month:"]) is not None

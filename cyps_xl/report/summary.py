@@ -125,13 +125,14 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
                 editor.set_style(top + offset, c, CellStyle(horizontal="center"))
     for c, band in ((2, "red"), (4, "amber"), (5, "green")):
         editor.set_style(top, c, CellStyle(fill=style.colours[band], bold=True))
-    editor.row_height(5, 36)
-    editor.row_height(6, 30)
+    if tiles:  # rows of tiles are tall; with none, no empty band on the page
+        editor.row_height(5, 36)
+        editor.row_height(6, 30)
     for r in (top, top + 3):
         editor.set_style(r, 1, CellStyle(bold=True, wrap=True))  # "Direction of travel (month)" wraps in its column
     editor.row_height(top + 3, 30)
     below = top + len(counts) + 1  # the chart's first row
-    chart = config.get("chart")
+    chart, charted = config.get("chart"), False
     if chart:
         sheet, ref = _in_report(config, chart)
         table = next((t for t in tables if normalise(t.sheet) == normalise(sheet)), None)
@@ -142,6 +143,7 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
             header = table.header_rows[1]
             numbers = [m.number for m in result.row.months if m.present]
             from_zero = all(n >= 0 for n in numbers)  # a bar's height is its size: the axis starts at zero
+            charted = True
             package.add_column_chart(name, (0, below - 1, 8, below + 15), chart.get("title", result.row.title),
                                      f"{quoted}!${first}${header}:${last}${header}",
                                      f"{quoted}!${first}${result.row.row}:${last}${result.row.row}",
@@ -154,7 +156,7 @@ def add_summary(package: Package, config: dict, tables: list, results: dict, sty
             below += len(notes) + 1
     # tiles, the exceptions, the counts and the chart (on one page, not cut at the page's end)
     page = print_sheet(package, name, None, footer(title, issue_number, today), range(1, below + 17))
-    if chart:
+    if charted:
         keep_together(package, name, page, top, below + 16)
     return [f"Summary tile '{t.get('label')}' left out: {t['sheet']} {t['ref']} is not in this scorecard." for t in missing]
 
