@@ -181,7 +181,7 @@ def test_produce_issue_writes_the_next_issue_beside_the_source(template, tmp_pat
 
 
 def test_full_size_scorecard_stays_under_sixty_desktop_write_calls(tmp_path):
-    """The deterministic count behind benchmarks/run.py: 320 indicators over 5 sheets."""
+    """The deterministic count behind perf/run.py: 320 indicators over 5 sheets."""
     import shutil
     import sys
 

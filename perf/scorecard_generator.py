@@ -1,6 +1,6 @@
-"""A full-size scorecard for the benchmarks: about 320 indicators over 5 sheets, in the published layout.
+"""A full-size scorecard for the performance runs (perf/run.py): about 320 indicators over 5 sheets, in the published layout.
 
-    python benchmarks/scorecard_generator.py OUT.xlsx [--indicators 320] [--seed 1]
+    python perf/scorecard_generator.py OUT.xlsx [--indicators 320] [--seed 1]
 
 Each sheet has the title block, the two-row header, four section bands
 per sheet, twelve monthly values (nine hidden), outturn, last year, tolerances,

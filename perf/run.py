@@ -1,4 +1,4 @@
-"""cyps-xl performance, measured in one run:  python benchmarks/run.py [--quick] [--no-write]
+"""cyps-xl performance, measured in one run:  python perf/run.py [--quick] [--no-write]
 
 Builds its own inputs in a temporary folder and prints one table, which it
 also writes to docs/performance.md with the machine, date and commit (so the
@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "perf"))
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # xlwings' remote engine, for counting calls only
 warnings.simplefilter("ignore")
 
@@ -60,7 +60,7 @@ FLOOR = PEAK_AT_EXIT + ("import sys, warnings; warnings.simplefilter('ignore'); 
 # editable install caches them on first import). A machine that sets PYTHONDONTWRITEBYTECODE would otherwise
 # charge cyps-xl, and not openpyxl (compiled when pip installed it), for compiling its sources on every run.
 BYTECODE_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-BYTECODE_ENV["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "cyps-xl-benchmark-pycache")
+BYTECODE_ENV["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "cyps-xl-perf-pycache")
 
 
 def whole_process(code: str, *args) -> tuple[float, int]:
@@ -223,7 +223,7 @@ def dfe_read(folder: Path, size: int = 30 * 1024 * 1024):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="cyps-xl benchmarks")
+    parser = argparse.ArgumentParser(description="cyps-xl performance, measured")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and sizes (a smoke run)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md as it is")
     args = parser.parse_args()
@@ -299,9 +299,9 @@ def machine() -> str:
 
 def write_page(rows) -> None:
     lines = ["# Performance", "",
-             "This page is written by `python benchmarks/run.py` (about five minutes on 2 cores); do not edit it by hand.",
+             "This page is written by `python perf/run.py` (about five minutes on 2 cores); do not edit it by hand.",
              "", f"Measured on: {machine()}.", "",
-             "Each size is a scorecard from `benchmarks/scorecard_generator.py` (five sheets in the published layout,",
+             "Each size is a scorecard from `perf/scorecard_generator.py` (five sheets in the published layout,",
              "twelve months a row, tolerances, benchmarks and a trend sparkline a row). `issue` (with its summary page",
              "and commentary), `refresh` and the floor (a bare `openpyxl.load_workbook(...).save(...)` of the same file)",
              "each run as a whole process, alternated, medians of the runs, both from compiled bytecode as an installed",
