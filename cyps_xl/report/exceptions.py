@@ -35,8 +35,12 @@ class Exception_:
     words: str  # "Red, declining"
 
 
+LISTED = 40  # the summary is what a member reads first: two pages at most; the scorecard shows every row
+
+
 def exceptions(tables: list, results: dict, bench: dict, labels: dict) -> list[Exception_]:
-    """The rows rated Red this month or declining, in the scorecard's order (information-only rows never are)."""
+    """The rows rated Red this month or declining, Red first, each in the scorecard's order (information-only rows
+    never are)."""
     found = []
     for table in tables:
         written = bench.get(table.sheet, {})
@@ -60,7 +64,7 @@ def exceptions(tables: list, results: dict, bench: dict, labels: dict) -> list[E
                                     result.measure.number_format, green.canonical() if green else "-",
                                     _figure(figures.get("sn_average")), _figure(figures.get("national")),
                                     result.rag_month.band, ", ".join(words)))
-    return found
+    return sorted(found, key=lambda item: item.band != "red")  # stable: the scorecard's order within each
 
 
 def _figure(value):
@@ -84,7 +88,8 @@ def put_exceptions(package, sheet: str, top: int, found: list, colours: dict) ->
     if not found:
         editor.set_value(header + 1, 1, "None: no indicator is rated Red or declining this month.")
         return header + 3
-    for r, item in enumerate(found, start=header + 1):
+    more = len(found) - LISTED
+    for r, item in enumerate(found[:LISTED], start=header + 1):
         shown = {"ref": item.ref, "indicator": item.title, "latest": item.latest, "target": item.target,
                  "sn_average": item.sn_average, "national": item.national, "rating": item.words}
         for key, (first, last) in COLUMNS.items():
@@ -99,4 +104,10 @@ def put_exceptions(package, sheet: str, top: int, found: list, colours: dict) ->
                 editor.set_style(r, column, look)
             if last > first:
                 package.merge(sheet, f"{column_letter(first)}{r}:{column_letter(last)}{r}")
+    if more > 0:
+        reds = sum(1 for item in found[LISTED:] if item.band == "red")
+        editor.set_value(header + LISTED + 1, 1, f"and {more} more ({reds} of them Red): the scorecard shows every "
+                                                   f"indicator's rating and direction.")
+        editor.set_style(header + LISTED + 1, 1, CellStyle(italic=True))
+        return header + LISTED + 3
     return header + len(found) + 2

@@ -24,7 +24,45 @@ _SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b[^>]*?(/?)>")
 _ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # the attributes Excel and most writers give a cell, in their order: r, then s, then t
 _PLAIN_CELL = re.compile(rb'\s*r="([A-Z]{1,3})(\d+)"(?:\s+s="(\d+)")?(?:\s+t="(\w+)")?\s*\Z')
+# a cell without an address, as minimal writers leave it: s, then t
+UNADDRESSED = re.compile(rb'(?:\s+s="(\d+)")?(?:\s+t="(\w+)")?\s*\Z')
 _LETTERS: dict = {}  # column letters -> index
+
+
+class Inner:
+    """Reads what a cell holds beyond a lone ``<v>``, as bytes, in the two forms writers use most: an inline string
+    (``<is><t>..</t></is>``, or rich-text runs ``<is><r><rPr>..</rPr><t>..</t></r>..</is>``) and a formula with its
+    saved result (``<f ...>..</f><v>..</v>``, or a shared formula's ``<f .../>``). Anything else (phonetic runs, an
+    extension, a value with attributes) is left to the element code: :meth:`read` returns :data:`PARSE`."""
+
+    def __init__(self, prefix: bytes):
+        p = re.escape(prefix)
+        self._inline = re.compile(rb"<" + p + rb"is>(.*)</" + p + rb"is>\Z", re.S)
+        self._text = re.compile(rb"<" + p + rb"t(?:\s[^>]*)?(?:/>|>([^<]*)</" + p + rb"t>)")
+        # runs: <r>, an optional <rPr>...</rPr> (no text inside), <t>; or one <t> alone
+        self._runs = re.compile(rb"(?:<" + p + rb"t(?:\s[^>]*)?(?:/>|>[^<]*</" + p + rb"t>)|<" + p + rb"r>(?:<" + p +
+                                rb"rPr>(?:(?!</?" + p + rb"t\b).)*?</" + p + rb"rPr>|<" + p + rb"rPr/>)?<" + p +
+                                rb"t(?:\s[^>]*)?(?:/>|>[^<]*</" + p + rb"t>)</" + p + rb"r>)+\Z", re.S)
+        self._formula = re.compile(rb"<" + p + rb"f\b[^>]*?(?:/>|>[^<]*</" + p + rb"f>)(?:<" + p + rb"v>([^<]*)</" + p +
+                                   rb"v>|<" + p + rb"v/>)?\Z", re.S)
+
+    def read(self, inner: bytes):
+        """(kind, raw text): ("inline", the text) or ("formula", the saved result's raw text or None); PARSE."""
+        inline = self._inline.match(inner)
+        if inline is not None:
+            body = inline.group(1)
+            if not self._runs.match(body):
+                return PARSE  # phonetic runs, or something else among them
+            text = b"".join(found.group(1) or b"" for found in self._text.finditer(body))
+            return "inline", text.decode("utf-8")
+        formula = self._formula.match(inner)
+        if formula is not None:
+            raw = formula.group(1)
+            return "formula", raw.decode("utf-8") if raw is not None else None
+        return PARSE
+
+
+PARSE = object()  # Inner.read: the cell is read as an element
 
 
 class Unusual(Exception):
@@ -85,6 +123,7 @@ class Rows:
             rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)", re.S)
         self._cells, self._cell_at = cell.finditer, cell.match
         self._address = b"<" + self.prefix + b'c r="'
+        self._cell_start = re.compile(rb"<" + p + rb"c[\s/>]")
         self.formula_mark = b"<" + self.prefix + b"f"
         self.in_order = True  # see cells()
         # rows whose cells cannot all be found by their addresses (one not in the plain r, s, t form, an
@@ -148,7 +187,8 @@ class Rows:
                 if column <= was:
                     self.in_order = False
             else:
-                ref = attribute(found.group(5), b"r")
+                attributes = found.group(5)
+                ref = attribute(attributes, b"r") if b"r=" in attributes else None
                 if ref is None:
                     column += 1
                 else:
@@ -198,21 +238,20 @@ class Rows:
         return sorted(found.items())
 
     def last_column(self, body: bytes) -> int:
-        """The column of a row's last cell (0 for none)."""
-        mark = b"<" + self.prefix + b"c"
-        at = body.rfind(mark)
-        while at >= 0:
+        """The column of a row's last cell (0 for none): the last addressed cell's, and one on for each cell
+        after it, which a writer that leaves out addresses places right of the one before."""
+        base, start = 0, 0
+        at = body.rfind(self._address)
+        if at >= 0:
             found = self._cell.match(body, at)
-            if found is not None:
-                plain = _PLAIN_CELL.match(found.group(1))
-                if plain is not None:
-                    return column_of(plain.group(1))
-                break
-            at = body.rfind(mark, 0, at)
-        last = 0
-        for last, _ in self.cells(body):  # no address on the last cell: count them
-            pass
-        return last
+            plain = _PLAIN_CELL.match(found.group(1)) if found is not None else None
+            if plain is None:
+                last = 0
+                for last, _ in self.cells(body):  # an address not in the usual form: count them all
+                    pass
+                return last
+            base, start = column_of(plain.group(1)), found.end()
+        return base + len(self._cell_start.findall(body, start))
 
 
 def attribute(attributes: bytes, name: bytes) -> bytes | None:
