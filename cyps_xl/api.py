@@ -298,6 +298,7 @@ def _issue(source: Path, package: Package, name: Path, output, book: RuleBook, b
     package.settle_views(first=presentation)  # opens on its Summary, one tab selected: never two sheets grouped
     scorecard.grids = None  # the cells as read are done with: their memory serves the save
     package.save(output, last=True)
+    report.notes += slow_way(package)
     remember(output)
     report.output = output
     if pdf:  # optional: a PDF that cannot be made is a warning, the issued workbook stands
@@ -383,10 +384,20 @@ def refresh(source, output=None, *, rules=None, benchmarks=None, backup: bool = 
 
             keep_backup(source)
         package.save(target, last=True, guard=guard)
+        report.notes += slow_way(package)
     if not in_place:
         remember(target)
     report.output = target
     return report
+
+
+def slow_way(package: Package) -> list[str]:
+    """A note of the cells read and rows written the slow way (as XML elements, not as the bytes they were saved as):
+    a formula row in an issue, a cell in an unusual form. Most files need none; many make a big scorecard slower."""
+    cells, rows = package.slow["cells"], package.slow["rows"]
+    if not (cells or rows):
+        return []
+    return [f"Taken the slow way (as XML elements): {cells} cell(s) read, {rows} row(s) written."]
 
 
 def next_issue_path(source: Path, number: int) -> Path:

@@ -304,7 +304,7 @@ def _plain_cells(package, worksheet, name: str, strings: list, formats: list, ep
         if not (addressed and layout.in_order):
             odd.add(number)
     layout.odd_rows = odd
-    worksheet.parsed_cells += parsed  # the run says how many cells took the slow way
+    package.slow["cells"] += parsed  # the run says how many cells took the slow way
     return cells, text_styles, styles_used
 
 

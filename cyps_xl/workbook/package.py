@@ -49,6 +49,8 @@ class Package(OwnSheets, SheetAdditions, IssueCleaning, Tabs):
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        # cells read and rows written the slow way, as XML elements rather than bytes (the run report says so)
+        self.slow = {"cells": 0, "rows": 0}
         ensure_workbook_file(self.path)
         try:
             raw = self.path.read_bytes()  # the file as it was when read, whatever happens to it meanwhile

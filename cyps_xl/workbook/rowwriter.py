@@ -289,7 +289,9 @@ class RowWriter:
             inner = None  # <c ...></c> is written <c .../>, as the element code writes it
         if column in values:
             if inner is not None and raw is None:
-                return None  # a formula or an inline string is overwritten: the element code does it
+                if not self._inline(inner):
+                    return None  # a formula (shared, perhaps) is overwritten: the element code does it
+                inner = None  # an inline string is overwritten: its <is> goes, the new value comes
             value = encoded(values[column])
             if value is None:
                 inner, kind = None, None
@@ -323,6 +325,12 @@ class RowWriter:
                             b' t="' + kind + b'"' if kind is not None else b"",
                             b"/>" if inner is None else b">"])
         return tag if inner is None else b"".join([tag, inner, b"</", name, b">"])
+
+    def _inline(self, inner: bytes) -> bool:
+        """The cell holds an inline string and nothing else (no formula)."""
+        prefix = inner[1:inner.index(b">")] if inner.startswith(b"<") and b">" in inner else b""
+        return prefix.rsplit(b":", 1)[-1] == b"is" and inner.rstrip().endswith(b"is>") and b"<f" not in inner \
+            and b":f" not in inner
 
     def _derived(self, style: bytes | None, chain: int) -> bytes | None:
         """The style attribute a cell gets when ``chain`` is set on its format ``style`` (None: format 0)."""

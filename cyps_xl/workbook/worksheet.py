@@ -56,8 +56,6 @@ class Worksheet:
         self.replace_rows = False  # the sheet's rows are replaced by the edits (a sheet cyps-xl rewrites whole)
         self.rows_whole = None  # (rows as bytes, columns, {row: height}) of a sheet written whole (put_rows)
         self.freeze = False  # every formula left becomes its saved value (the issued copy)
-        self.parsed_cells = 0  # cells read the slow way, as XML elements (the run report says how many)
-        self.parsed_rows = 0  # rows written the slow way, as XML elements
 
     @property
     def data(self) -> bytes:
@@ -396,6 +394,7 @@ class Worksheet:
                 if written is UNCHANGED:
                     yield source[start:end]
                 elif written is None:  # a row with more than plain cells: the element code writes it
+                    writer.package.slow["rows"] += 1
                     row = self.row_element(source[start:end])
                     writer.write(number, row)
                     yield strip(etree.tostring(row))
