@@ -412,3 +412,19 @@ def test_cells_found_by_their_addresses_are_the_cells_a_scan_finds(tmp_path, mon
             differ.append(path.name)
     assert differ == []
     assert len(used) > 300  # the addresses were really used
+
+
+def test_bytes_and_elements_find_the_same_formulas(monkeypatch):
+    """A row with formulas is read as bytes too (#27): the formulas found, their text, kind, shared index, range and
+    whether a result was saved, are the element code's, on every Excel-saved fixture."""
+    def formulas(path):
+        package = Package(path)
+        return {name: (dict(package.worksheet(part).formulas), package.worksheet(part).has_formulas)
+                for name, part in package.sheet_parts.items() if "/worksheets/" in part}
+
+    read = {path.name: formulas(path) for path in FILES}
+    assert sum(len(found) for sheets in read.values() for found, _ in sheets.values()) >= 30
+    with monkeypatch.context() as patched:
+        _as_elements(patched)
+        differ = [path.name for path in FILES if formulas(path) != read[path.name]]
+    assert differ == []

@@ -17,6 +17,8 @@ elements. Between the two passes the bytes themselves are let go
 """
 from __future__ import annotations
 
+import re
+
 import io
 
 from lxml import etree
@@ -48,6 +50,7 @@ class Worksheet:
         # facts gathered on the first full pass over the rows (the reader's)
         self._facts_done = False
         self._reset_facts()
+        self._formula_form = None  # see _formula_facts_bytes
         # edits, applied when written (see cyps_xl.workbook.rowwriter.RowWriter); two plain dicts of small
         # values, as a big scorecard has hundreds of thousands of them
         self.values: dict = {}  # row -> {column: value as recorded (see cyps_xl.workbook.sheet.encoded)}
@@ -214,7 +217,7 @@ class Worksheet:
                             pass
                     if body:
                         self._last_column = max(self._last_column, layout.last_column(body))
-                        if layout.formula_mark in body:
+                        if layout.formula_mark in body and not self._formula_facts_bytes(layout, body, number):
                             self._formula_facts(self.row_element(layout.data[start:end]))
                 yield item
         except BadRow as exc:
@@ -285,6 +288,55 @@ class Worksheet:
             if ref and ref.rstrip("0123456789").isalpha():
                 self._last_column = max(self._last_column, column_index(ref.rstrip("0123456789")))
         self._formula_facts(row)
+
+    def _formula_facts_bytes(self, layout, body: bytes, number: int) -> bool:
+        """What :meth:`_formula_facts` gathers, from a plain row's bytes; False when a formula cell is in another
+        form (the row is then parsed)."""
+        import html
+
+        from cyps_xl.workbook.formulas import Formula
+        from cyps_xl.workbook.rowbytes import Unusual, attribute, column_of
+
+        if self._formula_form is None:
+            p = re.escape(layout.prefix)
+            self._formula_form = re.compile(rb"<" + p + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + p + rb"f>)(?:<" + p +
+                                            rb"v>([^<]*)</" + p + rb"v>|(<" + p + rb"v/>))?\Z", re.S)
+        try:
+            cells = list(layout.cells(body))
+        except Unusual:
+            return False
+        for column, found in cells:
+            inner = found.group(8)
+            if not inner or layout.formula_mark not in inner:
+                continue
+            formula = self._formula_form.match(inner)
+            if formula is None:
+                return False
+            letters, digits, kind = found.group(1), found.group(2), found.group(4)
+            if letters is None:
+                attributes = found.group(5)
+                ref, kind = attribute(attributes, b"r"), attribute(attributes, b"t")
+                if ref is None:
+                    continue  # a formula in a cell without an address, as the element code leaves it
+                letters, digits = ref.rstrip(b"0123456789"), ref[len(ref.rstrip(b"0123456789")):]
+                if not (letters.isalpha() and digits.isdigit()):
+                    continue
+                column = column_of(letters.upper())
+            row = int(digits)
+            attributes, text, value, empty = formula.groups()
+            text = text.decode("utf-8") if text else None  # <f></f> has no text, as lxml reads it
+            if text is not None and "&" in text:
+                text = html.unescape(text)
+            kind = kind.decode("ascii", "replace") if kind is not None else None
+            saved = (value is not None or empty is not None) and (bool(value) or kind == "str") or kind == "inlineStr"
+
+            def get(name: bytes):
+                raw = attribute(attributes, name)
+                return html.unescape(raw.decode("utf-8")) if raw is not None else None
+
+            self._formulas[(row, column)] = Formula(row, column, text, get(b"t"), get(b"si"), get(b"ref"), saved)
+        self._has_formulas = True  # any <f>, addressed or not
+        return True
 
     def _formula_facts(self, row) -> None:
         for formula in row.iter(f"{M}f"):
