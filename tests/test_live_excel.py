@@ -192,7 +192,7 @@ def test_full_size_scorecard_stays_under_sixty_desktop_write_calls(tmp_path):
     from cyps_xl.excel.xlwings_writer import XlwingsWriter
     from conftest import ROOT
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "perf"))
     from scorecard_generator import generate
 
     full = generate(tmp_path / "full.xlsx", indicators=320)

@@ -185,7 +185,9 @@ def read_grids(package) -> GridBook:
             from cyps_xl.workbook.rowbytes import Unusual
 
             try:
-                found = _plain_cells(package, worksheet, name, strings, formats, epoch1904)
+                from cyps_xl.workbook.cellbytes import plain_cells
+
+                found = plain_cells(package, worksheet, name, strings, formats, epoch1904)
             except Unusual:
                 found = None  # a row that is not plain after all: the elements are read instead
         if found is None:
@@ -223,92 +225,6 @@ def _element_cells(package, worksheet, name: str, strings: list, formats: list, 
                 raise _damaged(package, name, exc, ref or f"{column_letter(column)}{number}") from None
             _keep(cells, text_styles, styles_used, number, column, value, code, style)
     return cells, text_styles, styles_used
-
-
-def _plain_cells(package, worksheet, name: str, strings: list, formats: list, epoch1904: bool) -> tuple:
-    """The same, from a plain sheet's bytes (see cyps_xl.workbook.rowbytes): a cell with more than a value
-    (a formula, an inline string) is read as an element."""
-    from cyps_xl.workbook.rowbytes import PARSE, UNADDRESSED, Inner, attribute
-
-    unaddressed = UNADDRESSED.match
-
-    layout = worksheet.layout
-    cells: dict = {}
-    text_styles: dict = {}
-    styles_used: set = set()
-    looks: dict = {}  # style attribute as saved -> (number format, style as text, style number)
-    empty: dict = {}  # style attribute -> (None, format, style): one tuple for all the empty cells of a look
-    prefix = layout.prefix
-    odd: set = set()  # rows whose cells the writer cannot find by their addresses (see Rows.odd_rows)
-    read_inner, parsed = Inner(prefix).read, 0
-    for number, _, _, _, body in worksheet.plain_rows():  # the first pass also gathers the sheet's facts
-        if not body:
-            continue
-        row_cells: dict = {}
-        own = b"%d" % number
-        addressed = True
-        for column, found in layout.cells(body):
-            letters, digits, style, kind, attributes, _, raw, inner = found.groups()
-            if letters is None:
-                addressed = False
-                usual = unaddressed(attributes)
-                style, kind = usual.groups() if usual is not None else \
-                    (attribute(attributes, b"s"), attribute(attributes, b"t"))
-            elif digits != own:
-                addressed = False
-            look = looks.get(style)
-            if look is None:
-                text = style.decode("utf-8", "replace") if style is not None else None
-                code = _format(package, name, text, formats, f"{column_letter(column)}{number}")
-                look = looks[style] = (code, text, int(text or 0), code == "General" or not is_date_format(code))
-            code = look[0]
-            try:
-                if kind is None and raw and not inner and look[3] and _NUMBER(raw):
-                    # the usual cell: a number in a format that is no date (the checks of _typed, done once a look)
-                    figure = float(raw) if b"." in raw or b"E" in raw or b"e" in raw else int(raw)
-                    if -1e308 < figure < 1e308:
-                        row_cells[column] = (figure, code, look[2])
-                        styles_used.add(look[1])
-                        continue
-                held = read_inner(inner) if inner else None  # an inline string, a formula and its result: as bytes
-                if held is PARSE:  # anything else (phonetic runs, an extension): read as an element
-                    parsed += 1
-                    row = worksheet.row_element(b"<" + prefix + b"row>" + found.group(0).strip() + b"</" + prefix + b"row>")
-                    value = _value(row[0], strings, code, epoch1904)
-                elif held is not None:
-                    text = held[1]
-                    if held[0] == "inline":
-                        value = _unescaped(text) if "&" in text else text
-                    elif text is None or kind == b"inlineStr":
-                        value = None
-                    else:
-                        value = _typed(kind.decode("ascii", "replace") if kind is not None else "n",
-                                       _unescaped(text) if "&" in text else text, strings, code, epoch1904)
-                elif raw is None or kind == b"inlineStr":  # no value (an inline string's text is in <is>)
-                    value = None
-                else:
-                    text = raw.decode("utf-8")
-                    value = _typed(kind.decode("ascii", "replace") if kind is not None else "n",
-                                   _unescaped(text) if "&" in text else text, strings, code, epoch1904)
-            except ValueError as exc:
-                raise _damaged(package, name, exc, f"{column_letter(column)}{number}") from None
-            if value is None:
-                row_cells[column] = empty.get(style) or empty.setdefault(style, (None, code, look[2]))
-            else:
-                row_cells[column] = (value, code, look[2])
-                styles_used.add(look[1])
-                if value.__class__ is str:
-                    text_styles.setdefault(number, {})[column] = look[2]
-        if row_cells:
-            cells[number] = row_cells
-        if not (addressed and layout.in_order):
-            odd.add(number)
-    layout.odd_rows = odd
-    package.slow["cells"] += parsed  # the run says how many cells took the slow way
-    return cells, text_styles, styles_used
-
-
-_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[Ee][-+]?\d+)?\Z").match  # a number as Excel saves it (no inf, nan, spaces)
 
 
 def _unescaped(text: str) -> str:

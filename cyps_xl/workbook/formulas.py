@@ -101,3 +101,23 @@ def drop_calc_chain(package) -> None:
         if override.get("ContentType") == CALC_CHAIN_CT:
             package.remove_part(package.part_name(override.get("PartName", "").lstrip("/")))
 
+
+
+def formulas_of(row, found: dict) -> bool:
+    """Each formula of a row element into ``found`` ((row, column) -> :class:`Formula`); whether it has any <f>,
+    addressed or not. (A plain row's bytes: cyps_xl.workbook.cellbytes.formula_facts.)"""
+    from cyps_xl.cellref import address
+    from cyps_xl.workbook.parts import M
+
+    seen = False
+    for formula in row.iter(f"{M}f"):
+        seen = True
+        cell = formula.getparent()
+        place = address(cell.get("r"))
+        if place is None:
+            continue  # a formula in a cell without an address (or a damaged one, which the reader names)
+        r, c = place
+        value, kind = cell.find(f"{M}v"), cell.get("t")  # an empty <v/> (openpyxl's) is no result, but text ""
+        saved = value is not None and (bool(value.text) or kind == "str") or kind == "inlineStr"
+        found[(r, c)] = Formula(r, c, formula.text, formula.get("t"), formula.get("si"), formula.get("ref"), saved)
+    return seen

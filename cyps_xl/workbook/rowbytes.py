@@ -29,42 +29,6 @@ UNADDRESSED = re.compile(rb'(?:\s+s="(\d+)")?(?:\s+t="(\w+)")?\s*\Z')
 _LETTERS: dict = {}  # column letters -> index
 
 
-class Inner:
-    """Reads what a cell holds beyond a lone ``<v>``, as bytes, in the two forms writers use most: an inline string
-    (``<is><t>..</t></is>``, or rich-text runs ``<is><r><rPr>..</rPr><t>..</t></r>..</is>``) and a formula with its
-    saved result (``<f ...>..</f><v>..</v>``, or a shared formula's ``<f .../>``). Anything else (phonetic runs, an
-    extension, a value with attributes) is left to the element code: :meth:`read` returns :data:`PARSE`."""
-
-    def __init__(self, prefix: bytes):
-        p = re.escape(prefix)
-        self._inline = re.compile(rb"<" + p + rb"is>(.*)</" + p + rb"is>\Z", re.S)
-        self._text = re.compile(rb"<" + p + rb"t(?:\s[^>]*)?(?:/>|>([^<]*)</" + p + rb"t>)")
-        # runs: <r>, an optional <rPr>...</rPr> (no text inside), <t>; or one <t> alone
-        self._runs = re.compile(rb"(?:<" + p + rb"t(?:\s[^>]*)?(?:/>|>[^<]*</" + p + rb"t>)|<" + p + rb"r>(?:<" + p +
-                                rb"rPr>(?:(?!</?" + p + rb"t\b).)*?</" + p + rb"rPr>|<" + p + rb"rPr/>)?<" + p +
-                                rb"t(?:\s[^>]*)?(?:/>|>[^<]*</" + p + rb"t>)</" + p + rb"r>)+\Z", re.S)
-        self._formula = re.compile(rb"<" + p + rb"f\b[^>]*?(?:/>|>[^<]*</" + p + rb"f>)(?:<" + p + rb"v>([^<]*)</" + p +
-                                   rb"v>|<" + p + rb"v/>)?\Z", re.S)
-
-    def read(self, inner: bytes):
-        """(kind, raw text): ("inline", the text) or ("formula", the saved result's raw text or None); PARSE."""
-        inline = self._inline.match(inner)
-        if inline is not None:
-            body = inline.group(1)
-            if not self._runs.match(body):
-                return PARSE  # phonetic runs, or something else among them
-            text = b"".join(found.group(1) or b"" for found in self._text.finditer(body))
-            return "inline", text.decode("utf-8")
-        formula = self._formula.match(inner)
-        if formula is not None:
-            raw = formula.group(1)
-            return "formula", raw.decode("utf-8") if raw is not None else None
-        return PARSE
-
-
-PARSE = object()  # Inner.read: the cell is read as an element
-
-
 class Unusual(Exception):
     """The rows are not plain: the element code reads and writes this sheet."""
 

@@ -9,7 +9,6 @@ an issued sheet's formulas become their saved values.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -78,7 +77,6 @@ class RowWriter:
         self._column_styles = None
         self._low = self._high = None  # corners of the cells added
         self._derived_bytes: dict = {}  # (style attribute, chain) -> the style attribute derived
-        self._formula_cell = None  # see _frozen
 
     def write(self, number: int, row) -> None:
         worksheet = self.worksheet
@@ -190,6 +188,7 @@ class RowWriter:
         element code (a formula it touches or freezes, a shared formula's heir, a watched table header, a
         cell with more than a value). Attributes are set in place or added last, as lxml does, so a row
         comes out as the element code would write it."""
+        from cyps_xl.workbook.cellbytes import frozen
         from cyps_xl.workbook.rowbytes import Unusual, attribute_list, start_tag
 
         worksheet = self.worksheet
@@ -199,14 +198,14 @@ class RowWriter:
         if number in self.shared.heirs or number in self.watch_rows:
             return None
         prefix = layout.prefix
-        frozen = False
+        was_frozen = False
         if worksheet.freeze and layout.formula_mark in body:
-            body = self._frozen(body, layout, values or {})  # formulas their saved results (None: an unusual form)
+            body = frozen(body, layout, values or {}, self.package.shared_strings)  # formulas: their results
             if body is None:
                 return None
-            frozen = True
+            was_frozen = True
         if not (values or styles or height is not None):
-            if not frozen:
+            if not was_frozen:
                 return UNCHANGED
             return b"<" + prefix + b"row" + attributes + b">" + body + b"</" + prefix + b"row>"
         row_attributes = None
@@ -333,54 +332,6 @@ class RowWriter:
                             b' t="' + kind + b'"' if kind is not None else b"",
                             b"/>" if inner is None else b">"])
         return tag if inner is None else b"".join([tag, inner, b"</", name, b">"])
-
-    def _frozen(self, body: bytes, layout, values: dict) -> bytes | None:
-        """The row's cells with each formula replaced by its saved result, as :meth:`_freeze` does to elements:
-        the <f> goes, and a text result (t="str") becomes shared text, as Excel keeps text. None when a formula
-        cell is not in the usual form (the element code then writes the row)."""
-        import html
-
-        from cyps_xl.workbook.rowbytes import Unusual, attribute_list, start_tag
-
-        if self._formula_cell is None:
-            p = re.escape(layout.prefix)
-            self._formula_cell = re.compile(rb"<" + p + rb"f\b[^>]*?(?:/>|>[^<]*</" + p + rb"f>)(?:<" + p +
-                                            rb"v>([^<]*)</" + p + rb"v>|<" + p + rb"v/>)?\Z", re.S)
-        prefix, mark = layout.prefix, layout.formula_mark
-        try:
-            cells = list(layout.cells(body))
-        except Unusual:
-            return None
-        out, position = [], 0
-        for column, found in cells:
-            inner = found.group(8)
-            if not inner or mark not in inner or column in values:
-                continue  # no formula, or one the run writes a value over (its saved result is not kept)
-            formula = self._formula_cell.match(inner)
-            if formula is None:
-                return None
-            letters, digits, style, kind, attributes = found.group(1, 2, 3, 4, 5)
-            listed = [(b"r", letters + digits)] + ([(b"s", style)] if style is not None else []) + \
-                ([(b"t", kind)] if kind is not None else []) if letters is not None else attribute_list(attributes)
-            raw = formula.group(1)
-            if raw is None and inner.rstrip().endswith(b"v/>"):
-                return None  # an empty <v/> (openpyxl's) is kept by the element code
-            if dict(listed).get(b"t") == b"str":
-                text = raw.decode("utf-8") if raw is not None else ""
-                index = self.package.shared_strings.add(html.unescape(text) if "&" in text else text)
-                listed = [(k, v) for k, v in listed if k not in (b"t", b"cm", b"vm")] + [(b"t", b"s")]
-                raw = str(index).encode()
-            name = prefix + b"c"
-            start, end = found.span()
-            while body[start] != 60:  # '<': the whitespace before the cell stays
-                start += 1
-            out.append(body[position:start])
-            out.append(start_tag(name, listed, raw is None))
-            if raw is not None:
-                out.append(b"<" + prefix + b"v>" + raw + b"</" + prefix + b"v></" + name + b">")
-            position = end
-        out.append(body[position:])
-        return b"".join(out)
 
     def _inline(self, inner: bytes) -> bool:
         """The cell holds an inline string and nothing else (no formula)."""

@@ -1,31 +1,26 @@
 """One worksheet part, never held whole: its shell in memory, its rows streamed.
 
-A worksheet's rows are most of a workbook's bytes, and a parsed tree of them
-costs about 17 bytes of memory per byte of XML. So a worksheet part is held as
-its bytes and its *shell*: every element but the rows of ``sheetData`` (views,
-columns, merges, conditional formats, print settings...), small and parsed; its
-extension list (a sparkline a row, on a big scorecard) stays as saved until
-something must change in it. The rows are streamed from the bytes, a row at a
-time: once to read the values (:func:`cyps_xl.workbook.cells.read_grids`, which
-also gathers the facts below), and once more at save, when the edits the
-:class:`~cyps_xl.workbook.sheet.SheetEditor` recorded are applied to the rows
-they touch and every row is written out in order
-(:class:`~cyps_xl.workbook.rowwriter.RowWriter`). Plain rows go through as the
-bytes they were saved as (:mod:`~cyps_xl.workbook.rowbytes`), others as
-elements. Between the two passes the bytes themselves are let go
-(:meth:`Worksheet.let_go`). A sheet nobody edited is copied byte for byte.
+A worksheet's rows are most of a workbook's bytes, and a parsed tree of them costs about 17 bytes of memory per byte
+of XML. So a worksheet part is held as its bytes and its *shell*: every element but the rows of ``sheetData``
+(views, columns, merges, conditional formats, print settings...), small and parsed; its extension list (a sparkline
+a row, on a big scorecard) stays as saved until something must change in it. The rows are streamed from the bytes, a
+row at a time: once to read the values (:func:`cyps_xl.workbook.cells.read_grids`, which also gathers the facts
+below), and once more at save, when the edits the :class:`~cyps_xl.workbook.sheet.SheetEditor` recorded are applied
+to the rows they touch and every row is written out in order (:class:`~cyps_xl.workbook.rowwriter.RowWriter`). Plain
+rows go through as the bytes they were saved as (:mod:`~cyps_xl.workbook.rowbytes`), others as elements. Between the
+two passes the bytes themselves are let go (:meth:`Worksheet.let_go`). A sheet nobody edited is copied byte for
+byte. Cells that hold more than a value (inline strings, formulas) are read and frozen as bytes too
+(:mod:`~cyps_xl.workbook.cellbytes`).
 """
 from __future__ import annotations
 
-import re
 
 import io
 
 from lxml import etree
 
-from cyps_xl.cellref import MAX_ROW, address, column_index
+from cyps_xl.cellref import MAX_ROW, column_index
 from cyps_xl.errors import CypsError
-from cyps_xl.workbook.formulas import Formula
 from cyps_xl.workbook.parts import M, parse_xml, refuse_doctype
 from cyps_xl.workbook.rowbytes import Declarations, without_extensions
 
@@ -50,7 +45,6 @@ class Worksheet:
         # facts gathered on the first full pass over the rows (the reader's)
         self._facts_done = False
         self._reset_facts()
-        self._formula_form = None  # see _formula_facts_bytes
         # edits, applied when written (see cyps_xl.workbook.rowwriter.RowWriter); two plain dicts of small
         # values, as a big scorecard has hundreds of thousands of them
         self.values: dict = {}  # row -> {column: value as recorded (see cyps_xl.workbook.sheet.encoded)}
@@ -198,6 +192,7 @@ class Worksheet:
         """(row number, start, end, attributes, body) of each row of a plain sheet, in order (see
         :meth:`~cyps_xl.workbook.rowbytes.Rows.rows`); the first full pass gathers the facts. A row that is not
         plain raises :class:`~cyps_xl.workbook.rowbytes.Unusual`, and the sheet is read as elements from then on."""
+        from cyps_xl.workbook.cellbytes import formula_facts
         from cyps_xl.workbook.rowbytes import BadRow, Unusual, attribute, bad_row_error
 
         layout = self.layout
@@ -217,8 +212,10 @@ class Worksheet:
                             pass
                     if body:
                         self._last_column = max(self._last_column, layout.last_column(body))
-                        if layout.formula_mark in body and not self._formula_facts_bytes(layout, body, number):
-                            self._formula_facts(self.row_element(layout.data[start:end]))
+                        if layout.formula_mark in body:  # its formulas, from the bytes in their usual forms
+                            self._has_formulas = True  # any <f>, addressed or not
+                            if not formula_facts(layout, body, self._formulas):
+                                self._formula_facts(self.row_element(layout.data[start:end]))
                 yield item
         except BadRow as exc:
             raise bad_row_error(exc, self.source, self.sheet) from None
@@ -289,66 +286,10 @@ class Worksheet:
                 self._last_column = max(self._last_column, column_index(ref.rstrip("0123456789")))
         self._formula_facts(row)
 
-    def _formula_facts_bytes(self, layout, body: bytes, number: int) -> bool:
-        """What :meth:`_formula_facts` gathers, from a plain row's bytes; False when a formula cell is in another
-        form (the row is then parsed)."""
-        import html
-
-        from cyps_xl.workbook.formulas import Formula
-        from cyps_xl.workbook.rowbytes import Unusual, attribute, column_of
-
-        if self._formula_form is None:
-            p = re.escape(layout.prefix)
-            self._formula_form = re.compile(rb"<" + p + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + p + rb"f>)(?:<" + p +
-                                            rb"v>([^<]*)</" + p + rb"v>|(<" + p + rb"v/>))?\Z", re.S)
-        try:
-            cells = list(layout.cells(body))
-        except Unusual:
-            return False
-        for column, found in cells:
-            inner = found.group(8)
-            if not inner or layout.formula_mark not in inner:
-                continue
-            formula = self._formula_form.match(inner)
-            if formula is None:
-                return False
-            letters, digits, kind = found.group(1), found.group(2), found.group(4)
-            if letters is None:
-                attributes = found.group(5)
-                ref, kind = attribute(attributes, b"r"), attribute(attributes, b"t")
-                if ref is None:
-                    continue  # a formula in a cell without an address, as the element code leaves it
-                letters, digits = ref.rstrip(b"0123456789"), ref[len(ref.rstrip(b"0123456789")):]
-                if not (letters.isalpha() and digits.isdigit()):
-                    continue
-                column = column_of(letters.upper())
-            row = int(digits)
-            attributes, text, value, empty = formula.groups()
-            text = text.decode("utf-8") if text else None  # <f></f> has no text, as lxml reads it
-            if text is not None and "&" in text:
-                text = html.unescape(text)
-            kind = kind.decode("ascii", "replace") if kind is not None else None
-            saved = (value is not None or empty is not None) and (bool(value) or kind == "str") or kind == "inlineStr"
-
-            def get(name: bytes):
-                raw = attribute(attributes, name)
-                return html.unescape(raw.decode("utf-8")) if raw is not None else None
-
-            self._formulas[(row, column)] = Formula(row, column, text, get(b"t"), get(b"si"), get(b"ref"), saved)
-        self._has_formulas = True  # any <f>, addressed or not
-        return True
-
     def _formula_facts(self, row) -> None:
-        for formula in row.iter(f"{M}f"):
-            self._has_formulas = True
-            cell = formula.getparent()
-            place = address(cell.get("r"))
-            if place is None:
-                continue  # a formula in a cell without an address (or a damaged one, which the reader names)
-            r, c = place
-            value, kind = cell.find(f"{M}v"), cell.get("t")  # an empty <v/> (openpyxl's) is no result, but text ""
-            saved = value is not None and (bool(value.text) or kind == "str") or kind == "inlineStr"
-            self._formulas[(r, c)] = Formula(r, c, formula.text, formula.get("t"), formula.get("si"), formula.get("ref"), saved)
+        from cyps_xl.workbook.formulas import formulas_of
+
+        self._has_formulas = formulas_of(row, self._formulas) or self._has_formulas
 
     def write_rows_whole(self, rows: bytes, columns: int, heights: dict) -> None:
         """The sheet's rows are these bytes (``columns`` wide; ``heights``: each row written -> its height,
