@@ -95,7 +95,18 @@ def run_batch(folder: Path, output_dir: Path | None = None, *, jobs: int | None 
         except KeyboardInterrupt:
             report.interrupted = True
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+        # what every issue imports, imported once here: on Linux the workers are forked from this process (no
+        # thread runs here then) and start with it loaded, rather than each importing it for its first file.
+        # Elsewhere (Windows, macOS) they are spawned, as Python does there.
+        import multiprocessing
+
+        import cyps_xl.api  # noqa: F401
+        import cyps_xl.report.printing  # noqa: F401
+        import cyps_xl.report.summary  # noqa: F401
+
+        fork = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+        jobs = min(jobs, len(files))  # no worker for no work
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts, mp_context=fork)
         try:
             futures = [pool.submit(_one, str(f), out, rules, benchmarks) for f in files]
             for future in as_completed(futures):

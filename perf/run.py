@@ -54,6 +54,9 @@ atexit.register(_peak)
 CLI = PEAK_AT_EXIT + "import sys, runpy; sys.argv = ['cyps-xl'] + sys.argv[1:]; runpy.run_module('cyps_xl', run_name='__main__')"
 FLOOR = PEAK_AT_EXIT + ("import sys, warnings; warnings.simplefilter('ignore'); import openpyxl; "
                         "openpyxl.load_workbook(sys.argv[1]).save(sys.argv[2])")
+# the physical floor: the file unzipped and zipped again by Python's zipfile, every part deflated as cyps-xl does
+ZIP = PEAK_AT_EXIT + ("import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1]) as a, zipfile.ZipFile(sys.argv[2], 'w', "
+                      "zipfile.ZIP_DEFLATED) as b:\n    for info in a.infolist(): b.writestr(info.filename, a.read(info))")
 
 
 # Both sides run from compiled bytecode, as an installed package does (pip compiles a wheel's modules; an
@@ -79,11 +82,12 @@ def whole_process(code: str, *args) -> tuple[float, int]:
 
 def against_floor(path: Path, folder: Path, runs: int) -> dict:
     """Medians of alternating runs: issue, refresh and the openpyxl floor, each a whole process."""
-    samples = {"issue": [], "refresh": [], "floor": []}
+    samples = {"issue": [], "refresh": [], "floor": [], "zip": []}
     for _ in range(runs):
-        samples["issue"].append(whole_process(CLI, "issue", path, "-o", folder / "issued.xlsx"))
+        samples["issue"].append(whole_process(CLI, "issue", path, "-o", folder / "issued.xlsx", "--force"))
         samples["floor"].append(whole_process(FLOOR, path, folder / "floor.xlsx"))
-        samples["refresh"].append(whole_process(CLI, "refresh", path, "-o", folder / "refreshed.xlsx"))
+        samples["refresh"].append(whole_process(CLI, "refresh", path, "-o", folder / "refreshed.xlsx", "--force"))
+        samples["zip"].append(whole_process(ZIP, path, folder / "zipped.xlsx"))
     return {name: (statistics.median(t for t, _ in got), statistics.median(m for _, m in got))
             for name, got in samples.items()}
 
@@ -159,10 +163,13 @@ def udf_costs(calls: int):
 def batch_speedup(folder: Path, count: int):
     from cyps_xl.batch import run_batch
 
+    from writers import WRITERS, make
+
     cards = folder / "authorities"
     cards.mkdir()
-    for i in range(count):
-        generate(cards / f"authority {i + 1:02d}.xlsx", seed=i + 1)
+    for i in range(count):  # the four writers' files in turn
+        generated = generate(folder / f"generated {i + 1:02d}.xlsx", seed=i + 1)
+        make(WRITERS[i % len(WRITERS)], generated, cards / f"authority {i + 1:02d}.xlsx")
     one = run_batch(cards, folder / "one", jobs=1, progress=None).seconds
     cores = os.cpu_count() or 1
     many = run_batch(cards, folder / "many", jobs=cores, progress=None).seconds
@@ -236,20 +243,24 @@ def main() -> None:
         whole_process(CLI, "issue", warm, "-o", folder / "warm issued.xlsx")
         whole_process(CLI, "refresh", warm, "-o", folder / "warm refreshed.xlsx")
         whole_process(FLOOR, warm, folder / "warm floor.xlsx")
+        from writers import WRITERS, make
+
         for size in sizes:
-            card = generate(folder / f"card {size}.xlsx", indicators=size)
-            got = against_floor(card, folder, runs if size < 10000 else max(2, runs // 2))
-            (it, im), (rt, rm), (ft, fm) = got["issue"], got["refresh"], got["floor"]
-            rows += [
-                (f"{size:,} indicators: openpyxl load + save (floor)", f"{ft:.2f} s, {fm / 2**20:.0f} MB", ""),
-                (f"{size:,} indicators: cyps-xl issue", f"{it:.2f} s, {im / 2**20:.0f} MB", ""),
-                (f"{size:,} indicators: issue / floor", f"{it / ft:.2f} x time, {im / fm:.2f} x memory",
-                 "<= 0.6 x, <= 1.0 x"),
-                (f"{size:,} indicators: cyps-xl refresh", f"{rt:.2f} s, {rm / 2**20:.0f} MB", ""),
-                (f"{size:,} indicators: refresh / floor", f"{rt / ft:.2f} x time, {rm / fm:.2f} x memory",
-                 "<= 0.6 x, <= 1.0 x"),
-            ]
-        full = folder / "card 320.xlsx"
+            generated = generate(folder / f"card {size}.xlsx", indicators=size)
+            for writer in WRITERS:
+                card = make(writer, generated, folder / f"card {size} {writer}.xlsx")
+                got = against_floor(card, folder, runs if size < 10000 else max(2, runs // 2))
+                (it, im), (rt, rm), (ft, fm), (zt, _) = got["issue"], got["refresh"], got["floor"], got["zip"]
+                name = f"{size:,} indicators, {writer}"
+                rows += [
+                    (f"{name}: floor (openpyxl load + save); zipfile only", f"{ft:.2f} s, {fm / 2**20:.0f} MB; "
+                                                                            f"{zt:.2f} s", ""),
+                    (f"{name}: issue", f"{it:.2f} s, {im / 2**20:.0f} MB = {it / ft:.2f} x, {im / fm:.2f} x "
+                                       f"({it / zt:.1f} x zipfile)", "<= 0.6 x, <= 1.0 x"),
+                    (f"{name}: refresh", f"{rt:.2f} s, {rm / 2**20:.0f} MB = {rt / ft:.2f} x, {rm / fm:.2f} x "
+                                         f"({rt / zt:.1f} x zipfile)", "<= 0.5 x, <= 1.0 x"),
+                ]
+        full = folder / "card 320.xlsx"  # the generator's own, for the Excel write calls
         double = generate(folder / "double.xlsx", indicators=640)
         desktop, remote, cells = write_calls(full, rules_for(full, folder))
         desktop2, remote2, cells2 = write_calls(double, rules_for(double, folder))
@@ -274,8 +285,8 @@ def main() -> None:
          f"{dfe_base / 2**20:.0f} MB / {(dfe_peak - dfe_base) / 2**20:.0f} MB", "data well under 3 x the file"),
     ]
     width = max(len(r[0]) for r in rows)
-    table = [f"{'measure':<{width}}  {'result':>32}  target", "-" * (width + 50)]
-    table += [f"{name:<{width}}  {value:>32}  {target}" for name, value, target in rows]
+    table = [f"{'measure':<{width}}  {'result':>44}  target", "-" * (width + 62)]
+    table += [f"{name:<{width}}  {value:>44}  {target}" for name, value, target in rows]
     print("\n".join(table))
     if not args.no_write and not args.quick:
         write_page(rows)
@@ -302,10 +313,15 @@ def write_page(rows) -> None:
              "This page is written by `python perf/run.py` (about five minutes on 2 cores); do not edit it by hand.",
              "", f"Measured on: {machine()}.", "",
              "Each size is a scorecard from `perf/scorecard_generator.py` (five sheets in the published layout,",
-             "twelve months a row, tolerances, benchmarks and a trend sparkline a row). `issue` (with its summary page",
-             "and commentary), `refresh` and the floor (a bare `openpyxl.load_workbook(...).save(...)` of the same file)",
-             "each run as a whole process, alternated, medians of the runs, both from compiled bytecode as an installed",
-             "package runs; memory is the process's own peak (VmHWM).", "",
+             "twelve months a row, tolerances, benchmarks and a trend sparkline a row), as four writers leave it",
+             "(`perf/writers.py`): `xlsxwriter` (the generator's own), `libreoffice` (saved by LibreOffice Calc: shared",
+             "strings, as Excel saves them), `openpyxl` (loaded and saved with its defaults: inline strings, rows without",
+             "spans, and no sparklines, so the run makes them all) and `inline` (a minimal writer's: inline strings and",
+             "rich-text runs, rows without spans, cells without addresses). `issue` (with its summary page and",
+             "commentary), `refresh`, the floor (a bare `openpyxl.load_workbook(...).save(...)` of the same file) and",
+             "the physical floor (the file unzipped and deflated again by Python's zipfile) each run as a whole",
+             "process, alternated, medians of the runs, from compiled bytecode as an installed package runs; memory is",
+             "the process's own peak (VmHWM). A ratio is to the openpyxl floor: time, then memory.", "",
              "| measure | result | target |", "|---|---|---|"]
     lines += [f"| {name.strip()} | {value} | {target} |" for name, value, target in rows]
     lines += ["", "The design behind these figures: the workbook is parsed once, into the package model that is also the",
