@@ -91,3 +91,30 @@ def test_inline_strings_rich_runs_and_formula_results_are_read_as_bytes_as_openp
                 assert grid.cell(cell.row, cell.column).value == cell.value, cell.coordinate
     assert grid.cell(2, 1).value == "bold and plain" and grid.cell(2, 3).value == "plain text!"
     assert grid.cell(2, 6).value == "東京" and package.slow["cells"] == 1  # only the phonetic one took the slow way
+
+
+def test_sparklines_made_as_bytes_are_the_elements_the_writer_would_make(generated, tmp_path, monkeypatch):
+    """openpyxl drops sparklines, so an issue of its file makes one a row: written as bytes (a 10,000-row scorecard's
+    elements cost more memory than the rest of the run), they are the groups the element code writes."""
+    import zipfile
+
+    from lxml import etree
+
+    import cyps_xl
+    from cyps_xl.workbook.sheet import SheetEditor
+
+    card = make("openpyxl", generated, tmp_path / "openpyxl.xlsx")
+    with zipfile.ZipFile(card) as z:
+        assert not any(b"sparkline" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    as_bytes = cyps_xl.issue(card, tmp_path / "bytes.xlsx").output
+    with monkeypatch.context() as patched:
+        patched.setattr(SheetEditor, "_group_bytes", lambda *args: False)
+        as_elements = cyps_xl.issue(card, tmp_path / "elements.xlsx").output
+
+    def sheets(path):
+        with zipfile.ZipFile(path) as z:
+            return {n: etree.tostring(etree.fromstring(z.read(n)), method="c14n") for n in z.namelist()
+                    if n.startswith("xl/worksheets/sheet")}
+
+    made, expected = sheets(as_bytes), sheets(as_elements)
+    assert made == expected and sum(m.count(b"<x14:sparklineGroup ") for m in made.values()) == 60

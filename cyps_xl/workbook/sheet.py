@@ -56,6 +56,7 @@ class SheetEditor:
         self._sparklines: dict | None = None  # target cell -> x14:sparkline, built when one must change
         self._saved: dict | None = None  # target cell -> source range, from the extension list as saved
         self._sparkline_look = None  # the sparkline group a new sparkline's own group copies
+        self._look_bytes = None  # that look as bytes (see _group_bytes), False when it is not in the plain form
 
     def _check(self, number: int, column: int) -> None:
         if not (1 <= number <= MAX_ROW and 1 <= column <= MAX_COLUMN):
@@ -164,6 +165,8 @@ class SheetEditor:
             self._sparklines = {line.findtext(f"{XM}sqref"): line
                                 for line in self.worksheet.with_extensions().iter(f"{X14}sparkline")}
         line = self._sparklines.get(target)
+        if isinstance(line, _Pending):
+            return "kept"  # made in this run already, from the same row's months
         if line is not None:
             formula = line.find(f"{XM}f")
             if same_range(formula.text or "", source):
@@ -187,6 +190,9 @@ class SheetEditor:
             for attribute in ("manualMin", "manualMax", "minAxisType", "maxAxisType"):
                 look.attrib.pop(attribute, None)
             self._sparkline_look = look
+        made = self._group_bytes(groups, target, source, axis)
+        if made:
+            return "created"
         group = copy.deepcopy(self._sparkline_look)
         if axis is not None:
             group.set("manualMin", f"{axis[0]:.10g}")
@@ -201,6 +207,48 @@ class SheetEditor:
         self._sparklines[target] = line
         return "created"
 
+    def _group_bytes(self, groups, target: str, source: str, axis) -> bool:
+        """A created sparkline's group as bytes, put into the saved sheet where its marker is (see
+        Worksheet._shell_bytes), rather than a dozen XML elements: a scorecard whose file lost its sparklines
+        (openpyxl drops them) gets one a row, and elements for 10,000 of them cost more memory than the rest of
+        the run. False when the look is not in the plain form this writes (then elements are made)."""
+        from html import escape
+
+        def quoted(value: str) -> str:  # as lxml writes an attribute's value
+            return escape(value, quote=False).replace('"', "&quot;")
+
+        if self._look_bytes is None:
+            look, p = self._sparkline_look, groups.prefix
+            m = next((prefix for prefix, uri in groups.nsmap.items() if uri == NS_XM and prefix), None)
+            plain = p is not None and m is not None and not any(k.startswith("{") for k in look.attrib) and all(
+                child.tag.startswith(f"{{{NS_X14}}}") and not len(child) and not (child.text or "").strip()
+                and not any(k.startswith("{") for k in child.attrib) for child in look)
+            if not plain:
+                self._look_bytes = False
+            else:
+                attributes = "".join(f' {k}="{quoted(v)}"' for k, v in look.attrib.items())
+                children = "".join(f"<{p}:{etree.QName(c).localname}"
+                                   + "".join(f' {k}="{quoted(v)}"' for k, v in c.attrib.items()) + "/>" for c in look)
+                self._look_bytes = (p, m, attributes, children)
+        if self._look_bytes is False:
+            return False
+        p, m, attributes, children = self._look_bytes
+        scale = "" if axis is None else (f' manualMin="{axis[0]:.10g}" manualMax="{axis[1]:.10g}" minAxisType="custom"'
+                                         f' maxAxisType="custom"')
+        pending = self.worksheet.pending_sparklines
+        if not pending:  # where they go: after the groups the sheet has
+            from cyps_xl.workbook.worksheet import SPARKLINES_MARK
+
+            if len(groups):
+                groups[-1].tail = (groups[-1].tail or "") + SPARKLINES_MARK
+            else:
+                groups.text = (groups.text or "") + SPARKLINES_MARK
+        pending.append((f"<{p}:sparklineGroup{attributes}{scale}>{children}<{p}:sparklines><{p}:sparkline><{m}:f>"
+                        f"{escape(source, quote=False)}</{m}:f><{m}:sqref>{escape(target, quote=False)}</{m}:sqref>"
+                        f"</{p}:sparkline></{p}:sparklines></{p}:sparklineGroup>").encode("utf-8"))
+        self._sparklines[target] = _Pending(source)
+        return True
+
     def _sparkline_groups(self):
         ext_list = self.worksheet.with_extensions().find(f"{M}extLst")
         if ext_list is None:
@@ -214,3 +262,12 @@ class SheetEditor:
         if groups is None:
             groups = etree.SubElement(ext, f"{X14}sparklineGroups", nsmap={"xm": NS_XM})
         return groups
+
+
+class _Pending:
+    """A sparkline this run made as bytes (see SheetEditor._group_bytes)."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: str):
+        self.source = source

@@ -26,6 +26,7 @@ from cyps_xl.workbook.rowbytes import Declarations, without_extensions
 
 # where the streamed rows go in the serialised shell (private-use characters: no workbook's text holds them)
 _ROWS_MARK = "\ue000cyps-xl rows\ue000"
+SPARKLINES_MARK = "\ue000cyps-xl sparklines\ue000"  # where the sparkline groups made as bytes go
 
 
 _UNREAD = object()
@@ -53,6 +54,7 @@ class Worksheet:
         self.replace_rows = False  # the sheet's rows are replaced by the edits (a sheet cyps-xl rewrites whole)
         self.rows_whole = None  # (rows as bytes, columns, {row: height}) of a sheet written whole (put_rows)
         self.freeze = False  # every formula left becomes its saved value (the issued copy)
+        self.pending_sparklines: list = []  # sparkline groups made as bytes (see SheetEditor._group_bytes)
 
     @property
     def data(self) -> bytes:
@@ -408,6 +410,8 @@ class Worksheet:
     def _shell_bytes(self, shell) -> bytes:
         """The shell serialised, with the extension list as saved when nothing parsed it."""
         written = etree.tostring(shell, xml_declaration=True, encoding="UTF-8", standalone=True)
+        if self.pending_sparklines:
+            written = written.replace(SPARKLINES_MARK.encode("utf-8"), b"".join(self.pending_sparklines), 1)
         if self._extensions is None:
             return written
         end = written.rindex(b"</")  # the root's closing tag (the shell always has children: sheetData)
