@@ -88,3 +88,18 @@ def test_a_part_that_fails_to_be_made_stops_the_writer_and_leaves_no_file(tmp_pa
         saving.write_zip_atomically(tmp_path / "out.xlsx", members)
     assert list(tmp_path.iterdir()) == []
     assert not _writers()
+
+
+def test_where_no_thread_can_start_the_archive_is_written_in_turn_and_is_the_same(template, tmp_path, monkeypatch):
+    """Pyodide (xlwings Lite) starts no thread: Thread.start raises there. The save carries out the writer's orders
+    in turn on the one thread, and the file is the one the writer thread makes, byte for byte."""
+    threaded, alone = tmp_path / "threaded.xlsx", tmp_path / "alone.xlsx"
+    cyps_xl.issue(template, threaded, today=__import__("datetime").date(2022, 5, 20))
+
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(threading.Thread, "start", no_thread)
+        cyps_xl.issue(template, alone, today=__import__("datetime").date(2022, 5, 20))
+    assert alone.read_bytes() == threaded.read_bytes() and not _writers()

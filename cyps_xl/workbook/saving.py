@@ -190,7 +190,10 @@ def _write_archive(raw, members, infos: dict | None) -> None:
     jobs: queue.Queue = queue.Queue(maxsize=8)
     failed: list = []
     writer = threading.Thread(target=_writer, args=(raw, jobs, failed), name="cyps-xl zip writer", daemon=True)
-    writer.start()
+    try:
+        writer.start()
+    except RuntimeError:  # no thread can start here (Pyodide: xlwings Lite): the orders are carried out in turn
+        writer, jobs = None, _Archive(raw, failed)
     try:
         items = members.items() if isinstance(members, dict) else members
         for name, data in sorted(items, key=lambda item: item[0] != "[Content_Types].xml"):
@@ -219,40 +222,55 @@ def _write_archive(raw, members, infos: dict | None) -> None:
         jobs.put(_ABORT)  # the writer stops; the temporary file is removed by the caller
         raise
     finally:
-        writer.join()
+        if writer is not None:
+            writer.join()
     if failed:
         raise failed[0]
 
 
-def _writer(raw, jobs: queue.Queue, failed: list) -> None:
-    """The writer thread: each part whole, or opened, written block by block and closed; the archive closed
-    at the end. A failure (a full disk) is handed back, and the orders still coming are taken and dropped,
+class _Archive:
+    """The archive the writer fills: each part whole, or opened, written block by block and closed; the archive
+    closed at the end. A failure (a full disk) is handed back, and the orders still coming are taken and dropped,
     so the maker never waits on a writer that has stopped."""
-    archive = zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED)
-    member = None
-    while True:
-        job = jobs.get()
+
+    def __init__(self, raw, failed: list):
+        self.archive = zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED)
+        self.member, self.failed = None, failed
+
+    def put(self, job) -> bool:
+        """Carry out one order; False once the orders end (done, or stopped)."""
         if job is _DONE or job is _ABORT:
-            break
-        if failed:
-            continue
+            self._close(job)
+            return False
+        if self.failed:
+            return True
         try:
             if job is _CLOSE:
-                member.close()
-                member = None
+                self.member.close()
+                self.member = None
             elif job.__class__ is bytes:
-                member.write(job)
+                self.member.write(job)
             elif job[1] is None:
-                member = archive.open(job[0], "w")
+                self.member = self.archive.open(job[0], "w")
             else:
-                archive.writestr(*job)
+                self.archive.writestr(*job)
         except BaseException as exc:
-            failed.append(exc)
-    # Done: the archive's directory is written. Stopped: the part and the archive are closed all the same
-    # (into a file that is thrown away), so nothing is left to close when they are collected.
-    for close in ([member.close] if member is not None else []) + [archive.close]:
-        try:
-            close()
-        except BaseException as exc:
-            if job is _DONE and not failed:
-                failed.append(exc)
+            self.failed.append(exc)
+        return True
+
+    def _close(self, job) -> None:
+        # Done: the archive's directory is written. Stopped: the part and the archive are closed all the same
+        # (into a file that is thrown away), so nothing is left to close when they are collected.
+        for close in ([self.member.close] if self.member is not None else []) + [self.archive.close]:
+            try:
+                close()
+            except BaseException as exc:
+                if job is _DONE and not self.failed:
+                    self.failed.append(exc)
+
+
+def _writer(raw, jobs: queue.Queue, failed: list) -> None:
+    """The writer thread: the orders carried out as they come (see :class:`_Archive`)."""
+    archive = _Archive(raw, failed)
+    while archive.put(jobs.get()):
+        pass
