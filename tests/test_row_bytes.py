@@ -428,3 +428,17 @@ def test_bytes_and_elements_find_the_same_formulas(monkeypatch):
         _as_elements(patched)
         differ = [path.name for path in FILES if formulas(path) != read[path.name]]
     assert differ == []
+
+
+def test_a_rows_last_column_counts_cells_without_addresses_and_reads_addresses_in_any_place():
+    """A minimal writer leaves addresses out (each cell one right of the one before); another writes r after s.
+    The last column is the last cell's, however its address is written."""
+    from cyps_xl.workbook.rowbytes import Rows
+
+    layout = Rows(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                  b'</sheetData></worksheet>')
+    assert layout.last_column(b'<c r="B1" s="1"/><c s="1"/><c><v>2</v></c>') == 4
+    assert layout.last_column(b'<c r="A1"/><c s="1" r="E1"/>') == 5
+    assert layout.last_column(b'<c s="2"/><c/>') == 2
+    assert layout.last_column(b'<c s="1" r="C1"><v>1</v></c>') == 3
+    assert layout.last_column(b"") == 0

@@ -177,7 +177,6 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None, readable=None) 
             longest[column] = max(longest.get(column, 0), text_width(text, points, bold, face) + PADDING)
     for column, need in longest.items():
         widened[column] = max(widened.get(column, 0), min(need / CHARACTER_POINTS, readable[column]))
-    final = {}
     settled = dict(widened)  # before any word widens a column: a word may take it to twice this, no further
     for _, column, text, points, bold, face, spread, _ in wrapping:
         if spread is None:
@@ -188,10 +187,7 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None, readable=None) 
     default = _default_height(worksheet)
     for number, column, text, points, bold, face, spread, below in wrapping:
         width = spread or max(widths.get(column, default_width), widened.get(column, 0))
-        key = (text, points, bold, face, width)
-        lines = final.get(key)
-        if lines is None:
-            lines = final[key] = wrapped_lines(text, points, bold, width * CHARACTER_POINTS - PADDING, face)[0]
+        lines = wrapped_lines(text, points, bold, width * CHARACTER_POINTS - PADDING, face)[0]
         # a cell merged down has the rows under it too: its first row grows by what they cannot hold
         under = sum(_height(worksheet, r, default) for r in below)
         grown[number] = max(grown.get(number, 0), lines * points * LINE + 3 - under)
@@ -223,7 +219,7 @@ def _wrapped(text: str, points: float, bold: bool, width: float, face: str | Non
 
 def fit_rows(rows: list, widths: list, fonts: dict, default_height: float = DEFAULT_ROW_HEIGHT) -> tuple[dict, dict]:
     """What :func:`fit_text` does, for the rows of a sheet the run writes whole (Package.put_rows) before they
-    are written: their text wraps (``fonts``: row -> (points, bold, wraps) of its cells, or None for a row
+    are written: their text wraps (``fonts``: row -> (points, bold, wraps, face) of its cells, or None for a row
     whose text runs on unwrapped), a column too narrow for a word of its text widens to it (up to twice
     its ``widths``, in characters), and a row grows to its lines. Returns ({row: height in points} of the
     rows that must grow, {column: width} of the columns that must widen)."""
@@ -233,7 +229,7 @@ def fit_rows(rows: list, widths: list, fonts: dict, default_height: float = DEFA
         font = fonts.get(number)
         if font is None:
             continue
-        points, bold, wraps, face = (tuple(font) + (None,))[:4]
+        points, bold, wraps, face = font
         need = points * LINE + 3 if any(value not in (None, "") for value in values) else 0.0
         for column, value in enumerate(values, start=1):
             if value is None or value == "" or not wraps:

@@ -57,18 +57,14 @@ def to_pdf(workbook: Path, soffice: str | None = None) -> Path:
     return target
 
 
-# Excel's faces and the metric-compatible ones LibreOffice lays them out with (same widths, so the same wrapping)
-METRIC_TWINS = {"calibri": ("Carlito", "fonts-crosextra-carlito"), "cambria": ("Caladea", "fonts-crosextra-caladea"),
-                "arial": ("Liberation Sans", "fonts-liberation"),
-                "times new roman": ("Liberation Serif", "fonts-liberation")}
-
-
 def faces_without_twins(workbook: Path) -> list[str]:
     """A warning for each face the workbook uses that prints in other widths than Excel's here: neither it nor its
     metric-compatible twin is installed, so LibreOffice substitutes a face of other widths (Calibri as the wider
     DejaVu) and the PDF's lines break where Excel's do not. Empty when fontconfig cannot be asked."""
     import re
     import zipfile
+
+    from cyps_xl.report.textwidth import METRIC_TWINS
 
     fc_list = shutil.which("fc-list")
     if fc_list is None:

@@ -13,8 +13,8 @@ from cyps_xl.workbook.package import Package
 # ends the size: "&10" + "27/11/2026" would read as a size of 1027.
 FOOTER_POINTS = 10.0
 FOOTER_SIZE = '&10&"-,Regular"'
-KEEP_WITH_BAND = 3
-READABLE_TITLE = 45.0  # characters: about eight words a line  # a section band is printed with at least this many of its rows
+KEEP_WITH_BAND = 3  # a section band is printed with at least this many of its rows
+READABLE_TITLE = 45.0  # characters: about eight words a line
 
 
 def footer(title: str, issue_number, today: dt.date | None) -> str:
@@ -73,9 +73,8 @@ def print_sheet(package: Package, sheet: str, title_rows: tuple | None, footer_c
 def keep_together(package: Package, sheet: str, page: PageChoice, first: int, last: int) -> None:
     """Start a new page at row ``first`` when rows ``first``..``last`` (a chart's rows) would not fit on the page
     the rows above leave them: a chart is cut at a page's end, not carried over."""
-    width, heights = package.print_geometry(sheet)
-    scale = min(1.0, (page.width - SIDE_MARGINS) / width) if page.fit_width and width else page.scale
-    capacity = (page.height - TOP_BOTTOM_MARGINS) / scale
+    _, heights = package.print_geometry(sheet)
+    capacity = _capacity(page)
     height = lambda r: heights.get(r, 15.0)  # noqa: E731
     used = 0.0
     for row in range(1, first):
@@ -96,7 +95,7 @@ def section_breaks(package: Package, table, page: PageChoice | None = None) -> l
         _, _, page_width, page_height = PAPERS[0]
         page = PageChoice("A4", 9, page_width, page_height,
                           min(1.0, (page_width - SIDE_MARGINS) / width) if width else 1.0, True)
-    capacity = (page.height - TOP_BOTTOM_MARGINS) / page.scale
+    capacity = _capacity(page)
     height = lambda r: heights.get(r, 15.0)  # noqa: E731
     header = sum(height(r) for r in range(table.header_rows[0], table.header_rows[1] + 1))
     bands = {}
@@ -118,6 +117,11 @@ def section_breaks(package: Package, table, page: PageChoice | None = None) -> l
             used = header  # a page break the viewer makes by itself
         used += height(r)
     return breaks
+
+
+def _capacity(page: PageChoice) -> float:
+    """Points of the sheet's rows one printed page holds, at the page's scale."""
+    return (page.height - TOP_BOTTOM_MARGINS) / page.scale
 
 
 def footer_text(text: str) -> str:

@@ -11,8 +11,13 @@ from functools import lru_cache
 # measure of a face with no table of its own, with more margin.
 _NARROW = dict.fromkeys("ijl|'!.,:;", 278) | dict.fromkeys("ft I/\\[]()", 300) | {"r": 333, "-": 333}
 _WIDE = dict.fromkeys("mwMW@%", 889) | dict.fromkeys("ABCDEGHKNOQRUVXY&", 722) | {"—": 1000}
-TWINS = {"carlito": "calibri", "caladea": "cambria", "liberation sans": "arial", "liberation serif": "times new roman",
-         "helvetica": "arial", "arimo": "arial", "tinos": "times new roman"}
+# Excel's faces -> their metric-compatible twins (the same widths) and the Debian package that installs each
+METRIC_TWINS = {"calibri": ("Carlito", "fonts-crosextra-carlito"), "cambria": ("Caladea", "fonts-crosextra-caladea"),
+                "arial": ("Liberation Sans", "fonts-liberation"),
+                "times new roman": ("Liberation Serif", "fonts-liberation")}
+# a face named by another of the same widths -> the face whose widths it has
+TWINS = {twin.lower(): face for face, (twin, _) in METRIC_TWINS.items()} | \
+    {"helvetica": "arial", "arimo": "arial", "tinos": "times new roman"}
 KNOWN_MARGIN, UNKNOWN_MARGIN = 1.03, 1.08
 
 

@@ -18,6 +18,18 @@ def _formula_form(prefix: bytes):
                       rb"v>|(<" + p + rb"v/>))?\Z", re.S)
 
 
+@lru_cache(maxsize=8)
+def _inline_form(prefix: bytes):
+    """An inline string's content: ``<is>...</is>`` and nothing after it; group 1, what the <is> holds."""
+    p = re.escape(prefix)
+    return re.compile(rb"<" + p + rb"is>(.*)</" + p + rb"is>\Z", re.S)
+
+
+def is_inline_string(prefix: bytes, inner: bytes) -> bool:
+    """The cell holds an inline string and nothing else (no formula)."""
+    return _inline_form(prefix).match(inner) is not None and b"<" + prefix + b"f" not in inner
+
+
 class Inner:
     """Reads what a cell holds beyond a lone ``<v>``, as bytes, in the two forms writers use most: an inline string
     (``<is><t>..</t></is>``, or rich-text runs ``<is><r><rPr>..</rPr><t>..</t></r>..</is>``) and a formula with its
@@ -26,14 +38,12 @@ class Inner:
 
     def __init__(self, prefix: bytes):
         p = re.escape(prefix)
-        self._inline = re.compile(rb"<" + p + rb"is>(.*)</" + p + rb"is>\Z", re.S)
+        self._inline, self._formula = _inline_form(prefix), _formula_form(prefix)
         self._text = re.compile(rb"<" + p + rb"t(?:\s[^>]*)?(?:/>|>([^<]*)</" + p + rb"t>)")
         # runs: <r>, an optional <rPr>...</rPr> (no text inside), <t>; or one <t> alone
         self._runs = re.compile(rb"(?:<" + p + rb"t(?:\s[^>]*)?(?:/>|>[^<]*</" + p + rb"t>)|<" + p + rb"r>(?:<" + p +
                                 rb"rPr>(?:(?!</?" + p + rb"t\b).)*?</" + p + rb"rPr>|<" + p + rb"rPr/>)?<" + p +
                                 rb"t(?:\s[^>]*)?(?:/>|>[^<]*</" + p + rb"t>)</" + p + rb"r>)+\Z", re.S)
-        self._formula = re.compile(rb"<" + p + rb"f\b[^>]*?(?:/>|>[^<]*</" + p + rb"f>)(?:<" + p + rb"v>([^<]*)</" + p +
-                                   rb"v>|<" + p + rb"v/>)?\Z", re.S)
 
     def read(self, inner: bytes):
         """(kind, raw text): ("inline", the text) or ("formula", the saved result's raw text or None); PARSE."""
@@ -46,7 +56,7 @@ class Inner:
             return "inline", text.decode("utf-8")
         formula = self._formula.match(inner)
         if formula is not None:
-            raw = formula.group(1)
+            raw = formula.group(3)
             return "formula", raw.decode("utf-8") if raw is not None else None
         return PARSE
 
@@ -147,8 +157,9 @@ def formula_facts(layout, body: bytes, formulas: dict) -> bool:
     bytes; False when a formula cell is in another form (the row is then parsed)."""
     import html
 
+    from cyps_xl.cellref import address
     from cyps_xl.workbook.formulas import Formula
-    from cyps_xl.workbook.rowbytes import Unusual, attribute, column_of
+    from cyps_xl.workbook.rowbytes import Unusual, attribute
 
     form = _formula_form(layout.prefix)
     try:
@@ -163,16 +174,15 @@ def formula_facts(layout, body: bytes, formulas: dict) -> bool:
         if formula is None:
             return False
         letters, digits, kind = found.group(1), found.group(2), found.group(4)
-        if letters is None:
+        if letters is not None:
+            row = int(digits)
+        else:
             attributes = found.group(5)
             ref, kind = attribute(attributes, b"r"), attribute(attributes, b"t")
-            if ref is None:
-                continue  # a formula in a cell without an address, as the element code leaves it
-            letters, digits = ref.rstrip(b"0123456789"), ref[len(ref.rstrip(b"0123456789")):]
-            if not (letters.isalpha() and digits.isdigit()):
-                continue
-            column = column_of(letters.upper())
-        row = int(digits)
+            place = address(ref.decode("utf-8", "replace")) if ref is not None else None
+            if place is None:
+                continue  # a formula in a cell without an address (or a damaged one), as the element code leaves it
+            row, column = place
         attributes, text, value, empty = formula.groups()
         text = text.decode("utf-8") if text else None  # <f></f> has no text, as lxml reads it
         if text is not None and "&" in text:

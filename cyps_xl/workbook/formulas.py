@@ -102,7 +102,6 @@ def drop_calc_chain(package) -> None:
             package.remove_part(package.part_name(override.get("PartName", "").lstrip("/")))
 
 
-
 def formulas_of(row, found: dict) -> bool:
     """Each formula of a row element into ``found`` ((row, column) -> :class:`Formula`); whether it has any <f>,
     addressed or not. (A plain row's bytes: cyps_xl.workbook.cellbytes.formula_facts.)"""

@@ -204,18 +204,17 @@ class Rows:
     def last_column(self, body: bytes) -> int:
         """The column of a row's last cell (0 for none): the last addressed cell's, and one on for each cell
         after it, which a writer that leaves out addresses places right of the one before."""
-        base, start = 0, 0
         at = body.rfind(self._address)
-        if at >= 0:
-            found = self._cell.match(body, at)
-            plain = _PLAIN_CELL.match(found.group(1)) if found is not None else None
-            if plain is None:
-                last = 0
-                for last, _ in self.cells(body):  # an address not in the usual form: count them all
-                    pass
-                return last
-            base, start = column_of(plain.group(1)), found.end()
-        return base + len(self._cell_start.findall(body, start))
+        found = self._cell.match(body, at) if at >= 0 else None
+        plain = _PLAIN_CELL.match(found.group(1)) if found is not None else None
+        start = found.end() if found is not None else 0
+        if (at >= 0 and plain is None) or b"r=" in body[start:]:
+            # an address not in the usual form, or one elsewhere in a cell after it: every cell counted in turn
+            last = 0
+            for last, _ in self.cells(body):
+                pass
+            return last
+        return (column_of(plain.group(1)) if plain is not None else 0) + len(self._cell_start.findall(body, start))
 
 
 def attribute(attributes: bytes, name: bytes) -> bytes | None:

@@ -287,6 +287,7 @@ class RowWriter:
     def _cell_bytes(self, groups: tuple, values: dict, styles: dict, column: int, prefix: bytes):
         """One cell with its edits, from its match's groups (see rowbytes.Rows.cells); None when the element
         code must write it."""
+        from cyps_xl.workbook.cellbytes import is_inline_string
         from cyps_xl.workbook.rowbytes import attribute_list, start_tag
 
         letters, digits, style, kind, attributes, _, raw, inner = groups
@@ -296,7 +297,7 @@ class RowWriter:
             inner = None  # <c ...></c> is written <c .../>, as the element code writes it
         if column in values:
             if inner is not None and raw is None:
-                if not self._inline(inner):
+                if not is_inline_string(prefix, inner):
                     return None  # a formula (shared, perhaps) is overwritten: the element code does it
                 inner = None  # an inline string is overwritten: its <is> goes, the new value comes
             value = encoded(values[column])
@@ -332,12 +333,6 @@ class RowWriter:
                             b' t="' + kind + b'"' if kind is not None else b"",
                             b"/>" if inner is None else b">"])
         return tag if inner is None else b"".join([tag, inner, b"</", name, b">"])
-
-    def _inline(self, inner: bytes) -> bool:
-        """The cell holds an inline string and nothing else (no formula)."""
-        prefix = inner[1:inner.index(b">")] if inner.startswith(b"<") and b">" in inner else b""
-        return prefix.rsplit(b":", 1)[-1] == b"is" and inner.rstrip().endswith(b"is>") and b"<f" not in inner \
-            and b":f" not in inner
 
     def _derived(self, style: bytes | None, chain: int) -> bytes | None:
         """The style attribute a cell gets when ``chain`` is set on its format ``style`` (None: format 0)."""

@@ -9,11 +9,9 @@ rows they touch while :class:`~cyps_xl.workbook.worksheet.Worksheet` streams eve
 from __future__ import annotations
 
 import copy
-
 from typing import TYPE_CHECKING
 
 from lxml import etree
-
 
 if TYPE_CHECKING:
     from cyps_xl.workbook.package import Package
@@ -25,6 +23,7 @@ from cyps_xl.workbook.parts import M, NS_X14, NS_XM, SPARKLINE_EXT_URI, X14, XM,
 from cyps_xl.workbook.styles import CellStyle
 
 KEEP = object()  # an edit that leaves the cell's value as it is (a style only)
+MADE = object()  # a sparkline this run made as bytes (see SheetEditor._group_bytes)
 
 
 class SharedText(int):
@@ -165,7 +164,7 @@ class SheetEditor:
             self._sparklines = {line.findtext(f"{XM}sqref"): line
                                 for line in self.worksheet.with_extensions().iter(f"{X14}sparkline")}
         line = self._sparklines.get(target)
-        if isinstance(line, _Pending):
+        if line is MADE:
             return "kept"  # made in this run already, from the same row's months
         if line is not None:
             formula = line.find(f"{XM}f")
@@ -246,7 +245,7 @@ class SheetEditor:
         pending.append((f"<{p}:sparklineGroup{attributes}{scale}>{children}<{p}:sparklines><{p}:sparkline><{m}:f>"
                         f"{escape(source, quote=False)}</{m}:f><{m}:sqref>{escape(target, quote=False)}</{m}:sqref>"
                         f"</{p}:sparkline></{p}:sparklines></{p}:sparklineGroup>").encode("utf-8"))
-        self._sparklines[target] = _Pending(source)
+        self._sparklines[target] = MADE
         return True
 
     def _sparkline_groups(self):
@@ -262,12 +261,3 @@ class SheetEditor:
         if groups is None:
             groups = etree.SubElement(ext, f"{X14}sparklineGroups", nsmap={"xm": NS_XM})
         return groups
-
-
-class _Pending:
-    """A sparkline this run made as bytes (see SheetEditor._group_bytes)."""
-
-    __slots__ = ("source",)
-
-    def __init__(self, source: str):
-        self.source = source

@@ -14,7 +14,6 @@ byte. Cells that hold more than a value (inline strings, formulas) are read and 
 """
 from __future__ import annotations
 
-
 import io
 
 from lxml import etree
