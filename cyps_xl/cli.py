@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     install = addin_sub.add_parser("install", help="copy the add-in to Excel's add-in folder (Windows)")
     install.add_argument("addin", type=Path, nargs="?", default=Path("cyps_xl.xlam"))
 
+    lite = sub.add_parser("lite", help="print (or write) the main.py and requirements.txt for xlwings Lite")
+    lite.add_argument("-o", "--output-dir", type=Path, help="write main.py, requirements.txt (and the rules sheet) here")
+    lite.add_argument("--rules", type=Path, help="with -o: this rules folder as a cyps_xl.rules sheet, in cyps_xl.rules.xlsx")
+    lite.add_argument("--wheel-url", help="the address of cyps-xl's wheel, where it is not on the package index Lite uses")
+    lite.add_argument("--force", action="store_true", help="replace existing files that cyps-xl did not write")
+
     bench = sub.add_parser("benchmarks", help="set up benchmarking from DfE's own files")
     bench_sub = bench.add_subparsers(dest="benchmarks_command", required=True, metavar="ACTION")
     neighbours = bench_sub.add_parser("neighbours", help="a neighbour set from DfE's statistical-neighbour groupings CSV")
@@ -205,6 +211,18 @@ def _run(args) -> int:
         return _rules(args)
     if args.command == "benchmarks":
         return _benchmarks(args)
+    if args.command == "lite":
+        from cyps_xl.excel import lite_setup
+
+        if args.output_dir is None:
+            if args.rules is not None:
+                raise CypsError("--rules makes a workbook, so it needs a folder to write it in.", place="--rules",
+                                hint="Add -o FOLDER.")
+            print(lite_setup.printed(args.wheel_url), end="")
+            return 0
+        for path in lite_setup.write_files(args.output_dir, args.rules, args.wheel_url, args.force):
+            print(f"Written: {path}")
+        return 0
     if args.command == "addin":
         from cyps_xl.excel.addin import build_addin, install_addin
 

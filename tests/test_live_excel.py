@@ -26,10 +26,11 @@ def remote_book(path):
     return xw.Book(json=payload_from_file(path))
 
 
-def replay(snapshot_path, book, actions):
-    """Apply recorded actions to the snapshot's state: (sheet, row, col) -> properties."""
+def replay(snapshot_path, book, actions, skip=()):
+    """Apply recorded actions to the snapshot's state: (sheet, row, col) -> properties. Actions on sheets the run
+    added, and those named in ``skip``, are passed over."""
     snapshot = open_workbook(snapshot_path)
-    names = [s.name for s in book.sheets]
+    names = snapshot.sheetnames
     state = {}
 
     def cell(sheet, row, col):
@@ -40,7 +41,7 @@ def replay(snapshot_path, book, actions):
         return state[key]
 
     for action in actions:
-        if action["sheet_position"] is None:
+        if action["func"] in skip or action["sheet_position"] is None or action["sheet_position"] >= len(names):
             continue
         sheet = names[action["sheet_position"]]
         r0, c0 = action["start_row"] + 1, action["start_column"] + 1
@@ -60,8 +61,8 @@ def replay(snapshot_path, book, actions):
                     target["fill"] = "none" if colour is None else colour.lstrip("#").upper()
             elif func == "setFontProperty" and args[0] == "color":
                 target["font_color"] = args[1].lstrip("#").upper()
-            elif func == "setFontProperty" and args[0] == "bold":
-                target["bold"] = bool(args[1])
+            elif func == "setFontProperty" and args[0] in ("bold", "italic"):
+                target[args[0]] = bool(args[1])
             elif func == "setNumberFormat":
                 target["number_format"] = args[0]
             else:

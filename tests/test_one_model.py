@@ -300,7 +300,7 @@ def test_after_rating_the_grid_keeps_only_what_measuring_needs(template):
 
 
 def test_a_run_leaves_no_cycle_but_its_model(template, tmp_path):
-    """A run pauses Python's cycle collector (cyps_xl.api._collector_paused). That loses nothing only while what
+    """A run pauses Python's cycle collector (cyps_xl.evaluation._collector_paused). That loses nothing only while what
     a run throws away is freed as it goes: the one cycle it may leave is its own model, the package, freed
     when the collector resumes. Anything else the collector finds was garbage it could have freed during the run."""
     from collections import Counter
@@ -335,12 +335,12 @@ def test_a_run_leaves_no_cycle_but_its_model(template, tmp_path):
 def test_the_collector_is_paused_for_a_run_and_resumes_after_it_even_on_error(template, tmp_path, monkeypatch):
     import gc
 
-    from cyps_xl import api
+    from cyps_xl import evaluation
     from cyps_xl.errors import CypsError
 
     during = []
-    real = api.read_scorecard
-    monkeypatch.setattr(api, "read_scorecard", lambda *a, **k: during.append(gc.isenabled()) or real(*a, **k))
+    real = evaluation.read_scorecard
+    monkeypatch.setattr(evaluation, "read_scorecard", lambda *a, **k: during.append(gc.isenabled()) or real(*a, **k))
     assert gc.isenabled()
     cyps_xl.issue(template, tmp_path / "issued.xlsx")
     cyps_xl.refresh(template, tmp_path / "refreshed.xlsx")

@@ -77,3 +77,20 @@ def test_demo_and_cell_functions_run_from_the_wheel(installed):
     assert cells.stdout.split() == ["Green", "↓", "98.7+"]
     built = run(env, folder, "cyps-xl", "addin", "build", "-o", folder / "cyps_xl.xlam")
     assert built.returncode == 0, built.stderr
+
+
+def test_the_wheel_is_pure_python_so_xlwings_lite_can_install_it(installed):
+    """xlwings Lite (Pyodide) installs pure-Python wheels from an index or an address (lite.xlwings.org/dependencies);
+    the Lite front door and the rules it reads from a sheet are in it (see tests/test_lite.py for its dependencies)."""
+    import zipfile
+
+    _, folder = installed
+    wheel = next((folder / "dist").glob("cyps_xl-*.whl"))
+    assert wheel.name.endswith("-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        tags = [line for line in z.read(next(n for n in names if n.endswith(".dist-info/WHEEL"))).decode().splitlines()
+                if line.startswith(("Tag:", "Root-Is-Purelib:"))]
+    assert tags == ["Root-Is-Purelib: true", "Tag: py3-none-any"]
+    assert {"cyps_xl/excel/lite.py", "cyps_xl/engine/textfiles.py", "cyps_xl/evaluation.py"} <= set(names)
+    assert not [n for n in names if n.endswith((".so", ".pyd", ".dll", ".dylib"))]

@@ -32,7 +32,8 @@ from cyps_xl.engine.values import GENERAL, format_precision
 from cyps_xl.errors import CypsError, listed
 from cyps_xl.workbook.changes import CellChange
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, HEADING_YEAR
-from cyps_xl.workbook.package import CellStyle, split_ref
+from cyps_xl.cellref import split_ref
+from cyps_xl.workbook.cellstyle import CellStyle
 from cyps_xl.workbook.reader import ScoreTable
 
 

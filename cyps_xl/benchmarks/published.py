@@ -71,17 +71,47 @@ def _published_csv(path: Path) -> BenchmarkSource:
 def _read_published_csv(path: Path) -> BenchmarkSource:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        fields = {f.strip().lower() for f in reader.fieldnames or []}
-        if REQUIRED - fields or not fields & set(BENCHMARK_KEYS):
-            raise CypsError(
-                f"the columns are {', '.join(sorted(fields)) or 'missing'}; expected sheet, ref and at least one of "
-                f"{', '.join(BENCHMARK_KEYS)} (or a DfE open-data file with geographic_level).", file=path, place="line 1",
-                hint="Use the layout of workbook_templates/data/sample_benchmarks.csv.",
-            )
+        _check_columns(reader.fieldnames, path, "line 1")
         rows = [_published_row({k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}, line, path)
                 for line, raw in enumerate(reader, start=2)]
     _check_duplicate_rows(rows, path)
     return BenchmarkSource(path, rows)
+
+
+def _check_columns(names, path, place: str) -> None:
+    fields = {str(f).strip().lower() for f in names or [] if f not in (None, "")}
+    if REQUIRED - fields or not fields & set(BENCHMARK_KEYS):
+        raise CypsError(
+            f"the columns are {', '.join(sorted(fields)) or 'missing'}; expected sheet, ref and at least one of "
+            f"{', '.join(BENCHMARK_KEYS)} (or a DfE open-data file with geographic_level).", file=path, place=place,
+            hint="Use the layout of workbook_templates/data/sample_benchmarks.csv.",
+        )
+
+
+def published_from_rows(rows: list, file, place=lambda line: f"line {line}") -> BenchmarkSource:
+    """Published figures laid out as the CSV is, but as rows already read (xlwings Lite, which has no files: a
+    sheet's rows, or a CSV fetched from the web): the first row names the columns. ``place`` names a row in
+    messages ("sheet 'cyps_xl.benchmarks', row 5")."""
+    numbered = [(line, list(r)) for line, r in enumerate(rows, start=1) if any(v not in (None, "") for v in r)]
+    header = numbered[0][1] if numbered else []
+    _check_columns(header, file, place(numbered[0][0] if numbered else 1))
+    names = [str(h).strip().lower() if h not in (None, "") else "" for h in header]
+    found = []
+    for line, raw in numbered[1:]:
+        record = {name: _cell_text(name, value) for name, value in zip(names, raw) if name}
+        found.append(_published_row(record, line, file, place=place(line)))
+    _check_duplicate_rows(found, file, place)
+    return BenchmarkSource(file, found)
+
+
+def _cell_text(name: str, value):
+    """A sheet cell as the CSV would hold it: a figure stays a number (0.818 in a % cell), a reference or year
+    typed as a number (3.1, 2021) is its text."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and name not in BENCHMARK_KEYS:
+        return format(value, ".15g")
+    return value.strip() if isinstance(value, str) else value
 
 
 def _published_yaml(path: Path) -> BenchmarkSource:
@@ -105,7 +135,7 @@ def _published_yaml(path: Path) -> BenchmarkSource:
     return BenchmarkSource(path, rows)
 
 
-def _published_row(record: dict, line: int, path: Path) -> BenchmarkRow:
+def _published_row(record: dict, line: int, path: Path, place: str | None = None) -> BenchmarkRow:
     values = {}
     for key in BENCHMARK_KEYS:
         text = record.get(key, "")
@@ -114,18 +144,18 @@ def _published_row(record: dict, line: int, path: Path) -> BenchmarkRow:
         reading = read_cell(text)
         if not reading.present and not (is_placeholder(text) or text.strip().lower() in SUPPRESSION_CODES):
             raise CypsError(f"the value '{text}' in column {key} is neither a number nor a placeholder ('-', 'n/a') "
-                            "or DfE code.", file=path, place=f"line {line}",
+                            "or DfE code.", file=path, place=place or f"line {line}",
                             hint="Type the figure (68.0% or 0.68), or '-' when there is none.")
         values[key] = reading.number if reading.present else reading.reason
     return BenchmarkRow(record.get("sheet", ""), record.get("ref", ""), record.get("part", ""), record.get("title", ""),
                         values, record.get("year") or None, line, targets=tuple(values))
 
 
-def _check_duplicate_rows(rows, path: Path) -> None:
+def _check_duplicate_rows(rows, path: Path, place=lambda line: f"line {line}") -> None:
     seen = {}
     for row in rows:
         key = (normalise(row.sheet), row.ref, normalise(row.part), normalise(row.title))
         if key in seen:
-            raise CypsError(f"ref {row.ref} of sheet '{row.sheet}' is given twice (also on line {seen[key]}).",
-                            file=path, place=f"line {row.line}", hint="Keep one row per scorecard row.")
+            raise CypsError(f"ref {row.ref} of sheet '{row.sheet}' is given twice (also on {place(seen[key])}).",
+                            file=path, place=place(row.line), hint="Keep one row per scorecard row.")
         seen[key] = row.line

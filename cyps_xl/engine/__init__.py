@@ -4,7 +4,7 @@ Owns: cell values as shown (``values``), tolerance text and the RAG ladder
 (``tolerances``), DOT and RAG of a row (``rating``), the scorecard as plain
 tables and rows (``table``), the YAML rules library and its validation
 (``rules``, ``yamlfile``, ``schema``; parsed files kept between runs in
-``yamlcache``), titles compared with the sector's abbreviations spelt out
+``yamlcache``; rules files kept as text in a workbook, ``textfiles``), titles compared with the sector's abbreviations spelt out
 (``titles``), and colour contrast (``contrast``).
 
 Must not import: ``cyps_xl.workbook``, ``cyps_xl.benchmarks``,

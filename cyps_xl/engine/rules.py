@@ -23,6 +23,7 @@ from cyps_xl.errors import CypsError
 from cyps_xl.resources import BUNDLED_RULES  # where the bundled rules are (re-exported)
 from cyps_xl.engine.titles import FILE as ABBREVIATIONS, TitleKeys, load_title_keys, normalise  # noqa: F401
 from cyps_xl.engine.tolerances import BANDS, POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
+from cyps_xl.engine.textfiles import TextFolder
 from cyps_xl.engine.yamlfile import LineDict, LineList, check_keys, load_yaml
 
 NON_INDICATOR_FILES = {"settings.yaml", "layout.yaml", "benchmarks.yaml", "commentary.yaml", "reports.yaml",
@@ -127,7 +128,7 @@ def _pick(candidates: list[IndicatorRule], part: str | None, title: str | None) 
 
 def load_rules(path: Path | None = None) -> RuleBook:
     """Load a rules folder (or one indicators file, with the bundled settings)."""
-    path = Path(path) if path else BUNDLED_RULES
+    path = path if isinstance(path, TextFolder) else Path(path) if path else BUNDLED_RULES
     if not path.exists():
         raise CypsError("rules not found.", file=path, hint="Give a rules folder or YAML file with --rules.")
     if path.is_dir():

@@ -87,7 +87,7 @@ def _construct_sequence(loader, node):
 
 
 def load_yaml(path: Path):
-    path = Path(path)
+    path = path if hasattr(path, "read_bytes") else Path(path)  # a Path, or a TextFile kept in a workbook
     try:
         data = path.read_bytes()
         text = data.decode("utf-8")

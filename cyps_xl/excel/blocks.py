@@ -88,7 +88,7 @@ def style_groups(cells: dict) -> list[StyleGroup]:
 
 
 def a1(rect: Rect) -> str:
-    from cyps_xl.workbook.package import column_letter
+    from cyps_xl.cellref import column_letter
 
     r1, c1, r2, c2 = rect
     first = f"{column_letter(c1)}{r1}"

@@ -193,10 +193,16 @@ def fill(book, snapshot: Path, action: str, *, rules=None, benchmarks=None, outp
 
 def write_check(book, snapshot: Path, rules, benchmarks, previous) -> LiveResult:
     """Check data in Excel: the report in a 'Data quality' sheet (one block) and a note on each revised cell."""
-    from cyps_xl.report.check import NOTE_PREFIX, run_checks
+    from cyps_xl.report.check import run_checks
+
+    return write_check_report(book, run_checks(snapshot, rules, previous, benchmarks, jump_factor=rules.style.jump_factor))
+
+
+def write_check_report(book, report) -> LiveResult:
+    """A check's findings in the 'Data quality' sheet (one block), and a note on each revised cell."""
+    from cyps_xl.report.check import NOTE_PREFIX
     from cyps_xl.excel.xlwings_writer import quiet
 
-    report = run_checks(snapshot, rules, previous, benchmarks, jump_factor=rules.style.jump_factor)
     rows = [["Check", "Sheet", "Cell", "Indicator", "Finding"]]
     rows += [[f.check, f.sheet, f.cell, f.indicator, f.message] for f in report.findings] or [["none", "", "", "", "No findings."]]
     calls = {"values": 0, "notes": 0, "sheet": 0}
@@ -246,7 +252,7 @@ def _own_sheet(book, wanted: str, calls: dict):
 
 
 def _is_own(sheet) -> bool:
-    from cyps_xl.workbook.parts import OWN_MARK
+    from cyps_xl.workbook.marks import OWN_MARK
 
     try:  # a sheet-level name reads back as 'Sheet name'!cyps_xl_sheet
         return any(n.name.rpartition("!")[2].casefold() == OWN_MARK.casefold() for n in sheet.names)
@@ -255,7 +261,7 @@ def _is_own(sheet) -> bool:
 
 
 def _mark_own(sheet) -> None:
-    from cyps_xl.workbook.parts import OWN_MARK
+    from cyps_xl.workbook.marks import OWN_MARK
 
     try:
         name = sheet.names.add(OWN_MARK, "=TRUE")
@@ -367,17 +373,17 @@ def save_backup(book, source: Path) -> Path:
     return backup
 
 
-def read_config(book) -> dict:
+def read_config(book, keys=SETTINGS) -> dict:
     """The CYPS_ settings of the 'cyps_xl.conf' sheet (keys in column A, values in column B, keys in any case).
     Any other key there (INTERPRETER_WIN, PYTHONPATH, ONEDRIVE_...) is the user's to set, not the workbook's, and
-    is not read."""
+    is not read: only ``keys``."""
     names = {sheet.name.lower(): sheet.name for sheet in book.sheets}
     if CONFIG_SHEET not in names:
         return {}
     rows = book.sheets[names[CONFIG_SHEET]].range("A1").expand().options(ndim=2).value or []
     found = {str(row[0]).strip().upper(): str(row[1]).strip() for row in rows
              if len(row) > 1 and row[0] not in (None, "") and row[1] not in (None, "")}
-    return {key: value for key, value in found.items() if key in SETTINGS}
+    return {key: value for key, value in found.items() if key in keys}
 
 
 class StatusBar:

@@ -52,6 +52,8 @@ def rulebook():
 
     if _cache.get("override") is not None:
         return _cache["override"]
+    if _cache.get("adopted") is not None:
+        return _cache["adopted"]
     now = time.monotonic()
     setting = os.environ.get("CYPS_XL_RULES")
     if _cache["book"] is not None and _cache.get("setting", ...) == setting and now - _cache["checked"] < RECHECK_SECONDS:
@@ -65,6 +67,14 @@ def rulebook():
         _cache["measures"] = {}
     _cache["checked"] = now
     return _cache["book"]
+
+
+def adopt(rules=None, benchmarks=None) -> None:
+    """xlwings Lite, which has no files: the functions answer with the rules (a RuleBook) and benchmark sources a
+    script last read from the workbook, for the rest of the Excel session. None goes back to the files."""
+    if _cache.get("adopted") is not rules:
+        _cache["measures"] = {}  # measures belong to the rules they came from
+    _cache["adopted"], _cache["adopted_bench"] = rules, benchmarks
 
 
 class using_rules:
@@ -368,15 +378,18 @@ def _bench(indicator, measure):
     key = MEASURES.get(HEADING_YEAR.sub("", str(measure or "")).strip().lower())
     if key is None:
         raise LookupError(f"unknown measure '{measure}'; use sn_average, sn_best, national, top_quartile or regional")
-    path = os.environ.get("CYPS_XL_BENCHMARKS")
-    if not path:
-        raise LookupError("no benchmark file: set CYPS_XL_BENCHMARKS")
-    stamp = (path, Path(path).stat().st_mtime_ns if Path(path).exists() else None)
-    if _cache["bench_key"] != stamp:
-        _cache["bench"] = load_benchmarks(Path(path))
-        _cache["bench_key"] = stamp
+    sources = _cache.get("adopted_bench")
+    if sources is None:
+        path = os.environ.get("CYPS_XL_BENCHMARKS")
+        if not path:
+            raise LookupError("no benchmark file: set CYPS_XL_BENCHMARKS")
+        stamp = (path, Path(path).stat().st_mtime_ns if Path(path).exists() else None)
+        if _cache["bench_key"] != stamp:
+            _cache["bench"] = load_benchmarks(Path(path))
+            _cache["bench_key"] = stamp
+        sources = _cache["bench"]
     rule = _find_rule(indicator)
-    for row in (r for source in _cache["bench"] for r in source.rows):
+    for row in (r for source in sources for r in source.rows):
         if row.sheet.lower() == rule.sheet.lower() and row.ref == rule.ref and (row.part or None) == (rule.part or None):
             return figures_for(row, rule.polarity, rule.number_format).get(key, "")  # best, quartile: by polarity
     return ""

@@ -108,7 +108,7 @@ class XlwingsWriter:
         if self.remote:
             self.notes.append("Trend sparklines were not changed: Excel offers no sparkline API on this platform.")
             return
-        from cyps_xl.workbook.package import split_ref
+        from cyps_xl.cellref import split_ref
 
         # Excel makes one sparkline per row when a multi-row location gets a multi-row source,
         # so each run of consecutive rows is one call.

@@ -26,7 +26,7 @@ from pathlib import Path
 from cyps_xl.engine.rating import measure_for, rate_row
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import load_layout
-from cyps_xl.workbook.package import column_letter
+from cyps_xl.cellref import column_letter
 from cyps_xl.workbook.reader import ScoreRow, ScoreTable, read_scorecard
 from cyps_xl.engine.rules import RuleBook, load_rules, normalise
 from cyps_xl.engine.tolerances import Tolerances, ToleranceSyntaxError, parse_band
@@ -70,10 +70,13 @@ def _shown(value: float, number_format: str) -> str:
 
 
 def run_checks(source: Path, rules: RuleBook | None = None, previous: Path | None = None,
-               benchmarks=None, jump_factor: float = 3.0) -> CheckReport:
+               benchmarks=None, jump_factor: float = 3.0, card=None) -> CheckReport:
+    """The findings on ``source``, or on ``card``, a scorecard already read (xlwings Lite's, from the values
+    Excel hands over); ``benchmarks`` are files, or sources already loaded."""
     rules = rules if isinstance(rules, RuleBook) else load_rules(rules)
     layout = load_layout(rules.layout_file)
-    card = read_scorecard(source, layout, include_hidden=rules.style.include_hidden_sheets)
+    if card is None:
+        card = read_scorecard(source, layout, include_hidden=rules.style.include_hidden_sheets)
     report = CheckReport(Path(source))
     old = _index(read_scorecard(previous, layout)) if previous else None
     for table in card.tables:
@@ -95,7 +98,8 @@ def run_checks(source: Path, rules: RuleBook | None = None, previous: Path | Non
         from cyps_xl.benchmarks.filling import benchmark_changes, load_benchmarks, max_age_years
 
         when = next((t.latest.date for t in card.tables if t.latest and t.latest.date), None)
-        sources = load_benchmarks(benchmarks, rules, when)
+        loaded = isinstance(benchmarks, list) and all(hasattr(b, "rows") for b in benchmarks)
+        sources = list(benchmarks) if loaded else load_benchmarks(benchmarks, rules, when)
         for table in card.tables:
             _, notes = benchmark_changes(table, sources, {}, max_age_years(rules))
             for note in notes:

@@ -8,7 +8,8 @@ issuing removes), each worksheet as its shell
 with its rows streamed, never held whole (``worksheet``): plain rows as the
 bytes they were saved as (``rowbytes``), any other row as elements; worksheet
 edits recorded (``sheet``, with sparklines) and applied as the rows stream out
-(``rowwriter``), append-only styles (``styles``), cell values read from the
+(``rowwriter``), append-only styles (``styles``; what a change sets on a cell,
+``cellstyle``, and the mark on cyps-xl's own sheets, ``marks``, need no XML library), cell values read from the
 same streamed rows (``cells``), the scorecard reader and its column titles
 (``reader``, ``layout``), the cell changes the engine's results become
 (``changes``) and the writer that applies them (``writer``), the rules

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from cyps_xl.cellref import address, column_letter, split_ref
 from cyps_xl.errors import CypsError, cell_place
-from cyps_xl.workbook.strings import item_text
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 M = f"{{{NS_MAIN}}}"
@@ -264,6 +263,8 @@ V = f"{M}v"
 def _value(cell, strings: list, code: str, epoch1904: bool):
     kind = cell.get("t", "n")
     if kind == "inlineStr":
+        from cyps_xl.workbook.strings import item_text  # lxml's: the grids xlwings Lite builds never come here
+
         inline = cell.find(f"{M}is")
         return item_text(inline) if inline is not None else None
     for found in cell:  # its children are f, is, v, extLst: a loop beats find() on the hot path

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from cyps_xl.engine.rating import Dot, Rag, RowResult
 from cyps_xl.workbook.layout import BENCHMARK_KEYS
-from cyps_xl.workbook.package import CellStyle
+from cyps_xl.workbook.cellstyle import CellStyle
 from cyps_xl.workbook.reader import ScoreTable
 from cyps_xl.engine.rules import Style
 
@@ -87,7 +87,7 @@ def sparkline_changes(table: ScoreTable, issuing: bool = False) -> tuple[list[Sp
     Returns the changes and, when none can be made, why (no trend column,
     or month columns that are not side by side in date order).
     """
-    from cyps_xl.workbook.package import column_letter
+    from cyps_xl.cellref import column_letter
 
     if "trend" not in table.columns:
         return [], None
@@ -175,7 +175,7 @@ def as_at_text(table: ScoreTable) -> str | None:
 
 
 def title_block_changes(table: ScoreTable, *, issue_number: int | None, today: dt.date | None) -> list[CellChange]:
-    from cyps_xl.workbook.package import split_ref
+    from cyps_xl.cellref import split_ref
 
     changes = []
     block = table.title_block

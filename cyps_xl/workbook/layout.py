@@ -78,7 +78,7 @@ class Layout:
 
 
 def load_layout(path: Path | None = None) -> Layout:
-    path = Path(path) if path else BUNDLED_RULES / "layout.yaml"
+    path = (path if hasattr(path, "read_bytes") else Path(path)) if path else BUNDLED_RULES / "layout.yaml"
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise CypsError("should be a mapping with 'columns:'.", file=path, place="line 1")

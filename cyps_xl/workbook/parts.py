@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from cyps_xl.errors import CypsError
+from cyps_xl.workbook.marks import OWN_MARK  # noqa: F401 - re-exported: on every sheet cyps-xl writes
 
 from cyps_xl.cellref import column_index, column_letter, split_ref  # noqa: F401 - re-exported for the workbook modules
 
@@ -316,8 +317,6 @@ def insert_in_order(root, element, order: list = WORKSHEET_ORDER) -> None:
     root.append(element)
 
 
-# a hidden sheet-level defined name on every sheet cyps-xl writes (Summary, Commentary, Data quality)
-OWN_MARK = "cyps_xl_sheet"
 WORKBOOK_ORDER = ["fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
                   "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize", "customWorkbookViews",
                   "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects",

@@ -17,7 +17,6 @@ from cyps_xl.engine.table import MonthColumn, Scorecard, ScoreRow, ScoreTable, p
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, Layout
 from cyps_xl.workbook.months import check_between, check_order, label_of, month_of
-from cyps_xl.workbook.package import ensure_workbook_file
 from cyps_xl.engine.values import DECIMAL_COMMA_RE, GENERAL, Reading, format_precision, is_placeholder, read_cell
 
 PLAN_CODE_RE = re.compile(r"^(TB|CH)\s*\d", re.IGNORECASE)
@@ -27,6 +26,8 @@ REF_RE = re.compile(r"^\d+(\.\d+)*[a-z]?$", re.IGNORECASE)
 def open_workbook(path: Path, *, data_only: bool = True):
     """Load with openpyxl, turning every way a file can be unreadable into one message."""
     import openpyxl
+
+    from cyps_xl.workbook.package import ensure_workbook_file
 
     path = Path(path)
     ensure_workbook_file(path)
@@ -52,10 +53,16 @@ def read_scorecard(path: Path, layout: Layout, package=None, *, include_hidden: 
 
     path = Path(path)
     package = package if package is not None else Package(path)
-    grids = read_grids(package)
-    shown = [s for s in grids.worksheets if include_hidden or s.state == "visible"]
-    scorecard = _read_tables(path, shown, layout)
+    scorecard = scorecard_from_grids(path, read_grids(package), layout, include_hidden=include_hidden)
     scorecard.uncalculated = [cell for table in scorecard.tables for cell in _unsaved_formulas(package, table, path)]
+    return scorecard
+
+
+def scorecard_from_grids(path: Path, grids, layout: Layout, *, include_hidden: bool = False) -> Scorecard:
+    """The scorecard tables of sheets already read as grids (:class:`~cyps_xl.workbook.cells.GridBook`): from a
+    file's package, or from the values Excel hands xlwings Lite."""
+    shown = [s for s in grids.worksheets if include_hidden or s.state == "visible"]
+    scorecard = _read_tables(Path(path), shown, layout)
     scorecard.grids = grids
     scorecard.hidden = [s.title for s in grids.worksheets if s not in shown]
     return scorecard

@@ -2,29 +2,14 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 from lxml import etree
 
 
+from cyps_xl.workbook.cellstyle import CellStyle  # noqa: F401 - re-exported
 from cyps_xl.workbook.parts import FONT_ORDER, M, insert_in_order
 
 BUILTIN_NUMFMTS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
-
-
-@dataclass(frozen=True)
-class CellStyle:
-    """What cyps-xl sets on a cell. None leaves that property as it is."""
-
-    fill: str | None = None  # "RRGGBB", or "none" to clear a fill
-    font_color: str | None = None  # "RRGGBB"
-    number_format: str | None = None
-    bold: bool | None = None
-    italic: bool | None = None
-    size: float | None = None  # font size in points (the summary tiles)
-    wrap: bool | None = None  # wrap text (the commentary); wrapped text is aligned to the top
-    vertical: str | None = None  # "top", "center": a grown row's cells start on one line (print fitting)
-    horizontal: str | None = None  # "center", "right": a table's figures under their headings (the summary)
 
 
 class StyleChains:
