@@ -293,3 +293,79 @@ def test_a_cyps_formula_mixed_with_other_calculation_is_reported(tmp_path):
     assert result.returncode == 2
     assert "mixed.xlsx, sheet 'Social Care', cell E4: a formula mixes a CYPS_ function" in result.stderr
     assert not (tmp_path / "o.xlsx").exists()
+
+
+# -- #30: an Excel error in any argument, and whole columns ----------------------------------------------
+ERRORS = ("#N/A", "#REF!", "#DIV/0!")
+
+
+@pytest.mark.parametrize("error", ERRORS)
+def test_an_excel_error_in_any_argument_is_an_answer_naming_that_argument(error):
+    """Through xlwings' conversion an error cell would otherwise arrive as a blank: #N/A in polarity would quietly
+    take the rule's polarity, and #N/A as the indicator would ask for three tolerances."""
+    bands = (("<87%", "87%+", "95%+"),)
+    cases = [
+        (udfs.CYPS_RAG, (0.9, error), "indicator_or_tolerances"),
+        (udfs.CYPS_RAG, (0.9, (("<87%", error, "95%+"),), "high"), "indicator_or_tolerances"),
+        (udfs.CYPS_RAG, (0.9, "Social Care!3.4", error), "polarity"),
+        (udfs.CYPS_RAG, (0.9, bands, "high", error), "number_format"),
+        (udfs.CYPS_DOT, (0.9, error, "high"), "previous"),
+        (udfs.CYPS_DOT, (0.9, 0.8, error), "polarity"),
+        (udfs.CYPS_DOT, (0.9, 0.8, "high", error), "number_format"),
+        (udfs.CYPS_TOLERANCE, (error, "green"), "indicator"),
+        (udfs.CYPS_TOLERANCE, ("Social Care!3.4", error), "band"),
+        (udfs.CYPS_BENCH, (error, "national"), "indicator"),
+        (udfs.CYPS_BENCH, ("Social Care!3.4", error), "measure"),
+    ]
+    for function, args, name in cases:
+        assert excel_call(function, *args) == [[f"#CYPS! {name} is the Excel error {error}"]], (function.__name__, name)
+    assert excel_call(udfs.CYPS_RAG, error, "Social Care!3.4") == [[f"#CYPS! the value is the Excel error {error}"]]
+    # in a column of polarities, only the row with the error says so
+    got = excel_call(udfs.CYPS_RAG, ((0.97,), (0.97,)), bands, (("high",), (error,)))
+    assert got == [["Green"], [f"#CYPS! polarity is the Excel error {error}"]]
+
+
+def test_every_argument_hands_over_errors_as_text():
+    for function in (udfs.CYPS_RAG, udfs.CYPS_DOT, udfs.CYPS_TOLERANCE, udfs.CYPS_BENCH):
+        for spec in function.__xlfunc__["args"]:
+            assert spec["options"].get("err_to_str") is True and spec["options"].get("ndim") == 2, spec["name"]
+
+
+def test_a_whole_column_answers_for_the_rows_it_uses():
+    """=CYPS_RAG(Q:Q, ...): Excel hands over 1,048,576 rows; the answer spills only as far as the last value, as
+    Excel's trim references (Q:.Q) would cut it, and a column of polarities as long is cut with it."""
+    rows = 1048576
+    values = ((0.97,), (None,), (0.5,), ("-",), (0.9,)) + ((None,),) * (rows - 5)
+    polarity = (("high",),) * 5 + ((None,),) * (rows - 5)
+    got = excel_call(udfs.CYPS_RAG, values, (("<87%", "87%+", "95%+"),), polarity)
+    assert got == [["Green"], [""], ["Red"], [""], ["Amber"]]
+    got = excel_call(udfs.CYPS_DOT, values, values, "high")
+    assert got == [["→"], [""], ["→"], [""], ["→"]]
+    column = (("Social Care!3.4",), ("Social Care!2.10",)) + ((None,),) * (rows - 2)
+    assert excel_call(udfs.CYPS_TOLERANCE, column, "green") == [["95%+"], ["<85"]]
+    # a whole column with nothing in it is one blank answer, not a million
+    assert excel_call(udfs.CYPS_RAG, ((None,),) * rows, "Social Care!3.4") == [[""]]
+
+
+def test_a_whole_sheet_reference_in_a_saved_workbook_is_evaluated_from_the_cells_it_uses(tmp_path):
+    """The headless issue evaluates =CYPS_RAG(E:E, ...) and even A1:XFD1048576 from the used cells only: the cells
+    past the sheet's last row and column are empty, and the function cuts them off anyway."""
+    src = tmp_path / "columns.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    ws = wb.add_worksheet("Social Care")
+    ws.write_row(0, 0, ["Status: Issue 1"])
+    ws.write_row(2, 0, ["REF NO.", "INDICATOR", "DATA NOTE", "Feb-22", "Mar-22", "Good perf is"])
+    for i, (ref, feb, mar) in enumerate([("3.4", 0.911, 0.966), ("3.5", 0.975, 0.868)]):
+        ws.write_row(3 + i, 0, [ref, f"indicator {ref}", "%", feb, mar, "high"])
+    ws.write_array_formula("K1:K6", '{=CYPS_RAG(E:E,"<87% | 87%+ | 95%+","high")}', None, "stale")
+    data = wb.add_worksheet("Data")
+    data.write_column(0, 1, [0.97, 0.5])
+    other = wb.add_worksheet("Other")
+    other.write_array_formula("A1:B3", '{=CYPS_RAG(Data!A1:XFD1048576,"<87% | 87%+ | 95%+","high")}', None, "stale")
+    wb.close()
+    report = cyps_xl.issue(src, tmp_path / "issued.xlsx", today=dt.date(2022, 5, 1))
+    assert report.udf_cells == 2
+    issued = openpyxl.load_workbook(report.output)
+    assert [issued["Social Care"].cell(r, 11).value for r in range(1, 7)] == [None, None, None, "Green", "Red", "#N/A"]
+    got = [[issued["Other"].cell(r, c).value for c in (1, 2)] for r in (1, 2, 3)]
+    assert got == [[None, "Green"], [None, "Red"], ["#N/A", "#N/A"]]  # Data!A1:B2 is all that is used

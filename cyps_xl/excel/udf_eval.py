@@ -18,6 +18,10 @@ from cyps_xl.workbook.package import Package, column_index, column_letter, split
 
 CALL_RE = re.compile(r"^\s*=?\s*(?:_xludf\.)?(CYPS_[A-Z]+)\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 REF_RE = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([A-Za-z0-9_.]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+SHEET = r"(?:(?:'((?:[^']|'')+)'|([A-Za-z0-9_.]+))!)?"
+COLUMNS_RE = re.compile(rf"^{SHEET}\$?([A-Z]{{1,3}}):\$?([A-Z]{{1,3}})$")  # Q:Q, whole columns
+ROWS_RE = re.compile(rf"^{SHEET}\$?(\d+):\$?(\d+)$")  # 3:5, whole rows
+MAX_ROW, MAX_COLUMN = 1048576, 16384
 NUMBER_RE = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -56,20 +60,29 @@ class UdfEvaluator:
             return float(text)
         if text.upper() in ("TRUE", "FALSE"):
             return text.upper() == "TRUE"
-        ref = REF_RE.match(text)
-        if ref:
-            quoted, plain, c1, r1, c2, r2 = ref.groups()
+        ref, columns, rows = REF_RE.match(text), COLUMNS_RE.match(text), ROWS_RE.match(text)
+        if ref or columns or rows:
+            quoted, plain = (ref or columns or rows).groups()[:2]
             target = (quoted.replace("''", "'") if quoted else plain) or sheet
             if target not in self.values.sheetnames:
                 raise CypsError(f"refers to a sheet '{target}' that does not exist.", file=self.package.path, place=where)
             ws = self.values[target]
-            if c2 is None:
-                return ws.cell(int(r1), column_index(c1)).value
-            return [[ws.cell(r, c).value for c in range(column_index(c1), column_index(c2) + 1)]
-                    for r in range(int(r1), int(r2) + 1)]
+            if ref:
+                c1, r1, c2, r2 = ref.groups()[2:]
+                if c2 is None:
+                    return ws.cell(int(r1), column_index(c1)).value
+                r1, c1, r2, c2 = int(r1), column_index(c1), int(r2), column_index(c2)
+            elif columns:
+                r1, c1, r2, c2 = 1, column_index(columns.group(3)), MAX_ROW, column_index(columns.group(4))
+            else:
+                r1, c1, r2, c2 = int(rows.group(3)), 1, int(rows.group(4)), MAX_COLUMN
+            # cells past the sheet's last row and column are empty: the function cuts them off anyway (see
+            # udf_args._used), so they are never read, even for A1:XFD1048576
+            r2, c2 = min(r2, max(ws.max_row, r1)), min(c2, max(ws.max_column, c1))
+            return [[ws.cell(r, c).value for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
         raise CypsError(
             f"the argument '{text}' of a CYPS_ function cannot be evaluated without Excel.", file=self.package.path,
-            place=where, hint="Use cell references, ranges, numbers or text in quotes as CYPS_ arguments.",
+            place=where, hint="Use cell references, ranges (Q5:Q40, Q:Q), numbers or text in quotes as CYPS_ arguments.",
         )
 
     def run(self) -> int:

@@ -26,8 +26,9 @@ from cyps_xl.engine.rating import Measure, direction_of_travel, rag_rating
 from cyps_xl.errors import CypsError
 from cyps_xl.engine.tolerances import POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
 from cyps_xl.engine.values import read_cell
+from cyps_xl.excel.udf_args import (ERROR, ShapeError, _broadcast, _error_cells, _fitted, _grid, _is_range,
+                                    _refuse_error, _shape_out, _used)
 
-ERROR = "#CYPS!"
 RECHECK_SECONDS = 2.0  # how often the rules files' modification times are looked at
 _cache: dict = {"key": None, "book": None, "bench_key": None, "bench": None, "checked": 0.0, "measures": {}}
 
@@ -89,51 +90,6 @@ class using_rules:
 
     def __exit__(self, *exc):
         _cache["override"], _cache["measures"] = self.saved
-
-
-# -- helpers --------------------------------------------------------------------
-# Every argument is declared ndim=2, so xlwings hands each function a list of rows
-# whatever Excel passes (a literal, a cell, a row, a column or a block), and the
-# answer is a block of the values' shape (one cell shows as a single value).
-def _grid(value):
-    """Any argument as a 2D list (a scalar when a function is called from Python)."""
-    if isinstance(value, (list, tuple)):
-        if value and isinstance(value[0], (list, tuple)):
-            return [list(row) for row in value]
-        return [list(value)]
-    return [[value]]
-
-
-def _shape_out(grid, scalar_in: bool):
-    return grid[0][0] if scalar_in else grid
-
-
-def _is_range(value) -> bool:
-    return isinstance(value, (list, tuple))
-
-
-class ShapeError(LookupError):
-    pass
-
-
-def _broadcast(arg, rows: int, cols: int, name: str):
-    """An argument aligned with the values: one for all, one per row, one per column, or one per cell."""
-    grid = _grid(arg)
-    height, width = len(grid), len(grid[0]) if grid else 0
-    if (height, width) == (1, 1):
-        return lambda r, c: grid[0][0]
-    if (height, width) == (rows, cols):
-        return lambda r, c: grid[r][c]
-    if height == rows and width == 1:
-        return lambda r, c: grid[r][0]
-    if height == 1 and width == cols:
-        return lambda r, c: grid[0][c]
-    raise ShapeError(f"{name} has {height}x{width} cells for {rows}x{cols} values; give one, one per row, "
-                     "one per column or one per value")
-
-
-def _error_cells(rows: int, cols: int, text: str):
-    return [[f"{ERROR} {text}"] * cols for _ in range(rows)]
 
 
 def _find_rule(indicator):
@@ -230,9 +186,12 @@ def _spec_lookup(spec, rows: int, cols: int):
     """
     grid = _grid(spec)
     if len(grid[0]) == 3 and cols != 3 and len(grid) in (1, rows):
-        if len(grid) == 1:
-            return lambda r, c: tuple(grid[0])
-        return lambda r, c: tuple(grid[r])
+        def triple(r, c):
+            found = tuple(grid[0] if len(grid) == 1 else grid[r])
+            for value in found:
+                _refuse_error(value, "indicator_or_tolerances")
+            return found
+        return triple
     return _broadcast(spec, rows, cols, "indicator_or_tolerances")
 
 
@@ -241,7 +200,7 @@ def _label(band, labels=None):
 
 
 # -- the functions ----------------------------------------------------------------
-VALUE_OPTIONS = {"ndim": 2, "err_to_str": True}  # Excel errors arrive as "#N/A", not as blanks
+VALUE_OPTIONS = {"ndim": 2, "err_to_str": True}  # Excel errors arrive as "#N/A", not as blanks: in every argument
 
 
 def _reading(raw):
@@ -266,14 +225,18 @@ def _answers(rows: int, cols: int, answer):
 
 @xw.func(category="cyps-xl")
 @xw.arg("value", **VALUE_OPTIONS, doc="The value to rate, or a whole column of values (fractions for % cells: 0.904 is 90.4%).")
-@xw.arg("indicator_or_tolerances", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them), or three cells red, amber, green (one row for all, or one beside each value), or text \"<87% | 87%+ | 95%+\".")
-@xw.arg("polarity", ndim=2, doc="Optional with an indicator; required with tolerances: high, low or info (or a column of them).")
-@xw.arg("number_format", ndim=2, doc="Optional: the format the value is shown in, or a column of them (default: the indicator's, or 0.0% for % tolerances). Values are compared as shown.")
+@xw.arg("indicator_or_tolerances", **VALUE_OPTIONS, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them), or three cells red, amber, green (one row for all, or one beside each value), or text \"<87% | 87%+ | 95%+\".")
+@xw.arg("polarity", **VALUE_OPTIONS, doc="Optional with an indicator; required with tolerances: high, low or info (or a column of them).")
+@xw.arg("number_format", **VALUE_OPTIONS, doc="Optional: the format the value is shown in, or a column of them (default: the indicator's, or 0.0% for % tolerances). Values are compared as shown.")
 def CYPS_RAG(value, indicator_or_tolerances, polarity=None, number_format=None):  # noqa: N802 - Excel's naming
     """RAG rating (Red / Amber / Green) of a value against an indicator's tolerances."""
     scalar = not _is_range(value)
     values = _grid(value)
-    rows, cols = len(values), len(values[0])
+    height, width = len(values), len(values[0])
+    rows, cols = _used(values)
+    values = [row[:cols] for row in values[:rows]]
+    indicator_or_tolerances, polarity, number_format = (
+        _fitted(a, height, width, rows, cols) for a in (indicator_or_tolerances, polarity, number_format))
     try:
         spec_at = _spec_lookup(indicator_or_tolerances, rows, cols)
         polarity_at = _broadcast(polarity, rows, cols, "polarity")
@@ -292,13 +255,16 @@ def CYPS_RAG(value, indicator_or_tolerances, polarity=None, number_format=None):
 @xw.func(category="cyps-xl")
 @xw.arg("current", **VALUE_OPTIONS, doc="The latest value, or a whole column of them.")
 @xw.arg("previous", **VALUE_OPTIONS, doc="The value to compare with (last month or last year), same shape as current.")
-@xw.arg("polarity", ndim=2, doc="high, low or info, or an indicator reference such as \"Social Care!3.14\" (or a column of them).")
-@xw.arg("number_format", ndim=2, doc="Optional: the format the values are shown in (or a column of them); values that show the same count as no change. Default: the indicator's, or General.")
+@xw.arg("polarity", **VALUE_OPTIONS, doc="high, low or info, or an indicator reference such as \"Social Care!3.14\" (or a column of them).")
+@xw.arg("number_format", **VALUE_OPTIONS, doc="Optional: the format the values are shown in (or a column of them); values that show the same count as no change. Default: the indicator's, or General.")
 def CYPS_DOT(current, previous, polarity, number_format=None):  # noqa: N802
     """Direction of travel arrow: ↑ up, ↓ down, → same, blank when a value is missing."""
     scalar = not _is_range(current)
     now = _grid(current)
-    rows, cols = len(now), len(now[0])
+    height, width = len(now), len(now[0])
+    rows, cols = _used(now)
+    now = [row[:cols] for row in now[:rows]]
+    previous, polarity, number_format = (_fitted(a, height, width, rows, cols) for a in (previous, polarity, number_format))
     try:
         before_at = _broadcast(previous, rows, cols, "previous")
         polarity_at = _broadcast(polarity, rows, cols, "polarity")
@@ -327,8 +293,8 @@ def _polarity_and_format(polarity, number_format):
 
 
 @xw.func(category="cyps-xl")
-@xw.arg("indicator", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
-@xw.arg("band", ndim=2, doc="red, amber or green (or a row of them, e.g. the Red/Amber/Green headings).")
+@xw.arg("indicator", **VALUE_OPTIONS, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
+@xw.arg("band", **VALUE_OPTIONS, doc="red, amber or green (or a row of them, e.g. the Red/Amber/Green headings).")
 def CYPS_TOLERANCE(indicator, band):  # noqa: N802
     """The tolerance text of an indicator's band, as the rules give it (blank if the band is absent)."""
     def text(item, which):
@@ -344,6 +310,10 @@ def CYPS_TOLERANCE(indicator, band):  # noqa: N802
 
 def _per_indicator(indicator, other, name, answer):
     """``answer(indicator, other)`` for each cell of the larger of the two; a problem is an answer too (#CYPS! ...)."""
+    items = _grid(indicator)
+    height, width = len(items), len(items[0])
+    used = _used(items)
+    indicator, other = _fitted(indicator, height, width, *used), _fitted(other, height, width, *used)
     items, others = _grid(indicator), _grid(other)
     rows, cols = max(len(items), len(others)), max(len(items[0]), len(others[0]))
     scalar = not _is_range(indicator) and not _is_range(other)
@@ -363,8 +333,8 @@ MEASURES = {"sn_average": "sn_average", "stat neigh av.": "sn_average", "sn": "s
 
 
 @xw.func(category="cyps-xl")
-@xw.arg("indicator", ndim=2, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
-@xw.arg("measure", ndim=2, doc="sn_average, sn_best, national, top_quartile or regional (or a row of them, e.g. the benchmark headings).")
+@xw.arg("indicator", **VALUE_OPTIONS, doc="An indicator reference such as \"Social Care!3.14\" (or a column of them).")
+@xw.arg("measure", **VALUE_OPTIONS, doc="sn_average, sn_best, national, top_quartile or regional (or a row of them, e.g. the benchmark headings).")
 def CYPS_BENCH(indicator, measure):  # noqa: N802
     """A benchmark figure for an indicator from the configured benchmark file (CYPS_XL_BENCHMARKS)."""
     return _per_indicator(indicator, measure, "measure", _bench)
