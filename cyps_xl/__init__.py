@@ -1,7 +1,7 @@
 """cyps-xl: the CYPS performance scorecard engine.
 
 One engine, several front doors: the CLI (``cyps-xl``), the library calls
-below, and (in a later step) the Excel ribbon and ``CYPS_*`` cell functions.
+below, the Excel ribbon and ``CYPS_*`` cell functions, and xlwings Lite.
 """
 __version__ = "0.1.0"
 
@@ -29,33 +29,40 @@ def main(book=None):
     return _main(book)
 
 
-def refresh_ratings(book=None):
+def refresh_ratings(book=None, built_with=None):
     """Ribbon: Refresh ratings."""
     from cyps_xl.excel.ribbon import refresh_ratings as _action
 
-    return _action(book)
+    return _action(book, built_with=built_with)
 
 
-def produce_issue(book=None):
+def produce_issue(book=None, built_with=None):
     """Ribbon: Produce issue."""
     from cyps_xl.excel.ribbon import produce_issue as _action
 
-    return _action(book)
+    return _action(book, built_with=built_with)
 
 
-def check_data(book=None):
+def check_data(book=None, built_with=None):
     """Ribbon: Check data."""
     from cyps_xl.excel.ribbon import check_data as _action
 
-    return _action(book)
+    return _action(book, built_with=built_with)
 
 
-def update_benchmarks(book=None):
+def update_benchmarks(book=None, built_with=None):
     """Ribbon: Update benchmarks."""
     from cyps_xl.excel.ribbon import update_benchmarks as _action
 
-    return _action(book)
+    return _action(book, built_with=built_with)
+
+
+def check_setup(book=None, built_with=None):
+    """Ribbon: Check set-up (the report 'cyps-xl doctor' prints, in a message box)."""
+    from cyps_xl.excel.ribbon import check_setup as _action
+
+    return _action(book, built_with=built_with)
 
 
 __all__ = ["CypsError", "issue", "refresh", "main", "refresh_ratings", "produce_issue", "check_data",
-           "update_benchmarks", "__version__"]
+           "update_benchmarks", "check_setup", "__version__"]

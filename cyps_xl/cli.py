@@ -85,8 +85,18 @@ def _parser() -> argparse.ArgumentParser:
     build = addin_sub.add_parser("build", help="assemble cyps_xl.xlam from macros/ribbon.xml and macros/*.bas")
     build.add_argument("--force", action="store_true", help="replace an existing file that cyps-xl did not write")
     build.add_argument("-o", "--output", type=Path, default=Path("cyps_xl.xlam"))
-    install = addin_sub.add_parser("install", help="copy the add-in to Excel's add-in folder (Windows)")
-    install.add_argument("addin", type=Path, nargs="?", default=Path("cyps_xl.xlam"))
+    install = addin_sub.add_parser("install", help="build the add-in into Excel's add-in folder and write your settings "
+                                                   "(Windows)")
+    install.add_argument("addin", type=Path, nargs="?", help="an add-in already built (by default one is built "
+                                                            "against this Python's xlwings)")
+    install.add_argument("--rules", type=Path, help="the team's rules folder, for every scorecard (CYPS_RULES)")
+    install.add_argument("--benchmarks", type=Path, help="the folder of DfE's files (CYPS_BENCHMARKS)")
+    install.add_argument("--machine", action="store_true", help="write the machine's settings file (for IT, as "
+                                                                "administrator) rather than your own")
+
+    doctor = sub.add_parser("doctor", help="check the set-up line by line: settings, Python, xlwings, rules, trust")
+    doctor.add_argument("--workbook", type=Path, help="also check this scorecard (Mark of the Web)")
+    doctor.add_argument("--addin", type=Path, help="the add-in to check (default: the one installed)")
 
     lite = sub.add_parser("lite", help="print (or write) the main.py and requirements.txt for xlwings Lite")
     lite.add_argument("-o", "--output-dir", type=Path, help="write main.py, requirements.txt (and the rules sheet) here")
@@ -224,13 +234,23 @@ def _run(args) -> int:
             print(f"Written: {path}")
         return 0
     if args.command == "addin":
-        from cyps_xl.excel.addin import build_addin, install_addin
+        from cyps_xl import __version__
+        from cyps_xl.excel.addin import build_addin, built_with, install_addin
 
         if args.addin_command == "build":
-            print(f"Built {build_addin(args.output, force=args.force)}")
+            from cyps_xl.workbook.saving import file_sha256
+
+            built = build_addin(args.output, force=args.force)
+            print(f"Built {built} (cyps-xl {__version__}, xlwings {built_with(built)}; SHA-256 {file_sha256(built)})")
         else:
-            print(install_addin(args.addin))
+            print(install_addin(args.addin, rules=args.rules, benchmarks=args.benchmarks, machine=args.machine))
         return 0
+    if args.command == "doctor":
+        from cyps_xl.excel.doctor import FAIL, diagnose, report_text
+
+        findings = diagnose(args.workbook, addin=args.addin)
+        print(report_text(findings))
+        return EXIT_USER_ERROR if any(f.status == FAIL for f in findings) else 0
     raise AssertionError(args.command)
 
 

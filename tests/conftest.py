@@ -54,5 +54,7 @@ def published_rows(name: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "cyps_xl", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+def run_cli(*args, cwd=None, env_extra=None):
+    env = {**os.environ, **env_extra} if env_extra else None
+    return subprocess.run([sys.executable, "-m", "cyps_xl", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          env=env)

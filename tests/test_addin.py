@@ -63,12 +63,19 @@ def test_every_ribbon_action_names_a_sub_in_the_vba_project(addin):
 
 def test_the_vba_in_the_addin_is_the_macros_sources(addin):
     modules = vba_modules(addin)
+    import xlwings
+
     for bas in sorted((ROOT / "macros").glob("*.bas")):
-        assert normalise(modules[bas.stem]) == normalise(bas.read_text(encoding="utf-8"))
+        source = bas.read_text(encoding="utf-8").replace("{XLWINGS_VERSION}", xlwings.__version__)  # set at build
+        assert normalise(modules[bas.stem]) == normalise(source)
+    assert f'Const XLWINGS_BUILT As String = "{xlwings.__version__}"' in modules["CYPS"]
     assert "Public Function RunPython" in modules["xlwings"]
     assert 'PROJECT_NAME As String = "cyps_xl"' in modules["xlwings"]
     for bas in (ROOT / "macros").glob("*.bas"):
-        for call in re.findall(r'RunPython "import cyps_xl; cyps_xl\.(\w+)\(\)"', bas.read_text(encoding="utf-8")):
+        calls = re.findall(r'RunPython "import cyps_xl; cyps_xl\.(\w+)\(built_with=\'" & XLWINGS_BUILT & "\'\)"',
+                           bas.read_text(encoding="utf-8"))
+        assert len(calls) == bas.read_text(encoding="utf-8").count('RunPython "') == 5
+        for call in calls:
             import cyps_xl
 
             assert callable(getattr(cyps_xl, call))

@@ -173,12 +173,13 @@ def test_settings_come_from_the_config_sheet_then_the_environment(book, tmp_path
 
 def test_an_xlwings_conf_sheet_is_not_the_cyps_settings(book, tmp_path, monkeypatch):
     monkeypatch.delenv("CYPS_XL_BENCHMARKS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # and no settings file of the user's
     with_config(book, [("CYPS_BENCHMARKS", str(BENCH))], name="xlwings.conf")
     assert live.read_config(book) == {}
     assert live.update_benchmarks(book) is None
     assert book.app.alerts[-1]["prompt"] == (
         "sheet 'cyps_xl.conf': no benchmark files are configured. Add a row CYPS_BENCHMARKS with the folder of DfE's "
-        "CSV files (or a file), or set the environment variable CYPS_XL_BENCHMARKS.")
+        "CSV files (or a file), or set it for all your scorecards: cyps-xl addin install --benchmarks FOLDER.")
 
 
 def test_the_vba_python_and_readme_name_the_same_settings_sheet(tmp_path):
@@ -194,7 +195,8 @@ def test_the_vba_python_and_readme_name_the_same_settings_sheet(tmp_path):
     assert "`cyps_xl.conf`" in readme and "(or `xlwings.conf`)" not in readme
     for key, variable in live.SETTINGS.items():
         assert f"`{key}`" in readme and f"`{variable}`" in readme
-    assert "the `cyps_xl.conf` sheet first, then the environment variable, then the default" in readme
+    assert ("the `cyps_xl.conf` sheet first, then the environment variable, then\nyour settings file, then the "
+            "machine's, then the default") in readme
 
 
 def test_update_benchmarks_reads_the_configured_dfe_folder(book, tmp_path):

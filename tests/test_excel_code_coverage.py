@@ -8,8 +8,10 @@ import pytest
 
 from conftest import ROOT
 
-MODULES = ("excel/ribbon.py", "excel/xlwings_writer.py", "excel/addin.py", "excel/udfs.py")
-TESTS = ("test_live_excel.py", "test_desktop_excel.py", "test_excel_edges.py", "test_udfs.py", "test_addin.py")
+MODULES = ("excel/ribbon.py", "excel/xlwings_writer.py", "excel/addin.py", "excel/udfs.py", "excel/udf_args.py",
+           "excel/lite.py", "excel/doctor.py", "excel/settings.py", "excel/workbook_file.py")
+TESTS = ("test_live_excel.py", "test_desktop_excel.py", "test_excel_edges.py", "test_udfs.py", "test_addin.py",
+         "test_lite.py", "test_setup.py")
 
 
 def test_the_excel_modules_are_at_least_90_percent_covered(tmp_path):

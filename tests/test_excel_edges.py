@@ -45,7 +45,9 @@ def test_dot_by_indicator_reference_and_mismatched_shapes():
 
 def test_bench_without_a_file_or_a_row(monkeypatch, tmp_path):
     monkeypatch.delenv("CYPS_XL_BENCHMARKS", raising=False)
-    assert excel_call(udfs.CYPS_BENCH, "Social Care!1.13", "national") == [["#CYPS! no benchmark file: set CYPS_XL_BENCHMARKS"]]
+    monkeypatch.setenv("HOME", str(tmp_path))  # no settings file of the user's either
+    got = excel_call(udfs.CYPS_BENCH, "Social Care!1.13", "national")
+    assert got[0][0].startswith("#CYPS! no benchmark file: set CYPS_BENCHMARKS in your settings file")
     published = tmp_path / "published.csv"
     published.write_text("sheet,ref,national,year\nSocial Care,3.14,68%,2020/21\n", encoding="utf-8")
     monkeypatch.setenv("CYPS_XL_BENCHMARKS", str(published))
@@ -137,10 +139,12 @@ def test_install_copies_the_addin_into_excels_folder(tmp_path, monkeypatch):
     folder = tmp_path / "AppData" / "Microsoft" / "AddIns"
     monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setenv("APPDATA", str(tmp_path / "AppData"))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path / "Users" / "ann"))
     assert addin.addin_folder() == folder
     message = addin.install_addin(built)
     assert (folder / "cyps_xl.xlam").read_bytes() == built.read_bytes()
-    assert message.startswith(f"Installed {folder / 'cyps_xl.xlam'}.") and "tick 'cyps_xl'" in message
+    assert message.startswith(f"Installed {folder / 'cyps_xl.xlam'} (built with xlwings ") and "tick 'cyps-xl'" in message
+    assert (tmp_path / "Users" / "ann" / ".cyps_xl" / "cyps_xl.conf").is_file()
 
 
 def test_addin_mistakes_are_one_message(tmp_path):

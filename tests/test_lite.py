@@ -412,3 +412,81 @@ def test_cyps_xl_lite_prints_main_py_and_requirements(tmp_path):
     assert "social_care.yaml" in names and "settings.yaml" in names
     text = next(row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "social_care.yaml")
     assert text == (ROOT / "rules" / "social_care.yaml").read_text(encoding="utf-8")
+
+
+class _Used:
+    """Lite's range of a sheet's used cells, for its async number-format read only (which only Lite can answer)."""
+
+    def __init__(self, formats):
+        self.formats = formats
+
+    async def get_number_format(self):
+        return self.formats
+
+
+class _Sheet:
+    def __init__(self, name, formats):
+        self.name, self.used_range = name, _Used(formats)
+
+
+def test_number_formats_come_from_lites_async_read_and_are_laid_over_the_values():
+    class Book:
+        sheets = [_Sheet("Social Care", [["General", "0.0%"]]), _Sheet("Other", "0.00")]
+
+    found, note = asyncio.run(lite.read_number_formats(Book()))
+    assert found == {"Social Care": [["General", "0.0%"]], "Other": "0.00"} and note is None
+    assert lite._format_at(found["Social Care"], 0, 1) == "0.0%" and lite._format_at(found["Other"], 5, 5) == "0.00"
+    assert lite._format_at(found["Social Care"], 3, 3) == "General"  # past what Excel reported
+    # this engine has no such read: said in the run's lines, values compared as General shows them
+    book = xw.Book(json=payload_from_file(LIBREOFFICE_SAVED))
+    assert asyncio.run(lite.read_number_formats(book)) == ({}, "Number formats could not be read from Excel here; "
+                                                               "values were compared as General shows them.")
+
+
+def test_a_benchmarks_address_that_cannot_be_fetched_is_one_message(monkeypatch):
+    import types
+
+    with pytest.raises(lite.CypsError, match="cannot be fetched outside xlwings Lite"):
+        asyncio.run(lite._fetch("https://example.org/b.csv"))
+
+    class Response:
+        def __init__(self, ok, status=200, text=""):
+            self.ok, self.status, self.text = ok, status, text
+
+        async def string(self):
+            return self.text
+
+    answers = {"https://ok/b.csv": Response(True, text="sheet,ref,national\n"), "https://gone/b.csv": Response(False, 404)}
+
+    async def pyfetch(url):  # Pyodide's pyfetch: the browser's fetch, which refuses a server without CORS
+        if url not in answers:
+            raise OSError("TypeError: Failed to fetch")
+        return answers[url]
+
+    http = types.ModuleType("pyodide.http")
+    http.pyfetch = pyfetch
+    monkeypatch.setitem(sys.modules, "pyodide", types.ModuleType("pyodide"))
+    monkeypatch.setitem(sys.modules, "pyodide.http", http)
+    assert asyncio.run(lite._fetch("https://ok/b.csv")) == "sheet,ref,national\n"
+    with pytest.raises(lite.CypsError, match=r"HTTP 404"):
+        asyncio.run(lite._fetch("https://gone/b.csv"))
+    with pytest.raises(lite.CypsError, match=r"could not be fetched \(TypeError: Failed to fetch\).*CORS"):
+        asyncio.run(lite._fetch("https://no-cors/b.csv"))
+
+
+def test_a_rules_sheet_with_no_files_says_how_to_lay_it_out(tmp_path):
+    path = scorecards(tmp_path)["xlsxwriter"]
+    payload = payload_from_file(path)
+    payload["sheets"].append({"name": lite.RULES_SHEET, "values": [["file", "YAML"], ["notes", "x"]],
+                              "visibility": "Visible", "pictures": [], "tables": [], "charts": [], "shapes": [],
+                              "notes": []})
+    result = asyncio.run(lite.run(xw.Book(json=payload), "refresh", number_formats={}))
+    assert f"sheet '{lite.RULES_SHEET}': has no rules files" in result.stopped and "column A" in result.stopped
+
+
+def test_a_rules_line_longer_than_a_cell_is_refused(tmp_path):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "long.yaml").write_text("title: " + "x" * lite.CELL_LIMIT + "\n", encoding="utf-8")
+    with pytest.raises(lite.CypsError, match="more than a cell holds"):
+        lite.rules_sheet_rows(folder)

@@ -390,7 +390,9 @@ def test_the_addin_takes_no_setting_from_the_open_workbook_and_never_its_folder_
     assert 'If SheetExists(ActiveWorkbook, PROJECT_NAME & ".conf") = True Then' not in vba
     assert "If FileExists(GetDirectoryConfigFilePath()) = True Then" not in vba
     assert 'GetConfig("ADD_WORKBOOK_TO_PYTHONPATH"' not in vba and 'AddExcelDir = "false"' in vba
-    assert 'If SheetExists(ThisWorkbook, PROJECT_NAME & ".conf") = True Then' in vba  # the add-in's own: the user's
+    # #30: no settings sheet in the add-in either: the user's file, then the machine's (tests/test_setup.py)
+    assert 'If SheetExists(ThisWorkbook, PROJECT_NAME & ".conf") = True Then' not in vba
+    assert "GetConfigFromFile(GetMachineConfigFilePath()" in vba
     # the RunPython command's path argument as that VBA builds it, for a scorecard in a folder holding a cyps_xl.py
     planted = tmp_path / "from elsewhere"
     planted.mkdir()

@@ -16,12 +16,19 @@ specification says Excel must ignore and recompile from source on first load;
 the tests read the result back with oletools to check every module and Sub.
 Its compressor is replaced by :mod:`cyps_xl.excel.ovba`, which is checked against
 oletools' decompressor.
-It targets Excel for Windows (Excel for Mac needs xlwings' Dictionary class
-module, which ms-ovba cannot write yet).
+It targets Excel for Windows. On a Mac the add-in cannot run: xlwings' module declares a
+``Dictionary`` (a class module xlwings ships for the Mac) that ms-ovba cannot write, so the project would
+not compile; a Mac uses the xlwings Lite front door instead (README, "Excel without Python").
+
+The build is reproducible: the same cyps-xl and xlwings give the same bytes (zip dates fixed, the VBA
+project's protection fields seeded from the versions), and the file says both versions in its properties
+(``built_with``), so IT signs a file once and knows when it has changed.
 """
 from __future__ import annotations
 
 import os
+import random
+import re
 import shutil
 import sys
 import tempfile
@@ -31,6 +38,8 @@ from pathlib import Path
 from cyps_xl.errors import CypsError
 from cyps_xl.resources import MACROS
 PROJECT_NAME = "cyps_xl"
+ADDIN_NAME = "cyps_xl.xlam"
+TITLE = "cyps-xl"  # what Excel's Add-ins dialog lists (docProps/core.xml); README says the same (a test checks)
 RIBBON_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -76,7 +85,8 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </styleSheet>"""
 CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">
-<dc:title>cyps-xl</dc:title><dc:creator>cyps-xl</dc:creator></cp:coreProperties>"""
+<dc:title>{title}</dc:title><dc:creator>cyps-xl</dc:creator><dc:description>{description}</dc:description><cp:version>{version}</cp:version></cp:coreProperties>"""
+BUILT_WITH = re.compile(r"built with xlwings ([0-9][^ <;]*)")
 
 
 # What a scorecard received from elsewhere must not decide: xlwings' module would take the interpreter, the Python
@@ -90,6 +100,32 @@ NOT_FROM_THE_WORKBOOK = (
      "If False Then ' cyps-xl: never a settings file beside the workbook"),
     ('AddExcelDir = GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")',
      'AddExcelDir = "false" \' cyps-xl: the workbook\'s folder is never on the Python path'),
+    # One set of settings for VBA and Python (cyps_xl/excel/settings.py): the user's file, then the machine's
+    # file that IT writes for every user, and nothing else.
+    ('If SheetExists(ThisWorkbook, PROJECT_NAME & ".conf") = True Then',
+     "If False Then ' cyps-xl: no settings sheet in the add-in either: the settings files only"),
+    ("    ' Defaults\n    GetConfig = default\n",
+     "    ' Machine Config (cyps-xl: %PROGRAMDATA%\\cyps_xl\\cyps_xl.conf, written by IT for every user)\n"
+     "    If source = \"\" Or source = \"machine\" Then\n"
+     "        If FileExists(GetMachineConfigFilePath()) = True Then\n"
+     "            If GetConfigFromFile(GetMachineConfigFilePath(), configKey, configValue) Then\n"
+     "                GetConfig = configValue\n"
+     "                GetConfig = ExpandEnvironmentStrings(GetConfig)\n"
+     "                Exit Function\n"
+     "            End If\n"
+     "        End If\n"
+     "    End If\n\n"
+     "    ' Defaults\n    GetConfig = default\n"),
+    ("Function GetDirectoryConfigFilePath() As String\n",
+     "Function GetMachineConfigFilePath() As String\n"
+     "    ' cyps-xl: the machine-wide settings file (the same path as cyps_xl/excel/settings.py)\n"
+     "    #If Mac Then\n"
+     "        GetMachineConfigFilePath = \"/etc/\" & PROJECT_NAME & \"/\" & PROJECT_NAME & \".conf\"\n"
+     "    #Else\n"
+     "        GetMachineConfigFilePath = Environ(\"PROGRAMDATA\") & \"\\\" & PROJECT_NAME & \"\\\" & PROJECT_NAME & \".conf\"\n"
+     "    #End If\n"
+     "End Function\n\n"
+     "Function GetDirectoryConfigFilePath() As String\n"),
 )
 
 
@@ -99,7 +135,7 @@ def xlwings_module_source() -> str:
     import xlwings
 
     path = Path(xlwings.__file__).parent / "xlwings_custom_addin.bas"
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
     text = text.replace('PROJECT_NAME As String = "myaddin"', f'PROJECT_NAME As String = "{PROJECT_NAME}"')
     for found, safe in NOT_FROM_THE_WORKBOOK:
         if found not in text:
@@ -130,6 +166,10 @@ def build_vba_project(modules: dict[str, str]) -> bytes:
     blanks = Path(ms_ovba.__file__).parent / "blank_files"
     here = os.getcwd()
     original = MsOvba.compress
+    state = random.getstate()
+    # ms-ovba-crypto draws the protection fields' seeds from random: seeded from the versions, a build is
+    # byte for byte the same each time (and the user's random stream is given back as it was)
+    random.seed(f"cyps-xl {_versions()}")
     with tempfile.TemporaryDirectory() as folder:
         os.chdir(folder)
         MsOvba.compress = lambda self, data: compress(data)  # see cyps_xl/ovba.py for why
@@ -171,6 +211,7 @@ def build_vba_project(modules: dict[str, str]) -> bytes:
             return (Path(folder) / "vbaProject.bin").read_bytes()
         finally:
             MsOvba.compress = original
+            random.setstate(state)
             os.chdir(here)
 
 
@@ -190,13 +231,36 @@ def build_addin(output: Path, force: bool = False) -> Path:
         raise CypsError("the add-in must be an .xlam file.", file=output, hint="For example: -o cyps_xl.xlam")
     may_replace(output, force)
     ribbon = (MACROS / "ribbon.xml").read_bytes()
+    members = addin_members(ribbon)
+    write_zip_atomically(output, members)
+    from cyps_xl.workbook.outputs import remember
+
+    remember(output)
+    return output
+
+
+def _versions() -> str:
+    import xlwings
+
+    import cyps_xl
+
+    return f"{cyps_xl.__version__}; built with xlwings {xlwings.__version__}"
+
+
+def addin_members(ribbon: bytes) -> dict:
+    """The add-in's parts: the ribbon, the VBA (CYPS.bas knowing the xlwings it was built with), the properties."""
+    import xlwings
+
+    import cyps_xl
+
     modules = {"xlwings": xlwings_module_source()}
     for bas in sorted(MACROS.glob("*.bas")):
-        modules[bas.stem] = bas.read_text(encoding="utf-8")
-    members = {
+        modules[bas.stem] = bas.read_text(encoding="utf-8").replace("{XLWINGS_VERSION}", xlwings.__version__)
+    core = CORE.format(title=TITLE, description=f"cyps-xl {_versions()}", version=cyps_xl.__version__)
+    return {
         "[Content_Types].xml": CONTENT_TYPES.encode(),
         "_rels/.rels": ROOT_RELS.encode(),
-        "docProps/core.xml": CORE.encode(),
+        "docProps/core.xml": core.encode(),
         "xl/workbook.xml": WORKBOOK.encode(),
         "xl/_rels/workbook.xml.rels": WORKBOOK_RELS.encode(),
         "xl/worksheets/sheet1.xml": SHEET.encode(),
@@ -205,32 +269,71 @@ def build_addin(output: Path, force: bool = False) -> Path:
         "xl/vbaProject.bin": build_vba_project(modules),
         "customUI/customUI.xml": ribbon,
     }
-    write_zip_atomically(output, members)
-    from cyps_xl.workbook.outputs import remember
-
-    remember(output)
-    return output
 
 
-def addin_folder() -> Path | None:
-    if sys.platform == "win32" and os.environ.get("APPDATA"):
-        return Path(os.environ["APPDATA"]) / "Microsoft" / "AddIns"
+def built_with(addin: Path) -> str | None:
+    """The xlwings a built add-in was made with (its properties say), or None for a file that does not say."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(addin) as package:
+            found = BUILT_WITH.search(package.read("docProps/core.xml").decode("utf-8", "replace"))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    return found.group(1) if found else None
+
+
+def addin_folder(environ=None, platform: str | None = None) -> Path | None:
+    environ = os.environ if environ is None else environ
+    if (platform or sys.platform) == "win32" and environ.get("APPDATA"):
+        return Path(environ["APPDATA"]) / "Microsoft" / "AddIns"
     return None
 
 
-def install_addin(addin: Path) -> str:
-    addin = Path(addin)
-    if not addin.exists():
-        raise CypsError("add-in not found.", file=addin, hint="Build it first: cyps-xl addin build -o cyps_xl.xlam")
-    folder = addin_folder()
+def install_addin(addin: Path | None = None, *, rules=None, benchmarks=None, machine: bool = False, environ=None,
+                  platform: str | None = None, executable: str | None = None) -> str:
+    """Build the add-in against this Python's xlwings into Excel's add-in folder (or check a built one was), and
+    write the settings file both sides read: this interpreter, and the rules and benchmarks folders."""
+    import xlwings
+
+    from cyps_xl.excel import settings
+
+    environ = os.environ if environ is None else environ
+    platform = platform or sys.platform
+    if platform == "darwin":
+        raise CypsError("nothing was installed: the add-in's VBA does not compile in Excel for Mac.",
+                        hint="On a Mac use xlwings Lite: see README, 'Excel without Python' (cyps-xl lite).")
+    if addin is not None and not Path(addin).exists():
+        raise CypsError("add-in not found.", file=addin, hint="Build it first, or run 'cyps-xl addin install' with no "
+                                                              "file: it builds one against this Python's xlwings.")
+    folder = addin_folder(environ, platform)
     if folder is None:  # a non-zero exit: a script that installs must not think it did
         raise CypsError(
             "nothing was installed: Excel add-ins are installed on Windows.",
-            hint="On the Windows PC run 'cyps-xl addin build -o cyps_xl.xlam' then 'cyps-xl addin install cyps_xl.xlam', "
+            hint="On the Windows PC run 'cyps-xl addin install' (it builds the add-in and writes your settings), "
                  "or copy cyps_xl.xlam to %APPDATA%\\Microsoft\\AddIns and tick it under "
                  "File > Options > Add-ins > Manage: Excel Add-ins > Go.")
+    if addin is not None:
+        addin = Path(addin)
+        if built_with(addin) != xlwings.__version__:
+            raise CypsError(f"was built with xlwings {built_with(addin) or 'of an unknown version'}, but this Python "
+                            f"has xlwings {xlwings.__version__}.", file=addin,
+                            hint="Run 'cyps-xl addin install' with no file: it builds the add-in against this xlwings.")
+    values = {settings.INTERPRETER: settings.interpreter_for_excel(executable),
+              "CYPS_RULES": str(Path(rules).resolve()) if rules else None,
+              "CYPS_BENCHMARKS": str(Path(benchmarks).resolve()) if benchmarks else None}
+    for key, given in (("CYPS_RULES", rules), ("CYPS_BENCHMARKS", benchmarks)):
+        if given and not Path(given).exists():
+            raise CypsError("not found.", file=given, place=f"--{key[5:].lower()}", hint="Give a folder that exists.")
+    files = dict(settings.setting_files(environ, platform))
+    written = settings.write_settings(Path(files["machine" if machine else "user"]), values)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / addin.name
-    shutil.copyfile(addin, target)
-    return (f"Installed {target}.\nIn Excel: File > Options > Add-ins > Manage: Excel Add-ins > Go, tick 'cyps_xl', "
-            "then restart Excel: the CYPS tab appears on the ribbon.")
+    target = folder / ADDIN_NAME
+    if addin is not None:
+        shutil.copyfile(addin, target)
+    else:
+        build_addin(target, force=True)
+    return (f"Installed {target} (built with xlwings {xlwings.__version__}).\nSettings: {written} "
+            f"({settings.INTERPRETER} = {values[settings.INTERPRETER]}).\n"
+            f"In Excel: File > Options > Add-ins > Manage: Excel Add-ins > Go, tick '{TITLE}', then restart Excel: "
+            "the CYPS tab appears on the ribbon. 'cyps-xl doctor' checks the set-up.")

@@ -218,6 +218,7 @@ def _visible(sheet) -> bool:
 
 def rules_from_book(book):
     """The rules in the workbook's ``cyps_xl.rules`` sheet, else cyps-xl's own."""
+    from cyps_xl.cellref import column_letter
     from cyps_xl.engine.rules import load_rules
     from cyps_xl.engine.textfiles import TextFolder
 
@@ -232,7 +233,7 @@ def rules_from_book(book):
         if name and name.lower().endswith((".yaml", ".yml")):
             current = name
             files[name] = "" if text in (None, "") else str(text)
-            cells[name] = f"B{top + i}"
+            cells[name] = f"{column_letter(left + 1)}{top + i}"
         elif name is None and current and text not in (None, ""):
             files[current] += "\n" + str(text)  # a file longer than a cell holds goes on below
     if not files:

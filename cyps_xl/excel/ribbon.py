@@ -18,15 +18,13 @@ unexpected error goes to a log file beside the workbook, never on screen.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import sys
 import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from cyps_xl.errors import CypsError
+from cyps_xl.excel.workbook_file import _com, save_backup, workbook_path  # noqa: F401 - re-exported
 
 DATA_QUALITY = "Data quality"
 # The scorecard's settings sheet. A scorecard may come from anyone, so it may set only what is harmless: the CYPS_
@@ -37,7 +35,7 @@ CONFIG_SHEET = "cyps_xl.conf"
 SETTINGS = {"CYPS_RULES": "CYPS_XL_RULES", "CYPS_BENCHMARKS": "CYPS_XL_BENCHMARKS",
             "CYPS_PREVIOUS_ISSUE": "CYPS_XL_PREVIOUS_ISSUE"}
 TITLES = {"refresh": "Refresh ratings", "benchmarks": "Update benchmarks", "check": "Check data",
-          "issue": "Produce issue"}
+          "issue": "Produce issue", "setup": "Check set-up"}
 LOG_NAME = "cyps-xl.log"
 
 
@@ -84,13 +82,33 @@ def _caller(book):
     return xw.Book.caller()
 
 
-def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, output_dir=None, today=None, previous=None):
+def check_setup(book=None, built_with=None):
+    """Ribbon: Check set-up. The report 'cyps-xl doctor' prints, for the Python running the button, in a message box."""
+    from cyps_xl.excel.doctor import FAIL, diagnose, here, report_text
+
+    book = _caller(book)
+    try:
+        workbook = workbook_path(book, {})
+    except CypsError:
+        workbook = None  # not saved yet: nothing to check of its file
+    findings = diagnose(workbook, built_with=built_with, probe=here())
+    failed = any(f.status == FAIL for f in findings)
+    book.app.alert(report_text(findings), title=f"cyps-xl: {TITLES['setup']}", buttons="ok",
+                   mode="critical" if failed else "info")
+    return findings
+
+
+def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, output_dir=None, today=None, previous=None,
+         built_with=None):
     book = _caller(book)
     app = book.app
     status = StatusBar(app)
     title = f"cyps-xl: {TITLES[action]}"
     source = None
     try:
+        from cyps_xl.excel.doctor import refuse_other_xlwings
+
+        refuse_other_xlwings(built_with)  # an add-in built against another xlwings: stop before anything is written
         config = read_config(book)
         # a snapshot is the workbook's state handed over as a file (xlwings' remote engine, the tests)
         source = Path(snapshot) if snapshot else workbook_path(book, config)
@@ -98,8 +116,8 @@ def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, outpu
         benchmarks = benchmarks or setting("CYPS_BENCHMARKS", config, source)
         if action == "benchmarks" and not benchmarks:
             raise CypsError("no benchmark files are configured.", place=f"sheet '{CONFIG_SHEET}'",
-                            hint="Add a row CYPS_BENCHMARKS with the folder of DfE's CSV files (or a file), "
-                                 "or set the environment variable CYPS_XL_BENCHMARKS.")
+                            hint="Add a row CYPS_BENCHMARKS with the folder of DfE's CSV files (or a file), or set "
+                                 "it for all your scorecards: cyps-xl addin install --benchmarks FOLDER.")
         status.show("cyps-xl: keeping a backup copy…")
         backup = Path(snapshot) if snapshot else save_backup(book, source)
         previous = previous or setting("CYPS_PREVIOUS_ISSUE", config, source)
@@ -126,7 +144,8 @@ def _run(action, book=None, *, snapshot=None, rules=None, benchmarks=None, outpu
 
 
 def setting(key: str, config: dict, workbook: Path | None = None) -> str | None:
-    """One setting: the cyps_xl.conf sheet first, then its environment variable, else none. The sheet's value is a
+    """One setting: the cyps_xl.conf sheet first, then its environment variable, then the user's and the machine's
+    settings files (cyps_xl.excel.settings), else none. The sheet's value is a
     path inside the workbook's own folder (relative to it, or absolute there): a scorecard from elsewhere cannot
     point the run at a folder of its choosing."""
     value = config.get(key)
@@ -138,7 +157,9 @@ def setting(key: str, config: dict, workbook: Path | None = None) -> str | None:
                             "name folders beside it.", place=f"sheet '{CONFIG_SHEET}'",
                             hint=f"Give a folder inside {folder}, or set {SETTINGS[key]} in your own environment.")
         return str(target)
-    return value or os.environ.get(SETTINGS[key]) or None
+    from cyps_xl.excel.settings import value as configured
+
+    return value or configured(key)
 
 
 def write_log(source: Path | None, action: str, exc: BaseException) -> Path:
@@ -304,73 +325,6 @@ def _next_number(snapshot) -> int:
 def _existing_sparklines(package) -> set:
     """(sheet, cell) of every sparkline the workbook already has (the live path only adds missing ones)."""
     return {(sheet, target) for sheet in package.sheet_parts for target in package.sheet(sheet).sparklines()}
-
-
-# -- the workbook's file --------------------------------------------------------------
-def _com(book):
-    """The COM workbook behind ``book`` on desktop Excel; None on engines without one."""
-    try:
-        return book.api
-    except (NotImplementedError, AttributeError):
-        return None
-
-
-def workbook_path(book, config: dict) -> Path:
-    """The workbook's file on this computer, or one clear message why there is none to work from."""
-    com = _com(book)
-    full_name = getattr(com, "FullName", None) if com is not None else None
-    full_name = str(full_name or book.fullname)
-    if "://" in full_name:
-        path = _synced_path(full_name, config)
-    else:
-        path = Path(full_name)
-        if not path.is_absolute() or not path.parent.exists():
-            raise CypsError("the workbook has not been saved yet.", file=book.name,
-                            hint="Save it once (File > Save As), then press the button again.")
-    if com is not None and getattr(com, "ReadOnly", False):
-        raise CypsError("the workbook is open read-only (another user may have it open, or the file is read-only).",
-                        file=path, hint="Ask the other user to close it, or save a copy (File > Save As) and "
-                                        "press the button in that copy.")
-    return path
-
-
-def _synced_path(url: str, config: dict) -> Path:
-    """An https FullName (OneDrive, SharePoint) as the local synced file, the way xlwings maps it."""
-    from xlwings import XlwingsError
-    from xlwings.utils import fullname_url_to_local_path
-
-    suffix = "WIN" if sys.platform.startswith("win") else "MAC"  # as xlwings names them
-    kind = "SHAREPOINT" if "sharepoint.com" in url.lower() else (
-        "ONEDRIVE_CONSUMER" if "d.docs.live.net" in url.lower() else "ONEDRIVE_COMMERCIAL")
-    key = f"{kind}_{suffix}"
-    try:  # the user's own xlwings settings (xlwings.conf in the user's .xlwings folder), never the workbook's
-        local = fullname_url_to_local_path(url=url)
-    except (XlwingsError, OSError, ValueError):
-        local = None
-    if not local or not Path(local).exists():
-        raise CypsError(f"the workbook is open from OneDrive or SharePoint ({url}) and its synced copy on this "
-                        "computer cannot be found.", place="your xlwings settings",
-                        hint=f"Add {key} with the local folder that OneDrive syncs it to "
-                             "(e.g. C:\\Users\\you\\Council Name) to %USERPROFILE%\\.xlwings\\xlwings.conf "
-                             "(xlwings' ribbon, Advanced), or open the file from that folder.")
-    return Path(local)
-
-
-def save_backup(book, source: Path) -> Path:
-    """A copy of the open workbook as it is now, beside it; also what the engine reads."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    backup = source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}")
-    com = _com(book)
-    try:
-        if com is not None and hasattr(com, "SaveCopyAs"):
-            com.SaveCopyAs(str(backup))  # Excel for Windows: the open state, unsaved edits included
-        else:
-            book.save()  # Excel for Mac has no SaveCopyAs: save, then copy the file
-            shutil.copy2(source, backup)
-    except OSError as exc:
-        raise CypsError(f"the backup copy cannot be written beside the workbook ({exc.strerror or exc}).", file=backup,
-                        hint="Check there is space and that you can save in that folder.") from None
-    return backup
 
 
 def read_config(book, keys=SETTINGS) -> dict:

@@ -4,10 +4,11 @@ Import them with xlwings (UDF Modules: ``cyps_xl.excel.udfs``).  Each accepts a 
 cell or a whole range and then returns an array of the same shape, so a column
 is rated in one call.  They call the same engine as the ribbon and the CLI, so
 their answers are the engine's.  The rules are loaded once and reloaded only
-when a rules file changes; set the environment variable ``CYPS_XL_RULES`` to
-use your own rules folder, and ``CYPS_XL_BENCHMARKS`` for ``CYPS_BENCH`` (the
-functions run in xlwings' own add-in, which does not read the ``cyps_xl.conf``
-sheet: see README, "The settings sheet").
+when a rules file changes. Your own rules folder and benchmark file are
+``CYPS_RULES`` and ``CYPS_BENCHMARKS`` in your settings file, as ``cyps-xl addin
+install`` writes it (or the environment variables ``CYPS_XL_RULES`` and
+``CYPS_XL_BENCHMARKS``; see ``cyps_xl.excel.settings``). The functions run in
+xlwings' own add-in, which does not read a scorecard's ``cyps_xl.conf`` sheet.
 
 Answers that are not a rating start with ``#CYPS!`` and say why, for example
 ``#CYPS! no rule for indicator '3.99'``.  A blank answer means "no rating"
@@ -15,7 +16,6 @@ Answers that are not a rating start with ``#CYPS!`` and say why, for example
 """
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -34,10 +34,16 @@ _cache: dict = {"key": None, "book": None, "bench_key": None, "bench": None, "ch
 
 
 # -- rules, loaded once and reloaded when a file changes ----------------------
+def _configured(key: str):
+    from cyps_xl.excel.settings import value
+
+    return value(key)
+
+
 def _rules_path() -> Path:
     from cyps_xl.engine.rules import BUNDLED_RULES
 
-    return Path(os.environ.get("CYPS_XL_RULES") or BUNDLED_RULES)
+    return Path(_configured("CYPS_RULES") or BUNDLED_RULES)
 
 
 def _stamp(path: Path) -> tuple:
@@ -56,7 +62,7 @@ def rulebook():
     if _cache.get("adopted") is not None:
         return _cache["adopted"]
     now = time.monotonic()
-    setting = os.environ.get("CYPS_XL_RULES")
+    setting = _configured("CYPS_RULES")
     if _cache["book"] is not None and _cache.get("setting", ...) == setting and now - _cache["checked"] < RECHECK_SECONDS:
         return _cache["book"]  # a whole column recalculates in one go: look at the files once
     _cache["setting"] = setting
@@ -350,9 +356,10 @@ def _bench(indicator, measure):
         raise LookupError(f"unknown measure '{measure}'; use sn_average, sn_best, national, top_quartile or regional")
     sources = _cache.get("adopted_bench")
     if sources is None:
-        path = os.environ.get("CYPS_XL_BENCHMARKS")
+        path = _configured("CYPS_BENCHMARKS")
         if not path:
-            raise LookupError("no benchmark file: set CYPS_XL_BENCHMARKS")
+            raise LookupError("no benchmark file: set CYPS_BENCHMARKS in your settings file (cyps-xl addin install "
+                              "--benchmarks FOLDER) or the environment variable CYPS_XL_BENCHMARKS")
         stamp = (path, Path(path).stat().st_mtime_ns if Path(path).exists() else None)
         if _cache["bench_key"] != stamp:
             _cache["bench"] = load_benchmarks(Path(path))
