@@ -278,8 +278,17 @@ def lite_function(module, name, *args):
     return asyncio.run(udfs_officejs.custom_functions_call(data, module))
 
 
-def test_the_functions_in_lite_answer_as_the_desktop_functions(main_module):
+def test_the_functions_in_lite_answer_as_the_desktop_functions(main_module, monkeypatch):
+    import types
+
     from test_udfs import excel_call
+
+    # xlwings asks each cell whether it is Pyodide's JsNull, importing pyodide.ffi each time; outside Pyodide the
+    # failed import costs ~50 us a cell (a minute for a whole column). Inside Pyodide the module is there, as here.
+    ffi = types.ModuleType("pyodide.ffi")
+    ffi.JsNull = type("JsNull", (), {})
+    monkeypatch.setitem(sys.modules, "pyodide", types.ModuleType("pyodide"))
+    monkeypatch.setitem(sys.modules, "pyodide.ffi", ffi)
 
     from cyps_xl.excel import udfs
 
@@ -292,6 +301,13 @@ def test_the_functions_in_lite_answer_as_the_desktop_functions(main_module):
     dots = lite_function(main_module, "CYPS_DOT", [[0.886], [0.5]], [[0.888], [0.5]], [["high"]], [["0.0%"]])
     assert dots == [["↓"], ["→"]]
     assert lite_function(main_module, "CYPS_TOLERANCE", [["Social Care!1.13"]], [["green"]])[0][0].endswith("%+")
+    # errors as text (as err_to_str gives them; how Office.js hands an error cell over is not verified here)
+    got = lite_function(main_module, "CYPS_RAG", [[0.97], ["#N/A"]], [["<87%", "87%+", "95%+"]], [["high"], ["#REF!"]],
+                        None)
+    assert got == [["Green"], ["#CYPS! polarity is the Excel error #REF!"]]
+    # a whole column: 1,048,576 rows, answered for the rows used
+    whole = [[0.97], [None], [0.5]] + [[None]] * (1048576 - 3)
+    assert lite_function(main_module, "CYPS_RAG", whole, "Social Care!3.4", None, None) == [["Green"], [""], ["Red"]]
 
 
 def test_the_whole_lite_path_runs_with_threads_processes_files_and_compiled_packages_forbidden(tmp_path):
