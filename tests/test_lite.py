@@ -506,3 +506,28 @@ def test_a_rules_line_longer_than_a_cell_is_refused(tmp_path):
     (folder / "long.yaml").write_text("title: " + "x" * lite.CELL_LIMIT + "\n", encoding="utf-8")
     with pytest.raises(lite.CypsError, match="more than a cell holds"):
         lite.rules_sheet_rows(folder)
+
+
+def test_a_second_run_writes_into_its_own_sheet_again_and_a_teams_sheet_of_that_name_is_left_alone(tmp_path):
+    path = scorecards(tmp_path)["xlsxwriter"]
+    payload = payload_from_file(path)
+    payload["sheets"].append({"name": "CYPS-XL", "values": [["the team's own notes"]], "visibility": "Visible",
+                              "pictures": [], "tables": [], "charts": [], "shapes": [], "notes": []})
+    book = xw.Book(json=payload)
+    for _ in range(2):
+        asyncio.run(lite.run(book, "refresh", number_formats=number_formats_from_file(path)))
+    added = [a["args"] for a in book.json()["actions"] if a["func"] == "addSheet"]
+    assert len(added) == 1 and "cyps-xl (cyps-xl)" in json.dumps(added)  # Excel compares names without case
+    assert book.sheets["CYPS-XL"]["A1"].value == "the team's own notes"
+
+
+def test_without_benchmarks_the_bench_function_says_so_rather_than_answer_blank(tmp_path, monkeypatch):
+    from cyps_xl.excel import udfs
+
+    path = scorecards(tmp_path)["xlsxwriter"]
+    asyncio.run(lite.run(xw.Book(json=payload_from_file(path)), "refresh", number_formats={}))
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    monkeypatch.delenv("CYPS_XL_BENCHMARKS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    got = udfs.CYPS_BENCH("Social Care!3.4", "national")
+    assert got.startswith("#CYPS! no benchmarks: paste published figures into a 'cyps_xl.benchmarks' sheet")

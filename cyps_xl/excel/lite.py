@@ -85,7 +85,7 @@ async def run(book, action: str, *, number_formats: dict | None = None, fetch=No
                                  "sample_benchmarks.csv: sheet, ref, part, title, sn_average, sn_best, national, "
                                  "top_quartile, regional, year), or give their address as CYPS_BENCHMARKS_URL in "
                                  "the cyps_xl.conf sheet.")
-        udfs.adopt(rules if _sheet_named(book, RULES_SHEET) is not None else None, sources)
+        udfs.adopt(rules if _sheet_named(book, RULES_SHEET) is not None else None, sources or None)
         if number_formats is None:
             number_formats, note = await read_number_formats(book)
             result.lines += [note] if note else []

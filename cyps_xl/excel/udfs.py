@@ -17,6 +17,7 @@ Answers that are not a rating start with ``#CYPS!`` and say why, for example
 from __future__ import annotations
 
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -357,6 +358,9 @@ def _bench(indicator, measure):
     sources = _cache.get("adopted_bench")
     if sources is None:
         path = _configured("CYPS_BENCHMARKS")
+        if not path and sys.platform == "emscripten":  # xlwings Lite: no files, only what a script read
+            raise LookupError("no benchmarks: paste published figures into a 'cyps_xl.benchmarks' sheet and run "
+                              "Update benchmarks")
         if not path:
             raise LookupError("no benchmark file: set CYPS_BENCHMARKS in your settings file (cyps-xl addin install "
                               "--benchmarks FOLDER) or the environment variable CYPS_XL_BENCHMARKS")
