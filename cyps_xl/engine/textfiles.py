@@ -56,7 +56,6 @@ class TextFile:
         return f"{self.folder.label}{where} ({self.name})"
 
 
-
 class TextFolder:
     """Rules files by name, from a workbook's sheet; ``label`` names the place ("scorecard.xlsx, sheet 'cyps_xl.rules'")."""
 
