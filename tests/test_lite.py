@@ -428,6 +428,10 @@ def test_cyps_xl_lite_prints_main_py_and_requirements(tmp_path):
     assert "social_care.yaml" in names and "settings.yaml" in names
     text = next(row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "social_care.yaml")
     assert text == (ROOT / "rules" / "social_care.yaml").read_text(encoding="utf-8")
+    if __import__("importlib").util.find_spec("openxml_audit"):
+        from test_addin import audit
+
+        assert audit(out / "cyps_xl.rules.xlsx") == []  # opens in Excel without a repair
 
 
 class _Used:

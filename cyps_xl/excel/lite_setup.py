@@ -34,29 +34,25 @@ def write_files(folder: Path, rules: Path | None = None, wheel_url: str | None =
         write_text_atomically(target, text)
         remember(target)
     if book is not None:
-        write_atomically(book, lambda raw: _rules_book(rows).save(raw))
+        write_atomically(book, lambda raw: _rules_book(rows, raw))
         remember(book)
         outputs.append((book, None))
     return [target for target, _ in outputs]
 
 
-def _rules_book(rows: list):
-    """The rules sheet in a workbook of its own (Move or Copy it into the scorecard): text cells, wrapped."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
+def _rules_book(rows: list, raw) -> None:
+    """The rules sheet in a workbook of its own (Move or Copy it into the scorecard), written by XlsxWriter into
+    ``raw``: every cell text (a YAML line that starts with '=' is never a formula), wrapped, shared strings."""
+    import xlsxwriter
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = RULES_SHEET
-    for row in rows:
-        sheet.append(row)
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # a YAML text that starts with '=' is text, never a formula
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 100
-    return book
+    book = xlsxwriter.Workbook(raw, {"in_memory": True})
+    sheet = book.add_worksheet(RULES_SHEET)
+    text = book.add_format({"text_wrap": True, "valign": "top"})
+    heading = book.add_format({"bold": True})
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 100)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write_string(r, c, value, heading if r == 0 else text)
+    book.close()
