@@ -128,7 +128,10 @@ def _which_cyps_xl(probe: dict, workbook) -> Finding:
     beside = {Path(probe["executable"]).resolve().parent} | ({Path(workbook).resolve().parent} if workbook else set())
     planted = bool(beside & {package, package.parent, module.parent})
     installed = any(Path(p).resolve() == module for p in probe["installed"])
-    editable = '"editable": true' in probe.get("direct_url", "").replace(" ", "").replace('":true', '": true')
+    try:  # an editable install (pip install -e) says so in its direct_url.json
+        editable = bool(json.loads(probe.get("direct_url") or "{}").get("dir_info", {}).get("editable"))
+    except ValueError:
+        editable = False
     if planted or not (installed or editable):
         return Finding(FAIL, "cyps_xl imported", f"{module}, which is not the installed cyps-xl package.",
                        "Remove that cyps_xl file or folder, and install cyps-xl with pip.")
