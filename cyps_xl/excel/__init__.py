@@ -1,9 +1,11 @@
 """The Excel front door: the ribbon, the cell functions, the add-in and xlwings Lite, on the same engine.
 
-Owns: the ribbon actions on the open workbook (``ribbon``), the block writer
-through xlwings (``xlwings_writer``, ``blocks``), the ``CYPS_*`` cell
-functions (``udfs``) and their headless evaluation in an issued workbook
-(``udf_eval``), the add-in build (``addin``, ``ovba``), the xlwings Lite
+Owns: the ribbon actions on the open workbook (``ribbon``, with the workbook's
+file and backup in ``workbook_file``), the block writer through xlwings
+(``xlwings_writer``, ``blocks``), the ``CYPS_*`` cell functions (``udfs``, their
+arguments in ``udf_args``) and their headless evaluation in an issued workbook
+(``udf_eval``), the add-in build (``addin``, ``ovba``), the settings files the
+add-in and Python share (``settings``), the set-up check (``doctor``), the xlwings Lite
 functions and scripts for Excel with no local Python (``lite``, and
 ``lite_setup`` for what ``cyps-xl lite`` writes) and xlwings' remote payload
 for tests (``remote``).
