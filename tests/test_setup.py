@@ -290,3 +290,14 @@ def test_diagnose_in_process_reports_each_point(tmp_path):
     settings.write_settings(home / ".cyps_xl" / "cyps_xl.conf", {"INTERPRETER_WIN": str(bad)})
     findings = {f.what: f for f in doctor.diagnose(environ=environ, platform="linux")}
     assert findings["interpreter"].status == doctor.FAIL and "does not run" in findings["interpreter"].found
+
+
+def test_check_setup_that_fails_unexpectedly_is_one_alert_and_a_log(template, tmp_path, monkeypatch):
+    from cyps_xl.excel import ribbon
+
+    book = _book(template, tmp_path)
+    monkeypatch.setattr(doctor, "diagnose", lambda *a, **k: 1 / 0)
+    assert ribbon.check_setup(book) is None
+    alert = book.app.alerts[-1]
+    assert alert["prompt"].startswith("cyps-xl could not finish Check set-up: ZeroDivisionError")
+    assert "cyps-xl.log" in alert["prompt"] and (tmp_path / "cyps-xl.log").is_file()

@@ -87,14 +87,21 @@ def check_setup(book=None, built_with=None):
     from cyps_xl.excel.doctor import FAIL, diagnose, here, report_text
 
     book = _caller(book)
+    title = f"cyps-xl: {TITLES['setup']}"
     try:
         workbook = workbook_path(book, {})
     except CypsError:
         workbook = None  # not saved yet: nothing to check of its file
-    findings = diagnose(workbook, built_with=built_with, probe=here())
+    try:
+        findings = diagnose(workbook, built_with=built_with, probe=here())
+    except Exception as exc:  # noqa: BLE001 - as every button: one alert, the traceback in a log
+        log = write_log(workbook, "setup", exc)
+        book.app.alert(f"cyps-xl could not finish {TITLES['setup']}: {type(exc).__name__}: {exc}\n\n"
+                       f"The details for whoever supports cyps-xl are in {log}.", title=title, buttons="ok",
+                       mode="critical")
+        return None
     failed = any(f.status == FAIL for f in findings)
-    book.app.alert(report_text(findings), title=f"cyps-xl: {TITLES['setup']}", buttons="ok",
-                   mode="critical" if failed else "info")
+    book.app.alert(report_text(findings), title=title, buttons="ok", mode="critical" if failed else "info")
     return findings
 
 
