@@ -52,6 +52,8 @@ def _broadcast(arg, rows: int, cols: int, name: str):
     else:
         raise ShapeError(f"{name} has {height}x{width} cells for {rows}x{cols} values; give one, one per row, "
                          "one per column or one per value")
+    if not (_is_error(grid[0][0]) if height == width == 1 else any(_is_error(v) for row in grid for v in row)):
+        return at  # the usual case: looked through once, not at every answer
 
     def checked(r, c):
         found = at(r, c)
@@ -60,14 +62,20 @@ def _broadcast(arg, rows: int, cols: int, name: str):
     return checked
 
 
+def _is_error(value) -> bool:
+    return isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
+
+
 def _refuse_error(value, name: str) -> None:
-    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+    if _is_error(value):
         raise LookupError(f"{name} is the Excel error {value.strip().upper()}")
 
 
 def _used(grid) -> tuple[int, int]:
     """Rows and columns up to the last that holds anything: a whole column (Q:Q) or sheet handed over is cut
     to what is used, as Excel's trim references (Q:.Q) cut it, so that the answer spills what is used."""
+    if len(grid) == 1 and len(grid[0]) == 1:
+        return 1, 1
     rows = next((i + 1 for i in range(len(grid) - 1, -1, -1) if any(v not in (None, "") for v in grid[i])), 1)
     cols = max((j + 1 for row in grid[:rows] for j in range(len(row) - 1, -1, -1) if row[j] not in (None, "")),
                default=1)
@@ -76,7 +84,7 @@ def _used(grid) -> tuple[int, int]:
 
 def _fitted(arg, height: int, width: int, rows: int, cols: int):
     """An argument as long (or as wide) as the values were before they were cut, cut with them."""
-    if not _is_range(arg):
+    if not _is_range(arg) or (rows, cols) == (height, width):
         return arg
     grid = _grid(arg)
     if len(grid) == height and height != rows:

@@ -16,6 +16,7 @@ Answers that are not a rating start with ``#CYPS!`` and say why, for example
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -31,14 +32,22 @@ from cyps_xl.excel.udf_args import (ERROR, ShapeError, _broadcast, _error_cells,
                                     _refuse_error, _shape_out, _used)
 
 RECHECK_SECONDS = 2.0  # how often the rules files' modification times are looked at
-_cache: dict = {"key": None, "book": None, "bench_key": None, "bench": None, "checked": 0.0, "measures": {}}
+_cache: dict = {"key": None, "book": None, "bench_key": None, "bench": None, "checked": 0.0, "measures": {}, "files": {}}
 
 
 # -- rules, loaded once and reloaded when a file changes ----------------------
 def _configured(key: str):
-    from cyps_xl.excel.settings import value
+    """A setting as the ribbon reads it (cyps_xl.excel.settings): its environment variable at once, the settings
+    files at most every RECHECK_SECONDS, since every call of a function asks and a column makes hundreds."""
+    from cyps_xl.excel.settings import ENVIRONMENT, lookup
 
-    return value(key)
+    if os.environ.get(ENVIRONMENT[key]):
+        return os.environ[ENVIRONMENT[key]]
+    now = time.monotonic()
+    kept = _cache["files"].get(key)
+    if kept is None or now - kept[0] >= RECHECK_SECONDS:
+        kept = _cache["files"][key] = (now, lookup(key)[0])
+    return kept[1]
 
 
 def _rules_path() -> Path:
