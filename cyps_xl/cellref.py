@@ -33,6 +33,26 @@ def address(ref: str | None) -> tuple[int, int] | None:
     return int(ref[len(letters):]), column_index(letters)
 
 
+_RANGE_RE = re.compile(r"^\$?([A-Z]{1,3})?\$?(\d+)?(?::\$?([A-Z]{1,3})?\$?(\d+)?)?$")
+
+
+def bounds(ref: str):
+    """(top, left, bottom, right) of A1, A1:B2, A:A or 1:1 ($ allowed); None for what is no range (a name)."""
+    found = _RANGE_RE.match(ref)
+    if not found or not ref or not any(found.groups()):
+        return None
+    c1, r1, c2, r2 = found.groups()
+    if ":" not in ref:
+        if not (c1 and r1):
+            return None
+        c2, r2 = c1, r1
+    top = int(r1) if r1 else 1
+    bottom = int(r2) if r2 else MAX_ROW
+    left = column_index(c1) if c1 else 1
+    right = column_index(c2) if c2 else MAX_COLUMN
+    return top, left, bottom, right
+
+
 def split_ref(ref: str) -> tuple[int, int]:
     match = _REF_RE.match(ref)
     return int(match.group(2)), column_index(match.group(1))

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import re
 
+from cyps_xl.cellref import bounds
 from cyps_xl.errors import CypsError, cell_place
-from cyps_xl.workbook.package import Package, column_index, column_letter, split_ref
+from cyps_xl.workbook.package import Package, column_letter, split_ref
 
 CALL_RE = re.compile(r"^\s*=?\s*(?:_xludf\.)?(CYPS_[A-Z]+)\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
-REF_RE = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([A-Za-z0-9_.]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
-SHEET = r"(?:(?:'((?:[^']|'')+)'|([A-Za-z0-9_.]+))!)?"
-COLUMNS_RE = re.compile(rf"^{SHEET}\$?([A-Z]{{1,3}}):\$?([A-Z]{{1,3}})$")  # Q:Q, whole columns
-ROWS_RE = re.compile(rf"^{SHEET}\$?(\d+):\$?(\d+)$")  # 3:5, whole rows
-MAX_ROW, MAX_COLUMN = 1048576, 16384
+SHEET = r"(?:(?:'((?:[^']|'')+)'|([A-Za-z0-9_.]+))!)?"  # 'Social Care'! or Data!, or none: the formula's own
+REF_RE = re.compile(rf"^{SHEET}([$A-Z0-9:]+)$")  # Q5, Q5:Q40, Q:Q or 3:5 (cellref.bounds reads which)
 NUMBER_RE = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -60,22 +58,17 @@ class UdfEvaluator:
             return float(text)
         if text.upper() in ("TRUE", "FALSE"):
             return text.upper() == "TRUE"
-        ref, columns, rows = REF_RE.match(text), COLUMNS_RE.match(text), ROWS_RE.match(text)
-        if ref or columns or rows:
-            quoted, plain = (ref or columns or rows).groups()[:2]
+        ref = REF_RE.match(text)
+        box = bounds(ref.group(3)) if ref else None
+        if box is not None:
+            quoted, plain, address = ref.groups()
             target = (quoted.replace("''", "'") if quoted else plain) or sheet
             if target not in self.values.sheetnames:
                 raise CypsError(f"refers to a sheet '{target}' that does not exist.", file=self.package.path, place=where)
             ws = self.values[target]
-            if ref:
-                c1, r1, c2, r2 = ref.groups()[2:]
-                if c2 is None:
-                    return ws.cell(int(r1), column_index(c1)).value
-                r1, c1, r2, c2 = int(r1), column_index(c1), int(r2), column_index(c2)
-            elif columns:
-                r1, c1, r2, c2 = 1, column_index(columns.group(3)), MAX_ROW, column_index(columns.group(4))
-            else:
-                r1, c1, r2, c2 = int(rows.group(3)), 1, int(rows.group(4)), MAX_COLUMN
+            r1, c1, r2, c2 = box
+            if ":" not in address:
+                return ws.cell(r1, c1).value
             # cells past the sheet's last row and column are empty: the function cuts them off anyway (see
             # udf_args._used), so they are never read, even for A1:XFD1048576
             r2, c2 = min(r2, max(ws.max_row, r1)), min(c2, max(ws.max_column, c1))

@@ -8,12 +8,9 @@ OFFSET) is taken to read everything, so nothing stale slips through.
 """
 from __future__ import annotations
 
-import re
-
-from cyps_xl.cellref import column_index, column_letter
+from cyps_xl.cellref import bounds, column_letter
 from cyps_xl.workbook.parts import M
 
-REF = re.compile(r"^\$?([A-Z]{1,3})?\$?(\d+)?(?::\$?([A-Z]{1,3})?\$?(\d+)?)?$")
 UNFOLLOWED = ("INDIRECT(", "OFFSET(")  # references worked out as the formula runs
 EVERYTHING = object()
 
@@ -82,35 +79,18 @@ class _References:
                 if found is None:
                     return EVERYTHING
                 target, ref = found
-            bounds = _bounds(ref.replace("$", ""))
-            if bounds is None:  # a defined name: the sheet's own, else the workbook's
+            box = bounds(ref)
+            if box is None:  # a defined name: the sheet's own, else the workbook's
                 name = self.names.get((sheet, ref.lower()), self.names.get((None, ref.lower())))
                 hit = self.read_by(name, sheet, depth + 1) if name is not None else None
                 if hit is not None:
                     return hit
                 continue
-            top, left, bottom, right = bounds
+            top, left, bottom, right = box
             for row, column in self.by_sheet.get(target, ()):
                 if top <= row <= bottom and left <= column <= right:
                     return f"'{target}'!{column_letter(column)}{row}"
         return None
-
-
-def _bounds(ref: str):
-    """(top, left, bottom, right) of A1, A1:B2, A:A or 1:1; None for what is no range (a name)."""
-    found = REF.match(ref)
-    if not found or not ref or not any(found.groups()):
-        return None
-    c1, r1, c2, r2 = found.groups()
-    if ":" not in ref:
-        if not (c1 and r1):
-            return None
-        c2, r2 = c1, r1
-    top = int(r1) if r1 else 1
-    bottom = int(r2) if r2 else 1_048_576
-    left = column_index(c1) if c1 else 1
-    right = column_index(c2) if c2 else 16_384
-    return top, left, bottom, right
 
 
 def changed_cells(changes, grids) -> set:
