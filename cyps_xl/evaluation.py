@@ -99,8 +99,7 @@ def evaluate(source: Path, rules: RuleBook, *, benchmarks: Path | None = None,
         # only a run with benchmarks pays for them
         from cyps_xl.benchmarks.filling import benchmark_changes, load_benchmarks, max_age_years
 
-        loaded = isinstance(benchmarks, list) and all(hasattr(b, "rows") for b in benchmarks)
-        sources = list(benchmarks) if loaded else load_benchmarks(benchmarks, rules, when)
+        sources = load_benchmarks(benchmarks, rules, when)
         if view is not None:
             from cyps_xl.benchmarks.filling import for_view
             from cyps_xl.report.views import view_aliases

@@ -38,7 +38,8 @@ from cyps_xl.workbook.reader import ScoreTable
 
 
 def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None = None) -> list[BenchmarkSource]:
-    """Every source given with ``--benchmarks``: files, or folders (every CSV in them), in the order given.
+    """Every source given with ``--benchmarks``: files, or folders (every CSV in them), in the order given; or
+    sources already read, as they are.
 
     DfE open-data files (EES's tidy CSVs) are read together, each by the
     measures of ``benchmarks.yaml`` that name it; published-figure CSV/YAML
@@ -48,6 +49,8 @@ def load_benchmarks(paths, rules: RuleBook | None = None, when: dt.date | None =
         return []
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    if paths and all(isinstance(given, BenchmarkSource) for given in paths):
+        return list(paths)  # already read (xlwings Lite's, from a sheet or a fetched CSV)
     files, passed_over = [], []
     for given in map(Path, paths):
         if given.is_dir():

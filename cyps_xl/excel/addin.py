@@ -315,8 +315,9 @@ def install_addin(addin: Path | None = None, *, rules=None, benchmarks=None, mac
                  "File > Options > Add-ins > Manage: Excel Add-ins > Go.")
     if addin is not None:
         addin = Path(addin)
-        if built_with(addin) != xlwings.__version__:
-            raise CypsError(f"was built with xlwings {built_with(addin) or 'of an unknown version'}, but this Python "
+        made_with = built_with(addin)
+        if made_with != xlwings.__version__:
+            raise CypsError(f"was built with xlwings {made_with or 'of an unknown version'}, but this Python "
                             f"has xlwings {xlwings.__version__}.", file=addin,
                             hint="Run 'cyps-xl addin install' with no file: it builds the add-in against this xlwings.")
     values = {settings.INTERPRETER: settings.interpreter_for_excel(executable),

@@ -72,12 +72,13 @@ async def run(book, action: str, *, number_formats: dict | None = None, fetch=No
     """One script's work on ``book``. ``number_formats`` (sheet -> rows of format codes over its used range)
     and ``fetch`` (an async function of an address giving its text) are read from Excel and the web when not given."""
     from cyps_xl.excel import udfs
-    from cyps_xl.excel.ribbon import read_config
+    from cyps_xl.excel.ribbon import read_config, sheet_named
 
     result = LiteResult(action)
     try:
         config = read_config(book, LITE_SETTINGS)
-        rules = rules_from_book(book)
+        rules_sheet = sheet_named(book, RULES_SHEET)
+        rules = rules_from_book(book, rules_sheet)
         sources = await benchmarks_from_book(book, config, fetch)
         if action == "benchmarks" and not sources:
             raise CypsError("no benchmarks to fill from.", file=book.name,
@@ -85,7 +86,7 @@ async def run(book, action: str, *, number_formats: dict | None = None, fetch=No
                                  "sample_benchmarks.csv: sheet, ref, part, title, sn_average, sn_best, national, "
                                  "top_quartile, regional, year), or give their address as CYPS_BENCHMARKS_URL in "
                                  "the cyps_xl.conf sheet.")
-        udfs.adopt(rules if _sheet_named(book, RULES_SHEET) is not None else None, sources or None)
+        udfs.adopt(rules if rules_sheet is not None else None, sources or None)
         if number_formats is None:
             number_formats, note = await read_number_formats(book)
             result.lines += [note] if note else []
@@ -94,7 +95,7 @@ async def run(book, action: str, *, number_formats: dict | None = None, fetch=No
             _check(book, scorecard, rules, sources, result)
         else:
             _rate(book, scorecard, rules, sources, result, today)
-        if _sheet_named(book, RULES_SHEET) is not None:
+        if rules_sheet is not None:
             book.app.calculate()  # the CYPS_ functions answer again, with the workbook's own rules
             result.lines.append(f"Rules: the '{RULES_SHEET}' sheet ({len(rules.rules)} indicators).")
         else:
@@ -140,10 +141,6 @@ def _report(book, result: LiteResult) -> None:
 
 
 # -- reading the workbook Lite hands over ---------------------------------------------
-def _sheet_named(book, wanted: str):
-    return next((s for s in book.sheets if s.name.casefold() == wanted.casefold()), None)
-
-
 def _block(sheet):
     """(first row, first column, rows of values) of a sheet's used range."""
     used = sheet.used_range
@@ -216,13 +213,12 @@ def _visible(sheet) -> bool:
         return True
 
 
-def rules_from_book(book):
-    """The rules in the workbook's ``cyps_xl.rules`` sheet, else cyps-xl's own."""
+def rules_from_book(book, sheet):
+    """The rules in the workbook's ``cyps_xl.rules`` sheet (``sheet``), else cyps-xl's own (None)."""
     from cyps_xl.cellref import column_letter
     from cyps_xl.engine.rules import load_rules
     from cyps_xl.engine.textfiles import TextFolder
 
-    sheet = _sheet_named(book, RULES_SHEET)
     if sheet is None:
         return load_rules()
     top, left, values = _block(sheet)
@@ -239,19 +235,22 @@ def rules_from_book(book):
     if not files:
         raise CypsError("has no rules files.", file=book.name, place=f"sheet '{sheet.name}'",
                         hint="Put each file's name (social_care.yaml) in column A and its text in column B, as "
-                             "'cyps-xl lite --rules-sheet' lays them out; or delete the sheet to use cyps-xl's rules.")
+                             "'cyps-xl lite -o FOLDER --rules RULES_FOLDER' lays them out; or delete the sheet to use "
+                             "cyps-xl's rules.")
     return load_rules(TextFolder(f"{book.name}, sheet '{sheet.name}'", files, cells))
 
 
 async def benchmarks_from_book(book, config: dict, fetch=None) -> list:
     """Published figures from the ``cyps_xl.benchmarks`` sheet, or from the CSV at CYPS_BENCHMARKS_URL."""
     from cyps_xl.benchmarks.published import published_from_rows
+    from cyps_xl.excel.ribbon import sheet_named
 
-    sheet = _sheet_named(book, BENCHMARKS_SHEET)
+    sheet = sheet_named(book, BENCHMARKS_SHEET)
     if sheet is not None:
-        _, _, values = _block(sheet)
+        top, _, values = _block(sheet)
         _refuse_open_data(values, f"{book.name}, sheet '{sheet.name}'")
-        return [published_from_rows(values, PurePosixPath(sheet.name), place=lambda line: f"row {line}")]
+        # rows counted from the used range's first row, which Excel's need not be row 1
+        return [published_from_rows(values, PurePosixPath(sheet.name), place=lambda line: f"row {top + line - 1}")]
     url = config.get("CYPS_BENCHMARKS_URL")
     if not url:
         return []

@@ -266,7 +266,7 @@ def _own_sheet(book, wanted: str, calls: dict):
     sheets = list(book.sheets)
     instead = f"{wanted} (cyps-xl)"
     for candidate in [wanted, instead] + [f"{instead} {n}" for n in range(2, 100)]:
-        existing = next((s for s in sheets if s.name.casefold() == candidate.casefold()), None)
+        existing = sheet_named(book, candidate)
         if existing is None:
             sheet = book.sheets.add(name=candidate, after=sheets[-1])
             calls["sheet"] += 1
@@ -334,14 +334,19 @@ def _existing_sparklines(package) -> set:
     return {(sheet, target) for sheet in package.sheet_parts for target in package.sheet(sheet).sparklines()}
 
 
+def sheet_named(book, wanted: str):
+    """The sheet called ``wanted``, as Excel compares sheet names (without regard to case), or None."""
+    return next((s for s in book.sheets if s.name.casefold() == wanted.casefold()), None)
+
+
 def read_config(book, keys=SETTINGS) -> dict:
     """The CYPS_ settings of the 'cyps_xl.conf' sheet (keys in column A, values in column B, keys in any case).
     Any other key there (INTERPRETER_WIN, PYTHONPATH, ONEDRIVE_...) is the user's to set, not the workbook's, and
     is not read: only ``keys``."""
-    names = {sheet.name.lower(): sheet.name for sheet in book.sheets}
-    if CONFIG_SHEET not in names:
+    sheet = sheet_named(book, CONFIG_SHEET)
+    if sheet is None:
         return {}
-    rows = book.sheets[names[CONFIG_SHEET]].range("A1").expand().options(ndim=2).value or []
+    rows = sheet.range("A1").expand().options(ndim=2).value or []
     found = {str(row[0]).strip().upper(): str(row[1]).strip() for row in rows
              if len(row) > 1 and row[0] not in (None, "") and row[1] not in (None, "")}
     return {key: value for key, value in found.items() if key in keys}

@@ -98,8 +98,7 @@ def run_checks(source: Path, rules: RuleBook | None = None, previous: Path | Non
         from cyps_xl.benchmarks.filling import benchmark_changes, load_benchmarks, max_age_years
 
         when = next((t.latest.date for t in card.tables if t.latest and t.latest.date), None)
-        loaded = isinstance(benchmarks, list) and all(hasattr(b, "rows") for b in benchmarks)
-        sources = list(benchmarks) if loaded else load_benchmarks(benchmarks, rules, when)
+        sources = load_benchmarks(benchmarks, rules, when)
         for table in card.tables:
             _, notes = benchmark_changes(table, sources, {}, max_age_years(rules))
             for note in notes:
