@@ -16,8 +16,6 @@ import json
 import os
 import subprocess
 import sys
-import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -59,6 +57,12 @@ def _functions_forget_the_workbook():
 
     yield
     udfs.adopt(None, None)  # a script's rules last for its session; each test is a session of its own
+
+
+def add_sheet(payload, name, values):
+    """A sheet added to a workbook's payload, as Excel would send it (visible, nothing but values)."""
+    payload["sheets"].append({"name": name, "values": values, "visibility": "Visible", "pictures": [], "tables": [],
+                              "charts": [], "shapes": [], "notes": []})
 
 
 def lite_script(module, name, book, path=None, monkeypatch=None):
@@ -138,8 +142,7 @@ def test_update_benchmarks_fills_what_the_headless_refresh_fills_from_the_same_f
     payload = payload_from_file(path)
     with BENCH.open(newline="", encoding="utf-8") as handle:
         rows = [row for row in csv.reader(handle)]
-    payload["sheets"].append({"name": lite.BENCHMARKS_SHEET, "values": rows, "visibility": "Visible", "pictures": [],
-                              "tables": [], "charts": [], "shapes": [], "notes": []})
+    add_sheet(payload, lite.BENCHMARKS_SHEET, rows)
     book = xw.Book(json=payload)
     lite_script(main_module, "cyps_update_benchmarks", book, path, monkeypatch)
     report, refreshed = headless(path, tmp_path, benchmarks=BENCH)
@@ -165,8 +168,7 @@ def test_dfe_open_data_pasted_into_the_benchmarks_sheet_is_refused_with_the_way_
     payload = payload_from_file(path)
     with (ROOT / "tests" / "fixtures" / "dfe" / "cla_number_and_rate_per_10k_children.csv").open(encoding="utf-8") as f:
         rows = [row for _, row in zip(range(30), csv.reader(f))]
-    payload["sheets"].append({"name": lite.BENCHMARKS_SHEET, "values": rows, "visibility": "Visible", "pictures": [],
-                              "tables": [], "charts": [], "shapes": [], "notes": []})
+    add_sheet(payload, lite.BENCHMARKS_SHEET, rows)
     result = asyncio.run(lite.run(xw.Book(json=payload), "benchmarks", number_formats={}))
     assert "DfE's open data" in result.stopped and "--benchmarks" in result.stopped
 
@@ -174,8 +176,7 @@ def test_dfe_open_data_pasted_into_the_benchmarks_sheet_is_refused_with_the_way_
 def test_benchmarks_fetched_from_an_address_are_read_as_published_figures(tmp_path):
     path = scorecards(tmp_path)["xlsxwriter"]
     payload = payload_from_file(path)
-    payload["sheets"].append({"name": "cyps_xl.conf", "values": [["CYPS_BENCHMARKS_URL", "https://example.org/b.csv"]],
-                              "visibility": "Visible", "pictures": [], "tables": [], "charts": [], "shapes": [], "notes": []})
+    add_sheet(payload, "cyps_xl.conf", [["CYPS_BENCHMARKS_URL", "https://example.org/b.csv"]])
     asked = []
 
     async def fetch(url):  # the browser's fetch, which needs Pyodide: the text a server would send
@@ -204,8 +205,7 @@ def test_check_data_in_lite_reports_the_headless_findings(tmp_path, main_module,
 
 def _with_rules_sheet(path, folder):
     payload = payload_from_file(path)
-    payload["sheets"].append({"name": lite.RULES_SHEET, "values": lite.rules_sheet_rows(folder), "visibility": "Visible",
-                              "pictures": [], "tables": [], "charts": [], "shapes": [], "notes": []})
+    add_sheet(payload, lite.RULES_SHEET, lite.rules_sheet_rows(folder))
     return payload
 
 
@@ -497,9 +497,7 @@ def test_a_benchmarks_address_that_cannot_be_fetched_is_one_message(monkeypatch)
 def test_a_rules_sheet_with_no_files_says_how_to_lay_it_out(tmp_path):
     path = scorecards(tmp_path)["xlsxwriter"]
     payload = payload_from_file(path)
-    payload["sheets"].append({"name": lite.RULES_SHEET, "values": [["file", "YAML"], ["notes", "x"]],
-                              "visibility": "Visible", "pictures": [], "tables": [], "charts": [], "shapes": [],
-                              "notes": []})
+    add_sheet(payload, lite.RULES_SHEET, [["file", "YAML"], ["notes", "x"]])
     result = asyncio.run(lite.run(xw.Book(json=payload), "refresh", number_formats={}))
     assert f"sheet '{lite.RULES_SHEET}': has no rules files" in result.stopped and "column A" in result.stopped
 
@@ -515,8 +513,7 @@ def test_a_rules_line_longer_than_a_cell_is_refused(tmp_path):
 def test_a_second_run_writes_into_its_own_sheet_again_and_a_teams_sheet_of_that_name_is_left_alone(tmp_path):
     path = scorecards(tmp_path)["xlsxwriter"]
     payload = payload_from_file(path)
-    payload["sheets"].append({"name": "CYPS-XL", "values": [["the team's own notes"]], "visibility": "Visible",
-                              "pictures": [], "tables": [], "charts": [], "shapes": [], "notes": []})
+    add_sheet(payload, "CYPS-XL", [["the team's own notes"]])
     book = xw.Book(json=payload)
     for _ in range(2):
         asyncio.run(lite.run(book, "refresh", number_formats=number_formats_from_file(path)))
