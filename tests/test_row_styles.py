@@ -65,3 +65,75 @@ def test_leaving_cells_that_have_their_format_gives_the_same_workbook(template, 
     assert recorded[1] <= recorded[0]
     if source.startswith("refreshed"):
         assert recorded[0] and not recorded[1]  # every figure has its format after a run
+
+
+def _styles(xf_attributes: str):
+    from cyps_xl.workbook.styles import Styles
+
+    root = etree.fromstring(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<numFmts count="1"><numFmt numFmtId="166" formatCode="0.0%"/></numFmts>'
+        '<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill/></fills>'
+        f'<cellXfs count="2"><xf numFmtId="0" fontId="0"/><xf {xf_attributes} fontId="0" fillId="0"/></cellXfs>'
+        '</styleSheet>')
+    return Styles(root)
+
+
+@pytest.mark.parametrize("attributes, kept", [
+    ('numFmtId="166"', True),  # as LibreOffice and openpyxl save a format: no applyNumberFormat, and it shows
+    ('numFmtId="166" applyNumberFormat="1"', True),  # as Excel saves it
+    ('numFmtId="166" applyNumberFormat="true"', True),
+    ('numFmtId="166" applyNumberFormat="0"', False),  # said not to apply: some readers honour that
+    ('numFmtId="166" applyNumberFormat="false"', False),
+    ('numFmtId="9"', False),  # another number format
+    ('borderId="0"', False),  # no number format: General
+])
+def test_a_format_that_names_the_number_format_keeps_it_whatever_its_flag_is_unless_said_not_to(attributes, kept):
+    styles = _styles(attributes)
+    percent = CellStyle(number_format="0.0%")
+    assert styles.keeps(1, percent) is kept
+    derived = styles.derive(1, percent)
+    assert (derived == 1) is kept
+    if not kept:
+        xf = styles.xfs[derived]
+        assert (xf.get("numFmtId"), xf.get("applyNumberFormat")) == ("166", "1")
+
+
+def test_a_libreoffice_saved_scorecards_figures_keep_their_cell_formats(tmp_path):
+    """LibreOffice saves a cell format without applyNumberFormat. A refresh leaves every figure that shows its
+    rule's format as it was saved (no twin format differing only in that flag, and no cell rewritten for it)."""
+    import zipfile
+
+    out = cyps_xl.refresh(LIBREOFFICE, tmp_path / "refreshed.xlsx").output
+    scorecard, report = evaluate(LIBREOFFICE, load_rules(None), package=Package(LIBREOFFICE))
+    figures = [(c.sheet, c.row, column) for c in report.changes if isinstance(c, RowStyle) for column in c.columns]
+    before, after = Package(LIBREOFFICE), Package(out)
+    same = [place for place in figures
+            if before.styles.xfs[_style_of(before, *place)].get("numFmtId")
+            == str(before.styles._existing_format_id(_format_of(report, place)))]
+    assert same  # the fixture has figures in their rule's format already
+    for sheet, row, column in same:
+        assert _style_of(after, sheet, row, column) == _style_of(before, sheet, row, column), (sheet, row, column)
+    with zipfile.ZipFile(LIBREOFFICE) as source, zipfile.ZipFile(out) as issued:
+        xfs = [etree.fromstring(z.read("xl/styles.xml")).find(f"{{{NS}}}cellXfs") for z in (source, issued)]
+    twins = [xf for xf in xfs[1][len(xfs[0]):] if xf.get("applyNumberFormat") == "1" and any(
+        {**old.attrib, "applyNumberFormat": "1"} == dict(xf.attrib) for old in xfs[0])]
+    assert not twins
+
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _style_of(package, sheet: str, row: int, column: int) -> int:
+    from cyps_xl.workbook.cells import read_grids
+
+    grids = getattr(package, "_test_grids", None) or read_grids(package)
+    package._test_grids = grids
+    found = grids[sheet].row(row).get(column)
+    return found[2] if found else 0
+
+
+def _format_of(report, place) -> str:
+    sheet, row, column = place
+    return next(c.style.number_format for c in report.changes
+                if isinstance(c, RowStyle) and (c.sheet, c.row) == (sheet, row) and column in c.columns)

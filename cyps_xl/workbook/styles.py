@@ -201,6 +201,12 @@ class Styles:
 
 
 def _set_number_format(xf, number_format: int) -> None:
+    """A format that names the number format already, without ``applyNumberFormat`` (LibreOffice and openpyxl
+    save them so), shows it: Excel and LibreOffice apply a cell format's own number format whatever that flag
+    says. So it is left as it is, and the cells keep their format; only an explicit ``applyNumberFormat="0"``,
+    which some readers honour, or another number format, is set with the flag."""
+    if (xf.get("numFmtId") or "0") == str(number_format) and xf.get("applyNumberFormat") not in ("0", "false"):
+        return
     xf.set("numFmtId", str(number_format))
     xf.set("applyNumberFormat", "1")
 
