@@ -72,7 +72,7 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
     (a formula, an inline string) is read as an element."""
     from cyps_xl.cellref import column_letter
     from cyps_xl.workbook.cells import _damaged, _format, _typed, _unescaped, _value, is_date_format
-    from cyps_xl.workbook.rowbytes import UNADDRESSED, attribute
+    from cyps_xl.workbook.rowbytes import _LETTERS, UNADDRESSED, Unusual, attribute, column_of
 
     unaddressed = UNADDRESSED.match
 
@@ -85,21 +85,43 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
     prefix = layout.prefix
     odd: set = set()  # rows whose cells the writer cannot find by their addresses (see Rows.odd_rows)
     read_inner, parsed = Inner(prefix).read, 0
+    cell_tuples, empty_value_end, known, count = layout.cell_tuples, layout.empty_value_end, _LETTERS, len(strings)
     for number, _, _, _, body in worksheet.plain_rows():  # the first pass also gathers the sheet's facts
         if not body:
             continue
         row_cells: dict = {}
         own = b"%d" % number
-        addressed = True
-        for column, found in layout.cells(body):
-            letters, digits, style, kind, attributes, _, raw, inner = found.groups()
-            if letters is None:
+        addressed = in_order = True
+        column = 0
+        found_cells = cell_tuples(body)  # as Rows.cells finds them, as tuples: a cell costs no match object
+        covered = sum([len(found[0]) for found in found_cells])
+        if covered != len(body) and covered != len(body.rstrip()):  # the matches leave a gap: not only cells
+            raise Unusual("something other than cells in a row")
+        for whole, letters, digits, style, kind, attributes, slash, raw, inner in found_cells:
+            if letters:  # r, s and t as Excel writes them
+                was, column = column, known.get(letters) or column_of(letters)
+                if column <= was:
+                    in_order = False
+                if digits != own:
+                    addressed = False
+                style, kind = style or None, kind or None  # b"": the group took no part
+            else:
                 addressed = False
+                ref = attribute(attributes, b"r") if b"r=" in attributes else None
+                if ref is None:
+                    column += 1  # no address: right of the one before
+                else:
+                    named = ref.rstrip(b"0123456789")
+                    if not named or not named.isalpha() or not named.isupper() or len(named) > 3:
+                        raise Unusual("a cell address that is no address")
+                    was, column = column, column_of(named)
+                    if column <= was:
+                        in_order = False
                 usual = unaddressed(attributes)
                 style, kind = usual.groups() if usual is not None else \
                     (attribute(attributes, b"s"), attribute(attributes, b"t"))
-            elif digits != own:
-                addressed = False
+            if not raw:  # b"" from findall: no lone <v>, unless the cell is <c ..><v></v></c>
+                raw = None if slash or inner or not whole.endswith(empty_value_end) else b""
             look = looks.get(style)
             if look is None:
                 text = style.decode("utf-8", "replace") if style is not None else None
@@ -107,33 +129,36 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                 look = looks[style] = (code, text, int(text or 0), code == "General" or not is_date_format(code))
             code = look[0]
             try:
-                if kind is None and raw and not inner and look[3] and _NUMBER(raw):
+                if raw and look[3] and (kind is None or kind == b"n") and _NUMBER(raw):
                     # the usual cell: a number in a format that is no date (the checks of _typed, done once a look)
                     figure = float(raw) if b"." in raw or b"E" in raw or b"e" in raw else int(raw)
                     if -1e308 < figure < 1e308:
                         row_cells[column] = (figure, code, look[2])
                         styles_used.add(look[1])
                         continue
-                held = read_inner(inner) if inner else None  # an inline string, a formula and its result: as bytes
-                if held is PARSE:  # anything else (phonetic runs, an extension): read as an element
-                    parsed += 1
-                    row = worksheet.row_element(b"<" + prefix + b"row>" + found.group(0).strip() + b"</" + prefix + b"row>")
-                    value = _value(row[0], strings, code, epoch1904)
-                elif held is not None:
-                    text = held[1]
-                    if held[0] == "inline":
-                        value = _unescaped(text) if "&" in text else text
-                    elif text is None or kind == b"inlineStr":
+                if kind == b"s" and raw and raw.isdigit() and int(raw) < count:  # shared text, as _typed reads it
+                    value = strings[int(raw)]
+                else:
+                    held = read_inner(inner) if inner else None  # an inline string, a formula and its result: as bytes
+                    if held is PARSE:  # anything else (phonetic runs, an extension): read as an element
+                        parsed += 1
+                        row = worksheet.row_element(b"<" + prefix + b"row>" + whole.strip() + b"</" + prefix + b"row>")
+                        value = _value(row[0], strings, code, epoch1904)
+                    elif held is not None:
+                        text = held[1]
+                        if held[0] == "inline":
+                            value = _unescaped(text) if "&" in text else text
+                        elif text is None or kind == b"inlineStr":
+                            value = None
+                        else:
+                            value = _typed(kind.decode("ascii", "replace") if kind is not None else "n",
+                                           _unescaped(text) if "&" in text else text, strings, code, epoch1904)
+                    elif raw is None or kind == b"inlineStr":  # no value (an inline string's text is in <is>)
                         value = None
                     else:
+                        text = raw.decode("utf-8")
                         value = _typed(kind.decode("ascii", "replace") if kind is not None else "n",
                                        _unescaped(text) if "&" in text else text, strings, code, epoch1904)
-                elif raw is None or kind == b"inlineStr":  # no value (an inline string's text is in <is>)
-                    value = None
-                else:
-                    text = raw.decode("utf-8")
-                    value = _typed(kind.decode("ascii", "replace") if kind is not None else "n",
-                                   _unescaped(text) if "&" in text else text, strings, code, epoch1904)
             except ValueError as exc:
                 raise _damaged(package, name, exc, f"{column_letter(column)}{number}") from None
             if value is None:
@@ -145,7 +170,7 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                     text_styles.setdefault(number, {})[column] = look[2]
         if row_cells:
             cells[number] = row_cells
-        if not (addressed and layout.in_order):
+        if not (addressed and in_order):
             odd.add(number)
     layout.odd_rows = odd
     package.slow["cells"] += parsed  # the run says how many cells took the slow way

@@ -81,11 +81,15 @@ class Rows:
         self._row = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
         self._row_end = b"</" + self.prefix + b"row>"
         self._cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
-        cell = re.compile(
-            rb"\s*<" + p + rb"c\b"
-            rb'(?: r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?=\s*/?>)|([^>]*?))'
-            rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)", re.S)
+        form = (rb"\s*<" + p + rb"c\b"
+                rb'(?: r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?=\s*/?>)|([^>]*?))'
+                rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)")
+        cell = re.compile(form, re.S)
         self._cells, self._cell_at = cell.finditer, cell.match
+        # the same groups as tuples, the whole cell first, with no match object a cell (the reader's pass over
+        # every cell); a group that did not take part is b"" here, not None
+        self.cell_tuples = re.compile(rb"(" + form + rb")", re.S).findall
+        self.empty_value_end = b"</" + self.prefix + b"v></" + self.prefix + b"c>"  # <c ..><v></v></c>
         self._address = b"<" + self.prefix + b'c r="'
         self._cell_start = re.compile(rb"<" + p + rb"c[\s/>]")
         self.formula_mark = b"<" + self.prefix + b"f"
