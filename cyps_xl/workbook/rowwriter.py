@@ -189,7 +189,7 @@ class RowWriter:
         cell with more than a value). Attributes are set in place or added last, as lxml does, so a row
         comes out as the element code would write it."""
         from cyps_xl.workbook.cellbytes import frozen
-        from cyps_xl.workbook.rowbytes import Unusual, attribute_list, start_tag
+        from cyps_xl.workbook.rowbytes import Unusual, _letters_of, attribute_list, start_tag
 
         worksheet = self.worksheet
         values = worksheet.values.get(number)
@@ -233,6 +233,7 @@ class RowWriter:
                     return None  # cells out of order: the element code places new ones
         out, position, added, at, count = [], 0, [], 0, len(cells)
         inherit = None  # (customFormat, s) of the row, for the cells it gains
+        own = None  # the row's number as written in an address
         for column in wanted:
             while at < count and cells[at][0] < column:
                 at += 1
@@ -269,8 +270,10 @@ class RowWriter:
                     row_list = attribute_list(attributes) if b"s=" in attributes else []
                     inherit = (_text(row_list, b"customFormat"), _text(row_list, b"s"))
                 inherited = self._inherited(*inherit, column)
-                groups = (column_letter(column).encode(), str(number).encode(),
-                          inherited.encode() if inherited is not None else None, None, None, "/", None, None)
+                if own is None:
+                    own = b"%d" % number
+                groups = (_letters_of(column), own, inherited.encode() if inherited is not None else None,
+                          None, None, "/", None, None)
                 cell = self._cell_bytes(groups, values, styles, column, prefix)
                 added.append(column)
             out.append(cell)
