@@ -137,3 +137,45 @@ def _format_of(report, place) -> str:
     sheet, row, column = place
     return next(c.style.number_format for c in report.changes
                 if isinstance(c, RowStyle) and (c.sheet, c.row) == (sheet, row) and column in c.columns)
+
+
+def test_a_cell_in_a_twin_of_an_earlier_format_keeps_its_own():
+    """openpyxl's files repeat a format (a cell format identical to an earlier one): a cell in the repeat that
+    already shows the number format keeps its own, rather than moving to the earlier twin, which looks the same."""
+    from cyps_xl.workbook.styles import Styles
+
+    root = etree.fromstring(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<numFmts count="1"><numFmt numFmtId="166" formatCode="0.0%"/></numFmts>'
+        '<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill/></fills>'
+        '<cellXfs count="3"><xf numFmtId="0" fontId="0"/><xf numFmtId="166" fontId="0" borderId="1"/>'
+        '<xf numFmtId="166" fontId="0" borderId="1"/></cellXfs></styleSheet>')
+    styles = Styles(root)
+    percent = CellStyle(number_format="0.0%")
+    assert styles.keeps(2, percent) and styles.derive(2, percent) == 2
+    assert styles.keeps(1, percent) and styles.derive(1, percent) == 1
+    bold = styles.derive(2, CellStyle(number_format="0.0%", bold=True))
+    assert bold == 3 and len(styles.xfs) == 4  # a real change still makes (or finds) its format
+    assert styles.derive(1, CellStyle(number_format="0.0%", bold=True)) == 3
+
+
+def test_an_openpyxl_saved_scorecards_figures_keep_their_cell_formats(tmp_path, template):
+    """The figures of a scorecard openpyxl saved (its formats repeated, none with applyNumberFormat) are not
+    rewritten by a refresh: each keeps the format it was saved in."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        openpyxl.load_workbook(template).save(tmp_path / "saved.xlsx")
+    source = tmp_path / "saved.xlsx"
+    scorecard, report = evaluate(source, load_rules(None), package=Package(source))
+    figures = [(c.sheet, c.row, column) for c in report.changes if isinstance(c, RowStyle) for column in c.columns]
+    out = cyps_xl.refresh(source, tmp_path / "refreshed.xlsx").output
+    before, after = Package(source), Package(out)
+    same = [place for place in figures
+            if before.styles.xfs[_style_of(before, *place)].get("numFmtId")
+            == str(before.styles._existing_format_id(_format_of(report, place)))]
+    assert same
+    assert [p for p in same if _style_of(after, *p) != _style_of(before, *p)] == []

@@ -144,7 +144,7 @@ class Styles:
                 if number_format is not None:
                     xf = copy.deepcopy(self.xfs[base])
                     _set_number_format(xf, number_format)
-                    found = self._index["xf"].get(self._key(xf)) == base  # derive's _add would find base
+                    found = self._key(xf) == self._key(self.xfs[base])  # derive would give base itself
             self._keeps[key] = found
         return found
 
@@ -195,7 +195,11 @@ class Styles:
                 alignment.set("vertical", style.vertical or "top")
             if dict(alignment.attrib) != before:  # a cell already so aligned keeps its format
                 xf.set("applyAlignment", "1")
-        index = self._add("xf", self.xfs, xf)
+        if base < len(self.xfs) and self._key(xf) == self._key(self.xfs[base]):
+            index = base  # nothing changes: the cell keeps its format, not an identical twin of it (openpyxl's
+            # files repeat formats)
+        else:
+            index = self._add("xf", self.xfs, xf)
         self._cache[key] = index
         return index
 
