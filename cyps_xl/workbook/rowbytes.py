@@ -16,6 +16,7 @@ declarations lxml repeats on a row serialised on its own (:class:`Declarations`)
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from cyps_xl.cellref import MAX_ROW
 from cyps_xl.errors import CypsError
@@ -91,6 +92,7 @@ class Rows:
         self.cell_tuples = re.compile(rb"(" + form + rb")", re.S).findall
         self.empty_value_end = b"</" + self.prefix + b"v></" + self.prefix + b"c>"  # <c ..><v></v></c>
         self._address = b"<" + self.prefix + b'c r="'
+        self._addresses = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d').findall  # a row's cells' columns
         self._cell_start = re.compile(rb"<" + p + rb"c[\s/>]")
         self.formula_mark = b"<" + self.prefix + b"f"
         self.in_order = True  # see cells()
@@ -177,7 +179,7 @@ class Rows:
         every cell opens with its own address. None when one is not where its address says."""
         found: dict = {}
         digits = b'%d"' % number
-        address, at, letters = self._address, self._cell_at, _letters_of
+        address, at, letters, known = self._address, self._cell_at, _letters_of, _LETTERS
 
         def located(column: int):
             """The match of the row's cell in ``column``: None when the row lacks it, False when the cell at
@@ -188,18 +190,24 @@ class Rows:
             match = at(body, position)
             return match if match is not None and match.group(1) is not None else False
 
-        last = None
+        present = None  # the row's columns, in order (its cells are in order: see Rows.odd_rows)
         for column in wanted:
             if column in found:
                 continue
             match = located(column)
             if match is None:  # the row lacks it: the new cell goes before the first cell right of it
-                if last is None:
-                    last = self.last_column(body)
-                right = next(((c, m) for c in range(column + 1, last + 1) if (m := located(c)) is not None), None)
-                if right is None:
+                if present is None:
+                    present = [known.get(found_letters) or column_of(found_letters)
+                               for found_letters in self._addresses(body)]
+                at_right = bisect_right(present, column)
+                if at_right == len(present):
+                    continue  # none right of it: the new cell goes last
+                column = present[at_right]
+                if column in found:
                     continue
-                column, match = right
+                match = located(column)
+                if match is None:
+                    return None  # not where its address said: the caller scans every cell
             if match is False:
                 return None
             found[column] = match
