@@ -104,20 +104,3 @@ def test_placeholders_are_no_value_with_the_reason_kept():
     assert dot.direction is None and "'-'" in dot.reason
     assert read_cell("#N/A").error == "#N/A"
     assert read_cell(0).number == 0.0  # a real zero stays a zero
-
-
-def test_a_figure_shown_again_is_shown_as_the_first_time():
-    """as_displayed keeps what it worked out (a figure is shown for its arrow, its rating and its sentence): asked
-    again, in any order, with 0 and -0.0, True and 1, it answers as it does from scratch."""
-    import random
-
-    from cyps_xl.engine import values
-
-    rng = random.Random(27)
-    asked = [(rng.choice([rng.random(), rng.uniform(-5e4, 5e4), 0.0, -0.0, 1, True, 0.125, -2.5, 1e-12, 1e15]),
-              rng.choice([0, 1, 2, values.GENERAL]), rng.choice([True, False])) for _ in range(3000)]
-    values._DISPLAYED.clear()
-    for number, decimals, percent in asked + asked[::-1]:
-        got = values.as_displayed(number, decimals, percent)
-        fresh = values._as_displayed(number, decimals, percent)
-        assert (str(got), got.is_signed()) == (str(fresh), fresh.is_signed()), (number, decimals, percent)

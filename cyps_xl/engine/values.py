@@ -101,22 +101,6 @@ _STEPS = {places: Decimal(1).scaleb(-places) for places in range(0, 16)}
 
 def as_displayed(number: float, decimals: int | None, percent: bool) -> Decimal:
     """The number as the cell shows it, in display units (percent points for % cells)."""
-    if number:  # a figure is shown several times a run (its arrow, its rating, its sentence): worked out once
-        key = (number, decimals, percent)
-        found = _DISPLAYED.get(key)
-        if found is None:
-            if len(_DISPLAYED) >= _DISPLAYED_MOST:
-                _DISPLAYED.clear()
-            found = _DISPLAYED[key] = _as_displayed(number, decimals, percent)
-        return found
-    return _as_displayed(number, decimals, percent)  # 0 and -0.0 are one key, but not one text
-
-
-_DISPLAYED: dict = {}  # (number, decimals, percent) -> as displayed (True and 1, 1 and 1.0 show alike)
-_DISPLAYED_MOST = 1 << 16
-
-
-def _as_displayed(number: float, decimals: int | None, percent: bool) -> Decimal:
     exact = Decimal(format(number, ".15g"))
     if decimals is GENERAL:
         return as_general(exact)
