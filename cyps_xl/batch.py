@@ -65,15 +65,11 @@ def _one(source: str, output_dir: str | None, rules, benchmarks):
         return source, None, f"{source}: could not be issued ({type(exc).__name__}: {exc})."
 
 
-def _worker_start() -> None:
-    """Workers leave Ctrl-C to the batch, which stops them and says what was written; and they read their sheets
-    themselves, as the batch's workers share the cores already (see cyps_xl.workbook.alongside)."""
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the batch, which stops them and says what was written."""
     import signal
 
-    from cyps_xl.workbook.alongside import SWITCH
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ[SWITCH] = "1"
 
 
 def run_batch(folder: Path, output_dir: Path | None = None, *, jobs: int | None = None, rules=None, benchmarks=None,
@@ -110,7 +106,7 @@ def run_batch(folder: Path, output_dir: Path | None = None, *, jobs: int | None 
 
         fork = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
         jobs = min(jobs, len(files))  # no worker for no work
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start, mp_context=fork)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts, mp_context=fork)
         try:
             futures = [pool.submit(_one, str(f), out, rules, benchmarks) for f in files]
             for future in as_completed(futures):

@@ -49,8 +49,6 @@ def _peak():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             sys.stderr.write("PEAK %d\\n" % (int(line.split()[1]) * 1024))
-    import resource  # a helper process the run forked (cyps_xl.workbook.alongside): its peak RSS, in KiB on Linux
-    sys.stderr.write("HELPER %d\\n" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024))
 atexit.register(_peak)
 """
 CLI = PEAK_AT_EXIT + "import sys, runpy; sys.argv = ['cyps-xl'] + sys.argv[1:]; runpy.run_module('cyps_xl', run_name='__main__')"
@@ -69,8 +67,7 @@ BYTECODE_ENV["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "cyps-
 
 
 def whole_process(code: str, *args) -> tuple[float, int]:
-    """Wall time and peak memory of one process running ``code`` (the interpreter itself, not a wrapper); the peak
-    of a helper it forked is kept in HELPERS."""
+    """Wall time and peak memory of one process running ``code`` (the interpreter itself, not a wrapper)."""
     import subprocess
 
     start = time.perf_counter()
@@ -80,32 +77,19 @@ def whole_process(code: str, *args) -> tuple[float, int]:
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
     peak = int(next(line.split()[1] for line in done.stderr.splitlines() if line.startswith("PEAK ")))
-    HELPERS.append(int(next(line.split()[1] for line in done.stderr.splitlines() if line.startswith("HELPER "))))
     return seconds, peak
-
-
-HELPERS: list = []  # the peak RSS of the helper each whole_process run forked (0: none)
 
 
 def against_floor(path: Path, folder: Path, runs: int) -> dict:
     """Medians of alternating runs: issue, refresh and the openpyxl floor, each a whole process."""
     samples = {"issue": [], "refresh": [], "floor": [], "zip": []}
-    helpers = {"issue": [], "refresh": []}
     for _ in range(runs):
         samples["issue"].append(whole_process(CLI, "issue", path, "-o", folder / "issued.xlsx", "--force"))
-        helpers["issue"].append(HELPERS[-1])
         samples["floor"].append(whole_process(FLOOR, path, folder / "floor.xlsx"))
         samples["refresh"].append(whole_process(CLI, "refresh", path, "-o", folder / "refreshed.xlsx", "--force"))
-        helpers["refresh"].append(HELPERS[-1])
         samples["zip"].append(whole_process(ZIP, path, folder / "zipped.xlsx"))
-    found = {name: (statistics.median(t for t, _ in got), statistics.median(m for _, m in got))
-             for name, got in samples.items()}
-    found["helpers"] = {name: max(got) for name, got in helpers.items()}
-    return found
-
-
-def _helper(peak: int) -> str:
-    return f"; helper {peak / 2**20:.0f} MB" if peak else "; no helper"
+    return {name: (statistics.median(t for t, _ in got), statistics.median(m for _, m in got))
+            for name, got in samples.items()}
 
 
 def issue_vs_floor(path: Path, folder: Path, runs: int):
@@ -267,15 +251,14 @@ def main() -> None:
                 card = make(writer, generated, folder / f"card {size} {writer}.xlsx")
                 got = against_floor(card, folder, runs if size < 10000 else max(2, runs // 2))
                 (it, im), (rt, rm), (ft, fm), (zt, _) = got["issue"], got["refresh"], got["floor"], got["zip"]
-                ih, rh = got["helpers"]["issue"], got["helpers"]["refresh"]
                 name = f"{size:,} indicators, {writer}"
                 rows += [
                     (f"{name}: floor (openpyxl load + save); zipfile only", f"{ft:.2f} s, {fm / 2**20:.0f} MB; "
                                                                             f"{zt:.2f} s", ""),
                     (f"{name}: issue", f"{it:.2f} s, {im / 2**20:.0f} MB = {it / ft:.2f} x, {im / fm:.2f} x "
-                                       f"({it / zt:.1f} x zipfile{_helper(ih)})", "<= 0.6 x, <= 1.0 x"),
+                                       f"({it / zt:.1f} x zipfile)", "<= 0.6 x, <= 1.0 x"),
                     (f"{name}: refresh", f"{rt:.2f} s, {rm / 2**20:.0f} MB = {rt / ft:.2f} x, {rm / fm:.2f} x "
-                                         f"({rt / zt:.1f} x zipfile{_helper(rh)})", "<= 0.5 x, <= 1.0 x"),
+                                         f"({rt / zt:.1f} x zipfile)", "<= 0.5 x, <= 1.0 x"),
                 ]
         full = folder / "card 320.xlsx"  # the generator's own, for the Excel write calls
         double = generate(folder / "double.xlsx", indicators=640)
@@ -338,11 +321,7 @@ def write_page(rows) -> None:
              "commentary), `refresh`, the floor (a bare `openpyxl.load_workbook(...).save(...)` of the same file) and",
              "the physical floor (the file unzipped and deflated again by Python's zipfile) each run as a whole",
              "process, alternated, medians of the runs, from compiled bytecode as an installed package runs; memory is",
-             "the process's own peak (VmHWM). A ratio is to the openpyxl floor: time, then memory. Where a run's sheets",
-             "are over 1 MB unpacked, on Linux, a helper process forked from it reads about half of them meanwhile",
-             "(`cyps_xl/workbook/alongside.py`): its peak resident memory is given beside the run's as `helper` (the",
-             "pages it still shares with the run are counted in it, so what the two take together is less than the",
-             "sum).", "",
+             "the process's own peak (VmHWM). A ratio is to the openpyxl floor: time, then memory.", "",
              "| measure | result | target |", "|---|---|---|"]
     lines += [f"| {name.strip()} | {value} | {target} |" for name, value, target in rows]
     lines += ["", "The design behind these figures: the workbook is parsed once, into the package model that is also the",
@@ -353,15 +332,13 @@ def write_page(rows) -> None:
               "as saved unless a sparkline must change; the cells an edit touches are found by their addresses.",
               "openpyxl, numpy and pandas are never imported on the issue and refresh paths (a test checks), and an",
               "edit is recorded against its cell as small ints, so it costs the same whatever the sheet's size. A row's",
-              "figures share one number-format change, recorded only for cells whose format it would change (a format",
-              "that names it already, with or without applyNumberFormat, or an identical twin, is left as it is). The",
+              "figures share one number-format change, recorded only for cells whose format it would change. The",
               "commentary (a row an indicator) is measured and written whole in one pass. While the next part is made,",
               "a second thread compresses the last (deflate lets go of Python's lock). A run pauses Python's cycle",
               "collector, which would otherwise walk its hundreds of thousands of objects again and again as they",
               "grow; and parsed rules are kept between runs, so PyYAML is loaded only when a rules file changes. What",
-              "is left above a fifth of a second is Python's work per cell: the values read (a row's cells taken from",
-              "one regular-expression pass, about half the sheets by a forked helper), the ratings, the changes they",
-              "become (shared by the Excel and headless writers) and the rows rewritten.", ""]
+              "is left above a fifth of a second is Python's work per cell: the values read, the ratings, the changes",
+              "they become (shared by the Excel and headless writers) and the rows rewritten.", ""]
     (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
     print(f"Written to {ROOT / 'docs' / 'performance.md'}")
 

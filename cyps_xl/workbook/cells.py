@@ -176,86 +176,26 @@ def read_grids(package) -> GridBook:
     epoch1904 = _date1904(package)
     states = {e.get("name"): e.get("state") or "visible"
               for e in package.tree(package.workbook_part).iterfind(f"{M}sheets/{M}sheet")}
-    from cyps_xl.workbook import alongside
+    sheets = []
+    for name, part in package.sheet_parts.items():
+        worksheet = package.worksheet(part)
+        found = None
+        if worksheet.layout is not None:
+            from cyps_xl.workbook.rowbytes import Unusual
 
-    sizes = {name: package.infos[part].file_size if part in package.infos else 0
-             for name, part in package.sheet_parts.items()}
-    helper = None
-    if alongside.wanted(sum(sizes.values())):  # a helper process reads about half the sheets meanwhile
-        mine, theirs = alongside.shares(sizes)
-        if theirs:
-            helper = alongside.Helper(theirs, lambda name: _plain_read(package, name, strings, formats, epoch1904))
-    sheets: dict = {}
-    try:
-        for name, part in package.sheet_parts.items():
-            if helper is None or name not in helper.names:
-                sheets[name] = _grid_sheet(package, name, _cells_of(package, name, strings, formats, epoch1904), states)
-        if helper is not None:
-            got = helper.results()
-            for name in helper.names:
-                found = _installed(package, name, got[name]) if name in got else None
-                sheets[name] = _grid_sheet(package, name, found or _cells_of(package, name, strings, formats, epoch1904),
-                                           states)
-    finally:
-        if helper is not None:
-            helper.close()
-    return GridBook([sheets[name] for name in package.sheet_parts])
+            try:
+                from cyps_xl.workbook.cellbytes import plain_cells
 
-
-def _cells_of(package, name: str, strings: list, formats: list, epoch1904: bool) -> tuple:
-    """(cells, text styles, styles used) of one sheet: from its bytes when its rows are plain, else its elements."""
-    found = _plain_cells_or_none(package, name, strings, formats, epoch1904)
-    if found is None:
-        found = _element_cells(package, package.worksheet(package.sheet_parts[name]), name, strings, formats, epoch1904)
-    return found
-
-
-def _plain_cells_or_none(package, name: str, strings: list, formats: list, epoch1904: bool):
-    worksheet = package.worksheet(package.sheet_parts[name])
-    if worksheet.layout is None:
-        return None
-    from cyps_xl.workbook.cellbytes import plain_cells
-    from cyps_xl.workbook.rowbytes import Unusual
-
-    try:
-        return plain_cells(package, worksheet, name, strings, formats, epoch1904)
-    except Unusual:
-        return None  # a row that is not plain after all: the elements are read instead
-
-
-def _grid_sheet(package, name: str, found: tuple, states: dict) -> GridSheet:
-    part = package.sheet_parts[name]
-    cells, text_styles, styles_used = found
-    merged = merged_ranges(package.worksheet(part).shell)
-    package.let_go(part)  # read: its bytes are not needed again until it is written
-    return GridSheet(name, cells, merged, states.get(name, "visible"), text_styles, styles_used)
-
-
-def _plain_read(package, name: str, strings: list, formats: list, epoch1904: bool):
-    """In the helper process: a plain sheet's cells and the facts its read gathered (see Worksheet._reset_facts),
-    or None for a sheet read as elements (this process reads that one itself)."""
-    slow = package.slow["cells"]
-    found = _plain_cells_or_none(package, name, strings, formats, epoch1904)
-    worksheet = package.worksheet(package.sheet_parts[name])
-    if found is None or worksheet.layout is None or not worksheet._facts_done:
-        return None
-    facts = (worksheet._row_numbers, worksheet._heights, worksheet._last_column, worksheet._formulas,
-             worksheet._has_formulas, worksheet.layout.odd_rows, package.slow["cells"] - slow)
-    return found, facts
-
-
-def _installed(package, name: str, read: tuple):
-    """What the helper read, taken in as if this process had read it; None when this sheet is not plain here."""
-    found, (row_numbers, heights, last_column, formulas, has_formulas, odd_rows, slow) = read
-    worksheet = package.worksheet(package.sheet_parts[name])
-    layout = worksheet.layout
-    if layout is None or worksheet._facts_done:
-        return None
-    worksheet._row_numbers, worksheet._heights, worksheet._last_column = row_numbers, heights, last_column
-    worksheet._formulas, worksheet._has_formulas, worksheet._facts_done = formulas, has_formulas, True
-    layout.odd_rows = odd_rows
-    package.slow["cells"] += slow
-    return found
+                found = plain_cells(package, worksheet, name, strings, formats, epoch1904)
+            except Unusual:
+                found = None  # a row that is not plain after all: the elements are read instead
+        if found is None:
+            found = _element_cells(package, worksheet, name, strings, formats, epoch1904)
+        cells, text_styles, styles_used = found
+        merged = merged_ranges(worksheet.shell)
+        package.let_go(part)  # read: its bytes are not needed again until it is written
+        sheets.append(GridSheet(name, cells, merged, states.get(name, "visible"), text_styles, styles_used))
+    return GridBook(sheets)
 
 
 def _element_cells(package, worksheet, name: str, strings: list, formats: list, epoch1904: bool) -> tuple:
