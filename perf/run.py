@@ -332,13 +332,15 @@ def write_page(rows) -> None:
               "as saved unless a sparkline must change; the cells an edit touches are found by their addresses.",
               "openpyxl, numpy and pandas are never imported on the issue and refresh paths (a test checks), and an",
               "edit is recorded against its cell as small ints, so it costs the same whatever the sheet's size. A row's",
-              "figures share one number-format change, recorded only for cells whose format it would change. The",
+              "figures share one number-format change, recorded only for cells whose format it would change (a format",
+              "that names it already, with or without applyNumberFormat, or an identical twin, is left as it is). The",
               "commentary (a row an indicator) is measured and written whole in one pass. While the next part is made,",
               "a second thread compresses the last (deflate lets go of Python's lock). A run pauses Python's cycle",
               "collector, which would otherwise walk its hundreds of thousands of objects again and again as they",
               "grow; and parsed rules are kept between runs, so PyYAML is loaded only when a rules file changes. What",
-              "is left above a fifth of a second is Python's work per cell: the values read, the ratings, the changes",
-              "they become (shared by the Excel and headless writers) and the rows rewritten.", ""]
+              "is left above a fifth of a second is Python's work per cell: the values read (a row's cells taken from",
+              "one regular-expression pass), the ratings, the changes they become (shared by the Excel and headless",
+              "writers) and the rows rewritten.", ""]
     (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
     print(f"Written to {ROOT / 'docs' / 'performance.md'}")
 
