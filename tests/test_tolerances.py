@@ -104,3 +104,22 @@ def test_placeholders_are_no_value_with_the_reason_kept():
     assert dot.direction is None and "'-'" in dot.reason
     assert read_cell("#N/A").error == "#N/A"
     assert read_cell(0).number == 0.0  # a real zero stays a zero
+
+
+def test_the_usual_figure_is_shown_as_the_general_rounding_shows_it():
+    """as_displayed rounds a figure of the usual size without rounded()'s checks: the same answer, to the digit and
+    the sign, as rounded() gives for every number of places a format can ask (0 to 15), % or not."""
+    import random
+    from decimal import Decimal
+
+    from cyps_xl.engine import values
+
+    rng = random.Random(27)
+    for _ in range(20000):
+        number = rng.choice([rng.random(), rng.uniform(-1e9, 1e9), rng.uniform(-1e4, 1e4), 0.5, 2.5, -0.5, 0.125,
+                             1e-9, 999999999.9999999, -999999999.5, 1e9, -1e9, 0.0, -0.0, 7])
+        places, percent = rng.randrange(16), rng.choice([True, False])
+        exact = Decimal(format(number, ".15g"))
+        expected = values.rounded(exact.scaleb(2) if percent else exact, places)
+        got = values.as_displayed(number, places, percent)
+        assert (str(got), got.is_signed()) == (str(expected), expected.is_signed()), (number, places, percent)

@@ -106,6 +106,9 @@ def as_displayed(number: float, decimals: int | None, percent: bool) -> Decimal:
         return as_general(exact)
     if percent:
         exact = exact.scaleb(2)
+    step = _STEPS.get(decimals)
+    if step is not None and -1e9 < number < 1e9:  # rounded()'s usual case (at most 28 digits), without the checks
+        return exact.quantize(step, rounding=ROUND_HALF_UP)
     return rounded(exact, decimals)
 
 

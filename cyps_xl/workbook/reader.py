@@ -270,8 +270,10 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
 
 def _value(raw, sheet: str, row: int, column: int, path: Path) -> Reading:
     """A value cell: a number, a known placeholder, or blank; anything else is a mistake to fix."""
-    if raw.__class__ is float:  # the usual cell: read_cell's first case, without the trip
+    if raw.__class__ is float:  # the usual cells: read_cell's number case, without the trip
         return Reading(raw)
+    if raw.__class__ is int:  # (a bool is no int here: its class is bool)
+        return Reading(float(raw))
     reading = read_cell(raw)
     if reading.error:
         raise CypsError(f"holds the Excel error {reading.error}.", file=path, place=place_of(sheet, row, column),
