@@ -86,6 +86,8 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
     odd: set = set()  # rows whose cells the writer cannot find by their addresses (see Rows.odd_rows)
     read_inner, parsed = Inner(prefix).read, 0
     cell_tuples, empty_value_end, known, count = layout.cell_tuples, layout.empty_value_end, _LETTERS, len(strings)
+    plain_attributes: dict = {}  # the attributes of a cell without an address, as saved -> (s, t)
+    inner_read: dict = {}  # a short inline string or formula as saved -> what Inner.read made of it
     for number, _, _, _, body in worksheet.plain_rows():  # the first pass also gathers the sheet's facts
         if not body:
             continue
@@ -110,6 +112,13 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                 ref = attribute(attributes, b"r") if b"r=" in attributes else None
                 if ref is None:
                     column += 1  # no address: right of the one before
+                    # a minimal writer's cells repeat a few attribute lists (' s="4"', ' t="inlineStr"'): each read once
+                    found_attributes = plain_attributes.get(attributes)
+                    if found_attributes is None:
+                        usual = unaddressed(attributes)
+                        found_attributes = plain_attributes[attributes] = usual.groups() if usual is not None else \
+                            (attribute(attributes, b"s"), attribute(attributes, b"t"))
+                    style, kind = found_attributes
                 else:
                     named = ref.rstrip(b"0123456789")
                     if not named or not named.isalpha() or not named.isupper() or len(named) > 3:
@@ -117,9 +126,9 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                     was, column = column, column_of(named)
                     if column <= was:
                         in_order = False
-                usual = unaddressed(attributes)
-                style, kind = usual.groups() if usual is not None else \
-                    (attribute(attributes, b"s"), attribute(attributes, b"t"))
+                    usual = unaddressed(attributes)
+                    style, kind = usual.groups() if usual is not None else \
+                        (attribute(attributes, b"s"), attribute(attributes, b"t"))
             if not raw:  # b"" from findall: no lone <v>, unless the cell is <c ..><v></v></c>
                 raw = None if slash or inner or not whole.endswith(empty_value_end) else b""
             look = looks.get(style)
@@ -139,7 +148,13 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                 if kind == b"s" and raw and raw.isdigit() and int(raw) < count:  # shared text, as _typed reads it
                     value = strings[int(raw)]
                 else:
-                    held = read_inner(inner) if inner else None  # an inline string, a formula and its result: as bytes
+                    held = None
+                    if inner:  # an inline string, a formula and its result: as bytes (a short one repeats: read once)
+                        held = inner_read.get(inner) if len(inner) < 256 else None
+                        if held is None:
+                            held = read_inner(inner)
+                            if len(inner) < 256 and len(inner_read) < 4096:
+                                inner_read[inner] = held
                     if held is PARSE:  # anything else (phonetic runs, an extension): read as an element
                         parsed += 1
                         row = worksheet.row_element(b"<" + prefix + b"row>" + whole.strip() + b"</" + prefix + b"row>")
