@@ -172,6 +172,39 @@ class Rows:
         if body[position:].strip():
             raise Unusual("something other than cells in a row")
 
+    def scanned(self, body: bytes) -> list:
+        """(column, where its match starts) of each cell in a row's body: what :meth:`cells` finds, from one
+        findall and no match object a cell (the writer matches only the cells its edits touch, at those places).
+        Sets ``in_order`` as :meth:`cells` does; raises :class:`Unusual` as it does."""
+        found = self.cell_tuples(body)
+        out, position, column, in_order, known = [], 0, 0, True, _LETTERS
+        for whole, letters, _, _, _, attributes, _, _, _ in found:
+            if letters:
+                was, column = column, known.get(letters) or column_of(letters)
+                if column <= was:
+                    in_order = False
+            else:
+                ref = attribute(attributes, b"r") if b"r=" in attributes else None
+                if ref is None:
+                    column += 1
+                else:
+                    named = ref.rstrip(b"0123456789")
+                    if not named or not named.isalpha() or not named.isupper() or len(named) > 3:
+                        raise Unusual("a cell address that is no address")
+                    was, column = column, column_of(named)
+                    if column <= was:
+                        in_order = False
+            out.append((column, position))
+            position += len(whole)
+        if position != len(body) and position != len(body.rstrip()):  # the matches leave a gap: not only cells
+            raise Unusual("something other than cells in a row")
+        self.in_order = in_order
+        return out
+
+    def cell_at(self, body: bytes, start: int):
+        """The match of the cell :meth:`scanned` found at ``start``."""
+        return self._cell_at(body, start)
+
     def addressed_cells(self, body: bytes, number: int, wanted: list) -> list | None:
         """(column, match) as :meth:`cells` gives them, of only the cells the edits of ``wanted`` columns need:
         each one's own cell, and for one the row lacks, the first cell right of it (where the new one goes).

@@ -217,16 +217,16 @@ class RowWriter:
         values = values or {}
         styles = styles or {}
         wanted = sorted(values.keys() | styles.keys()) if values and styles else sorted(values or styles)
-        cells = []
+        cells, scanned = [], False
         if body:
             # the cells the edits touch, found by their addresses when the read found the row's cells plain
             found = layout.addressed_cells(body, number, wanted) if layout.odd_rows is not None \
                 and number not in layout.odd_rows else None
             if found is not None:
                 cells = found
-            else:  # every cell, in turn
+            else:  # every cell, in turn: (column, where it starts), matched only where an edit needs it
                 try:
-                    cells = list(layout.cells(body))
+                    cells, scanned = layout.scanned(body), True
                 except Unusual:
                     return None
                 if not layout.in_order:
@@ -238,7 +238,7 @@ class RowWriter:
             while at < count and cells[at][0] < column:
                 at += 1
             if at < count and cells[at][0] == column:
-                found = cells[at][1]
+                found = layout.cell_at(body, cells[at][1]) if scanned else cells[at][1]
                 if column not in values and found.group(1) is not None:
                     style = found.group(3)
                     derived = self._derived(style, styles[column])
@@ -261,7 +261,7 @@ class RowWriter:
             else:
                 start = len(body)
                 if at < len(cells):
-                    start = cells[at][1].start()
+                    start = cells[at][1] if scanned else cells[at][1].start()
                     while body[start] != 60:
                         start += 1
                 out.append(body[position:start])
