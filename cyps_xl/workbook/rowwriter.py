@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from cyps_xl.cellref import address
+from cyps_xl.workbook.cellbytes import frozen, is_inline_string
 from cyps_xl.workbook.parts import M, column_index, column_letter
+from cyps_xl.workbook.rowbytes import Unusual, _letters_of, attribute_list, start_tag
 from cyps_xl.workbook.sheet import encoded
 
 if TYPE_CHECKING:
@@ -188,9 +190,6 @@ class RowWriter:
         element code (a formula it touches or freezes, a shared formula's heir, a watched table header, a
         cell with more than a value). Attributes are set in place or added last, as lxml does, so a row
         comes out as the element code would write it."""
-        from cyps_xl.workbook.cellbytes import frozen
-        from cyps_xl.workbook.rowbytes import Unusual, _letters_of, attribute_list, start_tag
-
         worksheet = self.worksheet
         values = worksheet.values.get(number)
         styles = worksheet.styles.get(number)
@@ -290,9 +289,6 @@ class RowWriter:
     def _cell_bytes(self, groups: tuple, values: dict, styles: dict, column: int, prefix: bytes):
         """One cell with its edits, from its match's groups (see rowbytes.Rows.cells); None when the element
         code must write it."""
-        from cyps_xl.workbook.cellbytes import is_inline_string
-        from cyps_xl.workbook.rowbytes import attribute_list, start_tag
-
         letters, digits, style, kind, attributes, _, raw, inner = groups
         if raw is not None:
             inner = b"<" + prefix + b"v>" + raw + b"</" + prefix + b"v>"

@@ -105,8 +105,10 @@ class SheetEditor:
         row = self.worksheet.styles.get(number)
         if saved:
             keeps = self.package.styles.keeps
+            kept = {base for base in {saved[c][2] for c in columns if c in saved} if keeps(base, style)}  # a row's
+            # figures share a format or two: each judged once
             columns = [c for c in columns if (row is not None and c in row) or c not in saved
-                       or not keeps(saved[c][2], style)]
+                       or saved[c][2] not in kept]
         if not columns:
             return
         row = self._row(self.worksheet.styles, number, min(columns))
