@@ -113,8 +113,9 @@ def test_editing_a_row_costs_the_same_whatever_the_sheets_size(tmp_path, rows, m
     from cyps_xl.workbook import rowbytes
 
     passes = _count_passes(monkeypatch)
-    indexed, real_cells = [], rowbytes.Rows.cells
+    indexed, real_cells, real_scanned = [], rowbytes.Rows.cells, rowbytes.Rows.scanned
     monkeypatch.setattr(rowbytes.Rows, "cells", lambda self, body: indexed.append(1) or real_cells(self, body))
+    monkeypatch.setattr(rowbytes.Rows, "scanned", lambda self, body: indexed.append(1) or real_scanned(self, body))
     for r in range(1, rows + 1):
         editor.set_value(r, 2, r * 10)
         editor.set_value(r, 5, "new")  # a cell the row does not have yet
