@@ -72,7 +72,7 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
     (a formula, an inline string) is read as an element."""
     from cyps_xl.cellref import column_letter
     from cyps_xl.workbook.cells import _damaged, _format, _typed, _unescaped, _value, is_date_format
-    from cyps_xl.workbook.rowbytes import _LETTERS, UNADDRESSED, Unusual, attribute, column_of
+    from cyps_xl.workbook.rowbytes import _LETTERS, UNADDRESSED, Unusual, attribute, cell_column, column_of
 
     unaddressed = UNADDRESSED.match
 
@@ -109,26 +109,18 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                 style, kind = style or None, kind or None  # b"": the group took no part
             else:
                 addressed = False
-                ref = attribute(attributes, b"r") if b"r=" in attributes else None
-                if ref is None:
-                    column += 1  # no address: right of the one before
-                    # a minimal writer's cells repeat a few attribute lists (' s="4"', ' t="inlineStr"'): each read once
-                    found_attributes = plain_attributes.get(attributes)
-                    if found_attributes is None:
-                        usual = unaddressed(attributes)
-                        found_attributes = plain_attributes[attributes] = usual.groups() if usual is not None else \
-                            (attribute(attributes, b"s"), attribute(attributes, b"t"))
-                    style, kind = found_attributes
-                else:
-                    named = ref.rstrip(b"0123456789")
-                    if not named or not named.isalpha() or not named.isupper() or len(named) > 3:
-                        raise Unusual("a cell address that is no address")
-                    was, column = column, column_of(named)
-                    if column <= was:
-                        in_order = False
+                was, column = column, cell_column(attributes, column)  # no address: right of the one before
+                if column <= was:
+                    in_order = False
+                # a minimal writer's cells repeat a few attribute lists (' s="4"', ' t="inlineStr"'): each read once
+                found_attributes = plain_attributes.get(attributes)
+                if found_attributes is None:
                     usual = unaddressed(attributes)
-                    style, kind = usual.groups() if usual is not None else \
+                    found_attributes = usual.groups() if usual is not None else \
                         (attribute(attributes, b"s"), attribute(attributes, b"t"))
+                    if b"r=" not in attributes:  # one with its own address is met once
+                        plain_attributes[attributes] = found_attributes
+                style, kind = found_attributes
             if not raw:  # b"" from findall: no lone <v>, unless the cell is <c ..><v></v></c>
                 raw = None if slash or inner or not whole.endswith(empty_value_end) else b""
             look = looks.get(style)

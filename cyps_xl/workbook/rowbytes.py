@@ -157,17 +157,9 @@ class Rows:
                 if column <= was:
                     self.in_order = False
             else:
-                attributes = found.group(5)
-                ref = attribute(attributes, b"r") if b"r=" in attributes else None
-                if ref is None:
-                    column += 1
-                else:
-                    letters = ref.rstrip(b"0123456789")
-                    if not letters or not letters.isalpha() or not letters.isupper() or len(letters) > 3:
-                        raise Unusual("a cell address that is no address")
-                    was, column = column, column_of(letters)
-                    if column <= was:
-                        self.in_order = False
+                was, column = column, cell_column(found.group(5), column)
+                if column <= was:
+                    self.in_order = False
             yield column, found
         if body[position:].strip():
             raise Unusual("something other than cells in a row")
@@ -184,16 +176,9 @@ class Rows:
                 if column <= was:
                     in_order = False
             else:
-                ref = attribute(attributes, b"r") if b"r=" in attributes else None
-                if ref is None:
-                    column += 1
-                else:
-                    named = ref.rstrip(b"0123456789")
-                    if not named or not named.isalpha() or not named.isupper() or len(named) > 3:
-                        raise Unusual("a cell address that is no address")
-                    was, column = column, column_of(named)
-                    if column <= was:
-                        in_order = False
+                was, column = column, cell_column(attributes, column)
+                if column <= was:
+                    in_order = False
             out.append((column, position))
             position += len(whole)
         if position != len(body) and position != len(body.rstrip()):  # the matches leave a gap: not only cells
@@ -260,6 +245,19 @@ class Rows:
                 pass
             return last
         return (column_of(plain.group(1)) if plain is not None else 0) + len(self._cell_start.findall(body, start))
+
+
+def cell_column(attributes: bytes, before: int) -> int:
+    """The column of a cell whose attributes are not in the plain r, s, t form (``before``: the column of the cell
+    before it): its address's, or the next one when it has none, as a writer that leaves addresses out places it.
+    An address that is no address raises :class:`Unusual`."""
+    ref = attribute(attributes, b"r") if b"r=" in attributes else None
+    if ref is None:
+        return before + 1
+    letters = ref.rstrip(b"0123456789")
+    if not letters or not letters.isalpha() or not letters.isupper() or len(letters) > 3:
+        raise Unusual("a cell address that is no address")
+    return column_of(letters)
 
 
 def attribute(attributes: bytes, name: bytes) -> bytes | None:
