@@ -114,9 +114,15 @@ def run_batch(folder: Path, output_dir: Path | None = None, *, jobs: int | None 
                 _record(report, future.result(), done, len(files), progress)
         except KeyboardInterrupt:
             report.interrupted = True
-            for worker in list(getattr(pool, "_processes", {}).values()):
-                worker.terminate()  # a half-written issue is a temporary file, never the target
+            workers = list((getattr(pool, "_processes", None) or {}).values())
+            manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() lets go of both
+            # told to stop while its workers still run, the pool's own thread is not yet closing its wake-up pipe
+            # (Python 3.11 races a wake-up call against that close: "Bad file descriptor", in a traceback)
             pool.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:
+                worker.terminate()  # a half-written issue is a temporary file, never the target
+            if manager is not None:
+                manager.join(timeout=3)  # done before the interpreter's exit wakes it again
             _written_meanwhile(report, files, output_dir, wall_start)
         else:
             pool.shutdown()
