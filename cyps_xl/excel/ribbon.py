@@ -24,16 +24,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cyps_xl.errors import CypsError
+from cyps_xl.excel.settings import ENVIRONMENT
 from cyps_xl.excel.workbook_file import _com, save_backup, workbook_path  # noqa: F401 - re-exported
 
 DATA_QUALITY = "Data quality"
 # The scorecard's settings sheet. A scorecard may come from anyone, so it may set only what is harmless: the CYPS_
 # folders below, inside its own folder. The interpreter, the Python path and the OneDrive folders come from the
-# user's own settings (xlwings' user config, the add-in's sheet), never from the open workbook.
+# user's own settings (the settings files of cyps_xl.excel.settings, xlwings' user config), never from the open
+# workbook.
 CONFIG_SHEET = "cyps_xl.conf"
-# settings of the CYPS sheet -> the environment variable used when the sheet has none
-SETTINGS = {"CYPS_RULES": "CYPS_XL_RULES", "CYPS_BENCHMARKS": "CYPS_XL_BENCHMARKS",
-            "CYPS_PREVIOUS_ISSUE": "CYPS_XL_PREVIOUS_ISSUE"}
+# settings of the CYPS sheet -> the environment variable used when the sheet has none (the settings files' keys)
+SETTINGS = ENVIRONMENT
 TITLES = {"refresh": "Refresh ratings", "benchmarks": "Update benchmarks", "check": "Check data",
           "issue": "Produce issue", "setup": "Check set-up"}
 LOG_NAME = "cyps-xl.log"
