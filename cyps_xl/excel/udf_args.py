@@ -82,6 +82,17 @@ def _used(grid) -> tuple[int, int]:
     return rows, cols
 
 
+def _cut(values, *others):
+    """(the values' rows, their rows and columns, the other arguments) with the values cut to the rows and columns
+    they use (see _used) and each other argument as long or as wide as they were cut with them (see _fitted)."""
+    grid = _grid(values)
+    height, width = len(grid), len(grid[0])
+    rows, cols = _used(grid)
+    if (rows, cols) != (height, width):
+        grid = [row[:cols] for row in grid[:rows]]
+    return grid, rows, cols, [_fitted(arg, height, width, rows, cols) for arg in others]
+
+
 def _fitted(arg, height: int, width: int, rows: int, cols: int):
     """An argument as long (or as wide) as the values were before they were cut, cut with them."""
     if not _is_range(arg) or (rows, cols) == (height, width):

@@ -28,8 +28,8 @@ from cyps_xl.engine.rating import Measure, direction_of_travel, rag_rating
 from cyps_xl.errors import CypsError
 from cyps_xl.engine.tolerances import POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
 from cyps_xl.engine.values import read_cell
-from cyps_xl.excel.udf_args import (ERROR, ShapeError, _broadcast, _error_cells, _fitted, _grid, _is_range,
-                                    _refuse_error, _shape_out, _used)
+from cyps_xl.excel.udf_args import (ERROR, ShapeError, _broadcast, _cut, _error_cells, _grid, _is_range,
+                                    _refuse_error, _shape_out)
 
 RECHECK_SECONDS = 2.0  # how often the rules files' modification times are looked at
 _cache: dict = {"key": None, "book": None, "bench_key": None, "bench": None, "checked": 0.0, "measures": {}, "files": {}}
@@ -247,12 +247,8 @@ def _answers(rows: int, cols: int, answer):
 def CYPS_RAG(value, indicator_or_tolerances, polarity=None, number_format=None):  # noqa: N802 - Excel's naming
     """RAG rating (Red / Amber / Green) of a value against an indicator's tolerances."""
     scalar = not _is_range(value)
-    values = _grid(value)
-    height, width = len(values), len(values[0])
-    rows, cols = _used(values)
-    values = [row[:cols] for row in values[:rows]]
-    indicator_or_tolerances, polarity, number_format = (
-        _fitted(a, height, width, rows, cols) for a in (indicator_or_tolerances, polarity, number_format))
+    values, rows, cols, (indicator_or_tolerances, polarity, number_format) = _cut(
+        value, indicator_or_tolerances, polarity, number_format)
     try:
         spec_at = _spec_lookup(indicator_or_tolerances, rows, cols)
         polarity_at = _broadcast(polarity, rows, cols, "polarity")
@@ -276,11 +272,7 @@ def CYPS_RAG(value, indicator_or_tolerances, polarity=None, number_format=None):
 def CYPS_DOT(current, previous, polarity, number_format=None):  # noqa: N802
     """Direction of travel arrow: ↑ up, ↓ down, → same, blank when a value is missing."""
     scalar = not _is_range(current)
-    now = _grid(current)
-    height, width = len(now), len(now[0])
-    rows, cols = _used(now)
-    now = [row[:cols] for row in now[:rows]]
-    previous, polarity, number_format = (_fitted(a, height, width, rows, cols) for a in (previous, polarity, number_format))
+    now, rows, cols, (previous, polarity, number_format) = _cut(current, previous, polarity, number_format)
     try:
         before_at = _broadcast(previous, rows, cols, "previous")
         polarity_at = _broadcast(polarity, rows, cols, "polarity")
@@ -326,10 +318,7 @@ def CYPS_TOLERANCE(indicator, band):  # noqa: N802
 
 def _per_indicator(indicator, other, name, answer):
     """``answer(indicator, other)`` for each cell of the larger of the two; a problem is an answer too (#CYPS! ...)."""
-    items = _grid(indicator)
-    height, width = len(items), len(items[0])
-    used = _used(items)
-    indicator, other = _fitted(indicator, height, width, *used), _fitted(other, height, width, *used)
+    _, _, _, (indicator, other) = _cut(indicator, indicator, other)  # a whole column cut to the rows it uses
     items, others = _grid(indicator), _grid(other)
     rows, cols = max(len(items), len(others)), max(len(items[0]), len(others[0]))
     scalar = not _is_range(indicator) and not _is_range(other)
