@@ -93,12 +93,14 @@ def diagnose(workbook: Path | None = None, *, built_with: str | None = None, pro
         probe = _probe_configured(found, interpreter, where, workbook)
     else:
         found.append(Finding(OK, "interpreter", f"{probe['executable']} (running this check)"))
+    addin = addin or _installed_addin(environ, platform)
     if probe is not None:
+        from cyps_xl.excel.addin import built_with as addin_built_with
+
         found.append(_which_cyps_xl(probe, workbook))
-        found.append(_xlwings(probe["xlwings"], built_with or (_built_with(addin, environ, platform))))
+        found.append(_xlwings(probe["xlwings"], built_with or (addin_built_with(addin) if addin is not None else None)))
     found += _rules(environ)
-    found += _trusted(workbook, "the workbook", platform) + _trusted(addin or _installed_addin(environ, platform),
-                                                                     "the add-in", platform)
+    found += _trusted(workbook, "the workbook", platform) + _trusted(addin, "the add-in", platform)
     return found
 
 
@@ -204,13 +206,6 @@ def _installed_addin(environ, platform: str) -> Path | None:
 
     folder = addin_folder(environ, platform)
     return folder / ADDIN_NAME if folder is not None and (folder / ADDIN_NAME).is_file() else None
-
-
-def _built_with(addin: Path | None, environ, platform: str) -> str | None:
-    from cyps_xl.excel.addin import built_with
-
-    path = addin or _installed_addin(environ, platform)
-    return built_with(path) if path is not None else None
 
 
 def report_text(findings: list[Finding]) -> str:
