@@ -1,5 +1,3 @@
-import sys
+from cyps_xl.cli import run
 
-from cyps_xl.cli import main
-
-sys.exit(main())
+run()

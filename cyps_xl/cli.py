@@ -153,6 +153,35 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``cyps-xl`` command (and ``python -m cyps_xl``): :func:`main`, then the process ends without Python
+    taking apart, object by object, what the run built: a large scorecard's model takes a tenth of a second to
+    free, and the system takes the memory back at once. The output is flushed and exit handlers run first;
+    when a thread is still running, or the output cannot be flushed, Python's own exit sees to it."""
+    status = main()
+    import atexit
+    import threading
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(status)  # Python's exit reports it as it always has
+    if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate()
+           if thread is not threading.main_thread()):
+        sys.exit(status)  # Python's exit waits for it
+    run_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_handlers is None:  # not CPython
+        sys.exit(status)
+    run_handlers()
+    try:
+        sys.stdout.flush()  # what a handler wrote
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(status)
+
+
 def _run(args) -> int:
     from cyps_xl import api
 

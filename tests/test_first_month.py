@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import openpyxl
 import pytest
 import yaml
 
@@ -152,6 +153,43 @@ def test_output_piped_into_head_ends_quietly(reader):
         result = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
         assert result.stdout.count("\n") == (1 if reader.startswith("head") else 0)
         assert result.stderr == "", result.stderr
+
+
+def _command(code: str, *args, **kwargs):
+    """``cyps-xl ARGS`` as its console script runs it (cli.run), after ``code`` has run in the same process."""
+    script = f"import sys\n{code}\nfrom cyps_xl.cli import run\nsys.argv = ['cyps-xl'] + sys.argv[1:]\nrun()\n"
+    return subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True, **kwargs)
+
+
+def test_the_command_ends_at_once_yet_flushes_runs_exit_handlers_and_keeps_its_status(template, tmp_path):
+    """cli.run ends the process without freeing what the run built; all it printed still arrives through the
+    pipe, in order, exit handlers (a caller's, the perf script's peak memory) still run, and the status is kept."""
+    handler = "import atexit\natexit.register(lambda: print('handler ran', flush=True))"
+    out = tmp_path / "issued.xlsx"
+    # an object alive at the end: Python's own exit would take it apart (and print), cli.run's does not
+    kept = "class Kept:\n    def __del__(self): print('taken apart')\nkept = Kept()"
+    done = _command(handler + "\n" + kept, "issue", template, "-o", out)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "taken apart" not in lines
+    assert lines[-2].startswith(f"Issued: {out} (Issue ") and lines[-1] == "handler ran"
+    assert lines[0].endswith("rated.") and done.stderr == ""
+    assert "Summary" in openpyxl.load_workbook(out).sheetnames  # written whole before the process ended
+    refused = _command(handler, "issue", tmp_path / "missing.xlsx", "-o", tmp_path / "no.xlsx")
+    assert refused.returncode == 2 and refused.stderr.startswith("cyps-xl: error:") and "missing.xlsx" in refused.stderr
+    assert refused.stdout == "handler ran\n" and not (tmp_path / "no.xlsx").exists()
+    usage = _command("", "issue")  # argparse's own exit, with its status
+    assert usage.returncode == 2 and "required: scorecard" in usage.stderr
+
+
+def test_the_command_waits_for_a_thread_still_running(template, tmp_path):
+    """A caller's thread still at work when the command ends: the process ends when Python would, after it."""
+    mark = tmp_path / "thread finished"
+    late = (f"import threading, time, pathlib\n"
+            f"threading.Thread(target=lambda: (time.sleep(1.0), pathlib.Path({str(mark)!r}).write_text('done'))).start()")
+    done = _command(late, "issue", template, "-o", tmp_path / "issued.xlsx")
+    assert done.returncode == 0, done.stderr
+    assert mark.read_text() == "done"
 
 
 def test_plain_with_pdf_or_report_says_it_is_ignored(template, tmp_path):
