@@ -472,3 +472,15 @@ def test_every_form_of_cell_is_read_as_the_elements_read_it(tmp_path, monkeypatc
     with monkeypatch.context() as patched:
         _as_elements(patched)
         assert as_bytes == cells()
+
+
+@pytest.mark.parametrize("saved", [
+    "plain", "Tom &amp; Jerry", "&lt;b&gt; &quot;quoted&quot; &apos;Early Help&apos;!F20:Q20", "line&#10;break&#xD;",
+    "&#x80;&#128; (a control character in XML, not HTML's euro sign)", "&#x1F600; &#233;t&#xE9;", "&amp;amp;",
+])
+def test_text_is_read_with_its_references_as_lxml_reads_them(saved):
+    """The bytes paths read a cell's text, a formula and a sparkline's range with xml_text: XML's own references,
+    as the element code reads them (html.unescape read &#x80; as the euro sign)."""
+    from cyps_xl.workbook.rowbytes import xml_text
+
+    assert xml_text(saved) == etree.fromstring(f"<t>{saved}</t>".encode()).text

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
-import json
 import os
-import socket
 import time
 from pathlib import Path
 
 from cyps_xl.errors import CypsError
-from cyps_xl.workbook.saving import file_sha256
+from cyps_xl.workbook.saving import file_sha256, this_computer
 
 STALE_AFTER = 6 * 3600  # seconds: a lock this old is a run that died on another computer
 
@@ -59,7 +56,7 @@ def _refuse_open_in_excel(path: Path) -> None:
 
 def _take_lock(path: Path) -> Path:
     lock = path.with_name(f".~cyps-xl.{path.name}.lock")
-    mine = {"user": _user(), "computer": socket.gethostname(), "pid": os.getpid(),
+    mine = {"user": _user(), "computer": this_computer(), "pid": os.getpid(),
             "started": dt.datetime.now().isoformat(timespec="seconds")}
     for _ in range(2):
         try:
@@ -76,6 +73,8 @@ def _take_lock(path: Path) -> Path:
         except OSError as exc:
             raise CypsError(f"cannot be locked for writing ({exc.strerror or exc}).", file=path,
                             hint="Check you can save in that folder, or write elsewhere with -o.") from None
+        import json  # here: an issue takes no lock, and need not import it
+
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(json.dumps(mine))
         return lock
@@ -83,6 +82,8 @@ def _take_lock(path: Path) -> Path:
 
 
 def _holder(lock: Path) -> dict:
+    import json
+
     try:
         found = json.loads(lock.read_text(encoding="utf-8"))
         return found if isinstance(found, dict) else {}
@@ -97,7 +98,7 @@ def _stale(lock: Path, holder: dict) -> bool:
             return True
     except OSError:
         return True
-    if holder.get("computer") == socket.gethostname() and isinstance(holder.get("pid"), int):
+    if holder.get("computer") == this_computer() and isinstance(holder.get("pid"), int):
         try:
             os.kill(holder["pid"], 0)
         except ProcessLookupError:
@@ -108,6 +109,8 @@ def _stale(lock: Path, holder: dict) -> bool:
 
 
 def _user() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

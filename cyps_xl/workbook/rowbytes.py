@@ -260,6 +260,25 @@ def cell_column(attributes: bytes, before: int) -> int:
     return column_of(letters)
 
 
+_REFERENCE = re.compile(r"&(?:#([0-9]+)|#x([0-9A-Fa-f]+)|(lt|gt|amp|quot|apos));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _character(found) -> str:
+    named = found.group(3)
+    if named is not None:
+        return _NAMED[named]
+    code = int(found.group(1)) if found.group(1) is not None else int(found.group(2), 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"  # as html.unescape
+
+
+def xml_text(text: str) -> str:
+    """Text as saved in XML with its references read, as lxml reads them: the five named ones (&amp;, &apos;...)
+    and characters by number (&#10;, &#xA;). No more: XML has no others (html.unescape would read HTML's
+    &nbsp; and take &#x80; for the euro sign)."""
+    return _REFERENCE.sub(_character, text) if "&" in text else text
+
+
 def attribute(attributes: bytes, name: bytes) -> bytes | None:
     for found in _ATTRIBUTE.finditer(attributes):
         if found.group(1) == name:
@@ -315,9 +334,7 @@ def sparklines(extensions: bytes) -> dict | None:
     for match in _SPARKLINE.finditer(extensions):
         formula, target = match.group(3).decode("utf-8"), match.group(4).decode("utf-8")
         if "&" in formula or "&" in target:
-            import html
-
-            formula, target = html.unescape(formula), html.unescape(target)
+            formula, target = xml_text(formula), xml_text(target)
         found[target] = formula
     if len(_SPARKLINE_START.findall(extensions)) != len(found):
         return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import queue
 import re
-import socket
 import tempfile
 import threading
 import zipfile
@@ -149,7 +148,17 @@ def write_atomically(target: Path, fill, guard=None) -> None:
         raise
 
 
-_HOST = "".join(c if c.isalnum() or c in "-_" else "_" for c in socket.gethostname())[:40] or "host"
+def this_computer() -> str:
+    """This computer's name, as ``socket.gethostname()`` gives it (uname's on Linux and macOS, the same name,
+    without importing socket for it)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
+
+
+_HOST = "".join(c if c.isalnum() or c in "-_" else "_" for c in this_computer())[:40] or "host"
 _TEMP_OWNER = re.compile(r"\.([A-Za-z0-9_-]+)\.(\d+)(?:\.[^.]+)?\.tmp$")
 ABANDONED_AFTER = 24 * 3600  # seconds: a temporary file of another computer's run is only removed when this old
 

@@ -213,10 +213,11 @@ class SheetEditor:
         Worksheet._shell_bytes), rather than a dozen XML elements: a scorecard whose file lost its sparklines
         (openpyxl drops them) gets one a row, and elements for 10,000 of them cost more memory than the rest of
         the run. False when the look is not in the plain form this writes (then elements are made)."""
-        from html import escape
+        def escaped(text: str) -> str:  # as lxml writes text
+            return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
         def quoted(value: str) -> str:  # as lxml writes an attribute's value
-            return escape(value, quote=False).replace('"', "&quot;")
+            return escaped(value).replace('"', "&quot;")
 
         if self._look_bytes is None:
             look, p = self._sparkline_look, groups.prefix
@@ -245,7 +246,7 @@ class SheetEditor:
             else:
                 groups.text = (groups.text or "") + SPARKLINES_MARK
         pending.append((f"<{p}:sparklineGroup{attributes}{scale}>{children}<{p}:sparklines><{p}:sparkline><{m}:f>"
-                        f"{escape(source, quote=False)}</{m}:f><{m}:sqref>{escape(target, quote=False)}</{m}:sqref>"
+                        f"{escaped(source)}</{m}:f><{m}:sqref>{escaped(target)}</{m}:sqref>"
                         f"</{p}:sparkline></{p}:sparklines></{p}:sparklineGroup>").encode("utf-8"))
         self._sparklines[target] = MADE
         return True
