@@ -48,18 +48,32 @@ def text_width(text: str, points: float, bold: bool = False, face: str | None = 
     return _ems(text, face, bold) * points
 
 
+@lru_cache(maxsize=64)
+def _words(face: str | None, bold: bool) -> dict:
+    """word -> its width in ems, for a face and weight: a long text is wrapped a word at a time, and a scorecard's
+    words repeat (a plain dict: the lookup is the whole cost of a word)."""
+    return {}
+
+
 @lru_cache(maxsize=1 << 12)  # a column's short texts repeat down a scorecard ("monthly" in DATA NOTE)
 def wrapped_lines(text: str, points: float, bold: bool, width: float, face: str | None = None) -> tuple[int, float]:
     """(lines, widest word) when ``text`` wraps at words in ``width`` points; a word wider than ``width`` is
     broken over as many lines as it needs, as Excel does."""
-    lines, used, widest = 0, None, 0.0
+    lines, widest = 0, 0.0
+    words = _words(face, bold)
+    if len(words) > 1 << 16:
+        words.clear()  # a sheet of unlike words: kept to a size
+    known = words.get
     space = _ems(" ", face, bold) * points
     width = max(width, 1.0)
     for paragraph in str(text).split("\n"):
         lines += 1
         used = 0.0
         for word in paragraph.split():
-            w = _ems(word, face, bold) * points
+            ems = known(word)
+            if ems is None:
+                ems = words[word] = _ems(word, face, bold)
+            w = ems * points
             if w > widest:
                 widest = w
             if not used:

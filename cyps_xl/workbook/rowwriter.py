@@ -207,12 +207,9 @@ class RowWriter:
             if not was_frozen:
                 return UNCHANGED
             return b"<" + prefix + b"row" + attributes + b">" + body + b"</" + prefix + b"row>"
-        row_attributes = None
-        if height is not None:
-            row_attributes = _put_attribute(_put_attribute(attribute_list(attributes), b"ht", f"{height:g}".encode()),
-                                            b"customHeight", b"1")
         if not (values or styles):
-            return start_tag(prefix + b"row", row_attributes, not body) + (body + b"</" + prefix + b"row>" if body else b"")
+            return _row_head(prefix + b"row", attributes, height, not body) + \
+                (body + b"</" + prefix + b"row>" if body else b"")
         values = values or {}
         styles = styles or {}
         wanted = sorted(values.keys() | styles.keys()) if values and styles else sorted(values or styles)
@@ -277,13 +274,16 @@ class RowWriter:
                 added.append(column)
             out.append(cell)
         out.append(body[position:])
+        spans = None
         if added:
-            row_attributes = row_attributes or attribute_list(attributes)
+            row_attributes = attribute_list(attributes)
             spans = self._widened(number, _text(row_attributes, b"spans"), min(added), max(added))
-            if spans is not None:
-                row_attributes = _put_attribute(row_attributes, b"spans", spans.encode())
-        head = start_tag(prefix + b"row", row_attributes, False) if row_attributes is not None else \
-            b"<" + prefix + b"row" + attributes + b">"
+        if spans is not None:
+            # the height first, then the spans: in place, or added last in that order, as the element code does
+            head = start_tag(prefix + b"row", _put_attribute(_with_height(row_attributes, height), b"spans",
+                                                              spans.encode()), False)
+        else:
+            head = _row_head(prefix + b"row", attributes, height, False)
         return b"".join([head, *out, b"</", prefix, b"row>"])
 
     def _cell_bytes(self, groups: tuple, values: dict, styles: dict, column: int, prefix: bytes):
@@ -383,6 +383,28 @@ def _index(row) -> dict:
         position = column_index(ref.rstrip("0123456789")) if ref else position + 1
         cells[position] = cell
     return cells
+
+
+def _with_height(attributes: list, height: float | None) -> list:
+    """A row's attributes with its height set (custom, as Excel marks a height it did not work out itself)."""
+    if height is None:
+        return attributes
+    return _put_attribute(_put_attribute(attributes, b"ht", f"{height:g}".encode()), b"customHeight", b"1")
+
+
+def _row_head(name: bytes, attributes: bytes, height: float | None, empty: bool) -> bytes:
+    """A row's start tag with its height set (as start_tag writes it), or as saved when it has none. Its
+    address (r="N", first, as writers put it) is kept as saved and the rest, alike on every row of a sheet,
+    is worked out once."""
+    if height is None:
+        return b"<" + name + attributes + (b"/>" if empty else b">")
+    stop = attributes.find(b'"', 4) + 1 if attributes.startswith(b' r="') else 0
+    return b"<" + name + attributes[:stop] + _heightened(attributes[stop:], height, empty)
+
+
+@lru_cache(maxsize=64)
+def _heightened(attributes: bytes, height: float, empty: bool) -> bytes:
+    return start_tag(b"", _with_height(attribute_list(attributes), height), empty)[1:]  # after start_tag's "<"
 
 
 def _put_attribute(attributes: list, name: bytes, value: bytes) -> list:
