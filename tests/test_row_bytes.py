@@ -484,3 +484,26 @@ def test_text_is_read_with_its_references_as_lxml_reads_them(saved):
     from cyps_xl.workbook.rowbytes import xml_text
 
     assert xml_text(saved) == etree.fromstring(f"<t>{saved}</t>".encode()).text
+
+
+def test_the_cell_right_of_a_missing_one_is_found_however_far_on():
+    """A cell the row lacks goes before the first cell right of it: found a few columns on (the next, as most
+    often) or far on, as scanning every cell finds it; none when it would go last."""
+    import itertools
+
+    from cyps_xl.cellref import column_letter
+    from cyps_xl.workbook.rowbytes import Rows
+
+    layout = Rows(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                  b'</sheetData></worksheet>')
+    present = [1, 2, 4, 12, 13, 30, 31]  # gaps of 1, 7, 16 columns
+    body = b"".join(b'<c r="%s7" s="1"><v>%d</v></c>' % (column_letter(c).encode(), c) for c in present)
+    scanned = list(layout.cells(body))
+    for wanted in itertools.combinations(range(1, 34), 2):
+        expected = {}
+        for column in wanted:
+            at = next((item for item in scanned if item[0] >= column), None)
+            if at is not None:
+                expected[at[0]] = at[1].span()
+        found = layout.addressed_cells(body, 7, list(wanted))
+        assert [(c, m.span()) for c, m in found] == sorted(expected.items()), wanted

@@ -92,6 +92,7 @@ class Rows:
         self.cell_tuples = re.compile(rb"(" + form + rb")", re.S).findall
         self.empty_value_end = b"</" + self.prefix + b"v></" + self.prefix + b"c>"  # <c ..><v></v></c>
         self._address = b"<" + self.prefix + b'c r="'
+        self._column_addresses: dict = {}  # column -> <c r="F, as the row's cells' addresses start
         self._addresses = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d').findall  # a row's cells' columns
         self._cell_start = re.compile(rb"<" + p + rb"c[\s/>]")
         self.formula_mark = b"<" + self.prefix + b"f"
@@ -197,12 +198,12 @@ class Rows:
         every cell opens with its own address. None when one is not where its address says."""
         found: dict = {}
         digits = b'%d"' % number
-        address, at, letters, known = self._address, self._cell_at, _letters_of, _LETTERS
+        at, addresses = self._cell_at, self._column_addresses
 
         def located(column: int):
             """The match of the row's cell in ``column``: None when the row lacks it, False when the cell at
             its address is not in the plain form."""
-            position = body.find(address + letters(column) + digits)
+            position = body.find((addresses.get(column) or self._column_address(column)) + digits)
             if position < 0:
                 return None
             match = at(body, position)
@@ -213,9 +214,19 @@ class Rows:
             if column in found:
                 continue
             match = located(column)
-            if match is None:  # the row lacks it: the new cell goes before the first cell right of it
-                if present is None:
-                    present = [known.get(found_letters) or column_of(found_letters)
+            if match is None:  # the row lacks it: the new cell goes before the first cell right of it, which
+                for right in range(column + 1, column + 9):  # is most often a few columns on: looked for there
+                    match = found.get(right) or located(right)
+                    if match is not None:
+                        column = right
+                        break
+                if match is False:
+                    return None
+                if match is not None:
+                    found[column] = match
+                    continue
+                if present is None:  # further on, or none: the row's columns, read from their addresses
+                    present = [_LETTERS.get(found_letters) or column_of(found_letters)
                                for found_letters in self._addresses(body)]
                 at_right = bisect_right(present, column)
                 if at_right == len(present):
@@ -230,6 +241,11 @@ class Rows:
                 return None
             found[column] = match
         return sorted(found.items())
+
+    def _column_address(self, column: int) -> bytes:
+        """How the address of a cell in ``column`` starts (<c r="F), its row number to follow."""
+        found = self._column_addresses[column] = self._address + _letters_of(column)
+        return found
 
     def last_column(self, body: bytes) -> int:
         """The column of a row's last cell (0 for none): the last addressed cell's, and one on for each cell
