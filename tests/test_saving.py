@@ -1,6 +1,7 @@
 """The archive is compressed on a writer thread (cyps_xl.workbook.saving): the same bytes as a zip written on
 one thread, and a failure on either side stops both, leaves the old file as it was and no temporary file."""
 import os
+import sys
 import threading
 import zipfile
 
@@ -84,10 +85,32 @@ def test_a_part_that_fails_to_be_made_stops_the_writer_and_leaves_no_file(tmp_pa
 
     members = [("[Content_Types].xml", b"<Types/>"), ("xl/worksheets/sheet1.xml", sheet),
                ("xl/styles.xml", b"<styleSheet/>")]
+    switch = sys.getswitchinterval()
     with pytest.raises(CypsError, match="cannot write"):
         saving.write_zip_atomically(tmp_path / "out.xlsx", members)
     assert list(tmp_path.iterdir()) == []
     assert not _writers()
+    assert sys.getswitchinterval() == switch  # as it was, after a failure too
+
+
+def test_while_the_writer_runs_it_is_handed_the_lock_promptly_and_after_it_the_interval_is_as_it_was(tmp_path):
+    """The writer takes Python's lock back after each block's deflate and write; with the default 5 ms switch
+    interval it fell behind the rows being made. While it runs the interval is short; then it is as it was."""
+    seen = []
+
+    def sheet():
+        for _ in range(40):
+            seen.append(sys.getswitchinterval())
+            yield b"<row/>" * 20_000
+
+    switch = sys.getswitchinterval()
+    saving.write_zip_atomically(tmp_path / "out.xlsx", [("[Content_Types].xml", b"<Types/>"),
+                                                        ("xl/worksheets/sheet1.xml", sheet)])
+    assert len(seen) == 40
+    assert all(value == pytest.approx(saving.HANDOVER) for value in seen)  # Python keeps it in microseconds
+    assert sys.getswitchinterval() == switch
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as written:
+        assert written.read("xl/worksheets/sheet1.xml") == b"<row/>" * 20_000 * 40
 
 
 def test_where_no_thread_can_start_the_archive_is_written_in_turn_and_is_the_same(template, tmp_path, monkeypatch):
