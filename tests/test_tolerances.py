@@ -123,3 +123,65 @@ def test_the_usual_figure_is_shown_as_the_general_rounding_shows_it():
         expected = values.rounded(exact.scaleb(2) if percent else exact, places)
         got = values.as_displayed(number, places, percent)
         assert (str(got), got.is_signed()) == (str(expected), expected.is_signed()), (number, places, percent)
+
+
+_LADDERS = [("<87%", "87%+", "95%+"), ("30%+", "22%+", "<22%"), (None, None, "70%"), ("<2", "2-3", ">3"),
+            (None, None, "<=2.25"), ("<77.5%", "77.5%-89.9%", ">=90%"), ("<256.0 (22/23)", None, None),
+            ("<0.5%", "0.5%-0.6%", "0.7%+"), ("<1500", "1500+", "2000+")]
+_FORMATS = ["0%", "0.0%", "0.00%", "0", "0.0", "0.00", "#,##0", "General"]
+
+
+def _near_every_edge(tolerances, number_format):
+    """Cell values on, just inside and just outside each threshold, half a displayed step either side (where
+    rounding decides), a step away and further: display units back to the cell's (a % cell holds a fraction)."""
+    from cyps_xl.engine.values import format_precision
+
+    decimals, percent = format_precision(number_format)
+    step = 10.0 ** -(decimals if decimals is not None else 3)
+    values = []
+    for edge in tolerances.edges:
+        for offset in (0, 0.5, 0.49999, 0.50001, 1, 1.5, 2, 7.3):
+            for sign in (1, -1):
+                for tiny in (0, 1e-13, -1e-13):
+                    shown = edge + sign * offset * step + tiny
+                    values.append(shown / 100 if percent else shown)
+    return values
+
+
+@pytest.mark.parametrize("ladder", _LADDERS)
+@pytest.mark.parametrize("number_format", _FORMATS)
+def test_a_value_rated_without_rounding_gets_the_rating_its_displayed_value_gets(ladder, number_format):
+    """rag_rating rates a value clear of every threshold as it is, and rounds only one near a threshold: the rating
+    is always the displayed value's, however close to a threshold it lies (#27)."""
+    tolerances = parse_tolerances(*ladder)
+    for polarity in ("high", "low"):
+        measure = Measure(polarity, tolerances, number_format, None)
+        decimals, percent = measure.precision
+        if tolerances.percent and not percent:
+            continue
+        for value in _near_every_edge(tolerances, number_format):
+            shown = as_displayed(value, decimals, percent)
+            band = tolerances.rate(shown, polarity)
+            got = rag_rating(Reading(value), measure)
+            assert got.band == band, (value, shown, polarity)
+            if band is None:
+                assert got.reason == f"{shown} falls in a gap between the tolerance bands"
+
+
+@pytest.mark.parametrize("number_format", _FORMATS)
+def test_a_direction_judged_without_rounding_is_the_displayed_values_direction(number_format):
+    """direction_of_travel compares two values more than a displayed step apart as they are: the direction is
+    the displayed values', and two that show the same are the same, however close."""
+    from cyps_xl.engine.values import format_precision
+
+    decimals, percent = format_precision(number_format)
+    step = 10.0 ** -(decimals if decimals is not None else 3) / (100 if percent else 1)
+    for base in (0.0, 0.8765, 87.65, 1234.5, -3.25, 0.005, 1e9 + 0.5):
+        for offset in (0, 0.5, 0.49999, 0.50001, 0.99999, 1, 1.00001, 1.5, 2.5, 40):
+            for tiny in (0, 1e-12, -1e-12):
+                other = base + offset * step + tiny * max(1.0, abs(base))
+                for current, previous in ((other, base), (base, other)):
+                    now, before = (as_displayed(v, decimals, percent) for v in (current, previous))
+                    expected = "same" if now == before else "up" if now > before else "down"
+                    assert direction_of_travel(Reading(current), Reading(previous), "high", number_format).direction \
+                        == expected, (current, previous)

@@ -20,7 +20,7 @@ from cyps_xl.errors import CypsError
 from cyps_xl.engine.table import ScoreRow, ScoreTable, place, place_of
 from cyps_xl.engine.rules import IndicatorRule, RuleBook, Style
 from cyps_xl.engine.tolerances import POLARITIES, Tolerances, ToleranceSyntaxError, parse_band
-from cyps_xl.engine.values import Reading, as_displayed, format_precision
+from cyps_xl.engine.values import Reading, as_displayed, clear_of, format_precision, steps_apart
 
 
 @dataclass(frozen=True, slots=True)  # two a row, and two ratings, kept all run
@@ -71,11 +71,14 @@ def direction_of_travel(current: Reading, previous: Reading, polarity: str, numb
         why = f"'{missing.reason}'" if missing.reason else "blank"
         return Dot(None, None, f"no {which} value ({why})")
     decimals, percent = format_precision(number_format)
-    now = as_displayed(current.number, decimals, percent)
-    before = as_displayed(previous.number, decimals, percent)
-    if now == before:
-        return Dot("same", "neutral")
-    direction = "up" if now > before else "down"
+    if steps_apart(current.number, previous.number, decimals, percent):  # shown, they differ the same way
+        direction = "up" if current.number > previous.number else "down"
+    else:
+        now = as_displayed(current.number, decimals, percent)
+        before = as_displayed(previous.number, decimals, percent)
+        if now == before:
+            return Dot("same", "neutral")
+        direction = "up" if now > before else "down"
     if polarity == "info" or polarity not in ("high", "low"):
         return Dot(direction, "neutral")
     improving = (direction == "up") == (polarity == "high")
@@ -93,6 +96,11 @@ def rag_rating(value: Reading, measure: Measure) -> Rag:
     tolerances = measure.tolerances
     if tolerances.percent and not percent:
         return Rag(None, f"tolerances are in % but the row is formatted '{measure.number_format}'")
+    number = value.number * 100 if percent else value.number
+    if clear_of(number, tolerances.edges, decimals):  # rated as it is: rounding it cannot carry it over an edge
+        band = tolerances.rate(number, measure.polarity)
+        if band is not None:
+            return _RATED[band]
     shown = as_displayed(value.number, decimals, percent)
     band = tolerances.rate(shown, measure.polarity)
     if band is None:

@@ -156,8 +156,14 @@ class Tolerances:
     def percent(self) -> bool:
         return any(band.percent for _, band in self._bands)
 
-    def rate(self, shown: Decimal, polarity: str) -> str | None:
-        """'red', 'amber', 'green', or None when the value falls in a gap."""
+    @cached_property
+    def edges(self) -> tuple:
+        """Every band's thresholds, as floats: a value clear of them all is rated as it is (see values.clear_of)."""
+        return tuple(float(limit) for _, band in self._bands for limit in (band.low, band.high) if limit is not None)
+
+    def rate(self, shown: Decimal | float, polarity: str) -> str | None:
+        """'red', 'amber', 'green', or None when the value falls in a gap. ``shown``: the value rounded as displayed,
+        or unrounded when it is clear of every edge (a float compares with a Decimal threshold exactly)."""
         if self.green is not None and self.green.matches(shown, polarity):
             return "green"
         if self.red is not None and self.red.matches(shown, polarity):

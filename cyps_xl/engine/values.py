@@ -112,6 +112,36 @@ def as_displayed(number: float, decimals: int | None, percent: bool) -> Decimal:
     return rounded(exact, decimals)
 
 
+# Half a displayed step at each number of places: the most rounding for display moves a value. Past 15 places a
+# double has no digits left to compare this way, and General is not a fixed number of places: both are rounded.
+_HALF_STEPS = {places: 0.5 * 10.0 ** -places for places in range(0, 16)}
+_ROOM = 1e-12  # relative: the 15 digits Excel keeps, and the float arithmetic here, with room to spare
+
+
+def clear_of(shown: float, edges: tuple, decimals: int | None) -> bool:
+    """Is ``shown`` (a cell value in display units: x 100 for a % cell) farther from every one of ``edges`` than
+    rounding it for display can move it? Then it compares with each edge as its displayed value does, and need not
+    be rounded (:func:`as_displayed`) to be rated."""
+    half = _HALF_STEPS.get(decimals)
+    if half is None:
+        return False
+    reach = half + abs(shown) * _ROOM
+    for edge in edges:
+        if -reach <= shown - edge <= reach:
+            return False
+    return True
+
+
+def steps_apart(number: float, other: float, decimals: int | None, percent: bool) -> bool:
+    """Are two cell values more than one displayed step apart? Then shown they differ, the same way (each is moved
+    at most half a step when rounded for display), and need not be rounded to be compared."""
+    half = _HALF_STEPS.get(decimals)
+    if half is None:
+        return False
+    step = (half + half) / 100 if percent else half + half
+    return abs(number - other) > step + (abs(number) + abs(other)) * _ROOM
+
+
 def as_general(exact: Decimal) -> Decimal:
     """Excel's General format in a standard-width column: as many decimals as fit in 11 characters
     (0.886 stays 0.886; 0.123456789012 shows 0.123456789), and 6 significant digits in scientific

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cyps_xl.engine.rating import RowResult, rag_rating
@@ -37,6 +37,11 @@ PLACEHOLDERS = {  # each text of commentary.yaml, and the {names} cyps-xl fills 
 @dataclass(frozen=True)
 class Wording:
     data: dict
+
+    @cached_property
+    def drops(self) -> tuple:
+        """The leading words a subject drops (subject_drop), lower-cased once."""
+        return tuple(prefix.lower() for prefix in self.data.get("subject_drop", []))
 
     @classmethod
     def load(cls, rules: RuleBook | None = None) -> "Wording":
@@ -73,18 +78,19 @@ def _check_placeholders(data, path: Path) -> None:
                                     file=path, place=f"line {line}", hint=f"Use one of: {listed}.")
 
 
-def shown(value: float, number_format: str) -> str:
-    """A figure as the cell shows it, written as a council report writes it: 1,321 and 96.6%."""
-    decimals, percent = format_precision(number_format)
-    figure = as_displayed(value, decimals, percent)
+def shown(value: float, precision: tuple) -> str:
+    """A figure as the cell shows it, written as a council report writes it: 1,321 and 96.6%. ``precision``:
+    its format's (decimals, percent), worked out once for the four or five figures of a sentence."""
+    figure = as_displayed(value, *precision)
     text = f"{figure:,}" if abs(figure) >= 1000 else f"{figure}"
-    return f"{text}{'%' if percent else ''}"
+    return text + "%" if precision[1] else text
 
 
 def subject(title: str, wording: Wording) -> str:
     text = (title or "").strip()
-    for prefix in wording.data.get("subject_drop", []):
-        if text.lower().startswith(prefix.lower()):
+    lowered = text.lower()
+    for prefix in wording.drops:
+        if lowered.startswith(prefix):
             text = text[len(prefix):]
             break
     return text[:1].upper() + text[1:]
@@ -111,6 +117,7 @@ def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wo
     w = wording.data
     row, measure = result.row, result.measure
     fmt = measure.number_format
+    precision = format_precision(fmt)
     latest, previous = (row.months[-1] if row.months else Reading(None)), (row.months[-2] if len(row.months) > 1 else Reading(None))
     month = _month_name(months[-1].date) if months and months[-1].date else (months[-1].label if months else "")
     before = _month_name(months[-2].date) if len(months) > 1 and months[-2].date else (months[-2].label if len(months) > 1 else "")
@@ -118,16 +125,16 @@ def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wo
     if not latest.present:
         fields["reason"] = latest.reason or "blank"
         return w["opening"]["no_value"].format(**fields) + w["end"]
-    fields["value"] = shown(latest.number, fmt)
+    fields["value"] = shown(latest.number, precision)
     if previous.present:
-        fields["previous_value"] = shown(previous.number, fmt)
+        fields["previous_value"] = shown(previous.number, precision)
         key = result.dot_month.direction or "no_previous"
     else:
         key = "no_previous"
     text = w["opening"][key].format(**fields)
     if row.previous_year.present:
-        last_year = shown(row.previous_year.number, fmt)
-        outturn = shown(row.outturn.number, fmt) if row.outturn.present else None
+        last_year = shown(row.previous_year.number, precision)
+        outturn = shown(row.outturn.number, precision) if row.outturn.present else None
         if outturn is not None and outturn != fields["value"]:
             text += w["last_year_total"].format(outturn=outturn, last_year=last_year)
         else:  # a snapshot or a rate: this month's figure is the year's
@@ -138,27 +145,27 @@ def sentence(result: RowResult, months: list, benchmarks: dict, labels: dict, wo
     elif band:
         green = measure.tolerances.green.text if measure.tolerances.green else "-"
         text += w["rating"][band].format(rag=labels[band], green=green)
-    text += _benchmark_phrase(latest.number, benchmarks, fmt, w)
+    if benchmarks:
+        text += _benchmark_phrase(latest.number, benchmarks, precision, w)
     text += w["end"]
     if measure.polarity != "info" and band and band != "green":
         streak = _months_off_target(result, row)
         if streak > 1:
             text += w["off_target"].format(months=streak)
-    return _UNIT_APART.sub("", text)
+    return _UNIT_APART.sub("", text) if " %" in text or "\u00a0%" in text else text
 
 
 # a figure and its % sign are one word, so a line never breaks between them: a team's band typed "87 %+" reads "87%+"
 _UNIT_APART = re.compile(r"(?<=\d)[ \u00a0](?=%)")
 
 
-def _benchmark_phrase(value: float, benchmarks: dict, fmt: str, w: dict) -> str:
-    decimals, percent = format_precision(fmt)
+def _benchmark_phrase(value: float, benchmarks: dict, precision: tuple, w: dict) -> str:
     for key, suffix in (("sn_average", ""), ("national", "_national")):
         other = benchmarks.get(key)
         if isinstance(other, (int, float)):
-            mine, theirs = as_displayed(value, decimals, percent), as_displayed(other, decimals, percent)
+            mine, theirs = as_displayed(value, *precision), as_displayed(other, *precision)
             where = "above" if mine > theirs else "below" if mine < theirs else "level"
-            return w["benchmark"][where + suffix].format(**{key: shown(other, fmt)})
+            return w["benchmark"][where + suffix].format(**{key: shown(other, precision)})
     return ""
 
 
