@@ -479,11 +479,11 @@ def test_every_form_of_cell_is_read_as_the_elements_read_it(tmp_path, monkeypatc
     "&#x80;&#128; (a control character in XML, not HTML's euro sign)", "&#x1F600; &#233;t&#xE9;", "&amp;amp;",
 ])
 def test_text_is_read_with_its_references_as_lxml_reads_them(saved):
-    """The bytes paths read a cell's text, a formula and a sparkline's range with xml_text: XML's own references,
-    as the element code reads them (html.unescape read &#x80; as the euro sign)."""
-    from cyps_xl.workbook.rowbytes import xml_text
+    """The bytes paths read a cell's text, a formula and a sparkline's range with xmltext.unescaped: XML's own
+    references, as the element code reads them (html.unescape read &#x80; as the euro sign)."""
+    from cyps_xl.workbook.xmltext import unescaped
 
-    assert xml_text(saved) == etree.fromstring(f"<t>{saved}</t>".encode()).text
+    assert unescaped(saved) == etree.fromstring(f"<t>{saved}</t>".encode()).text
 
 
 def test_the_cell_right_of_a_missing_one_is_found_however_far_on():

@@ -189,7 +189,8 @@ def formula_facts(layout, body: bytes, formulas: dict) -> bool:
     bytes; False when a formula cell is in another form (the row is then parsed)."""
     from cyps_xl.cellref import address
     from cyps_xl.workbook.formulas import Formula
-    from cyps_xl.workbook.rowbytes import Unusual, attribute, xml_text
+    from cyps_xl.workbook.rowbytes import Unusual, attribute
+    from cyps_xl.workbook.xmltext import unescaped
 
     form = _formula_form(layout.prefix)
     try:
@@ -216,13 +217,13 @@ def formula_facts(layout, body: bytes, formulas: dict) -> bool:
         attributes, text, value, empty = formula.groups()
         text = text.decode("utf-8") if text else None  # <f></f> has no text, as lxml reads it
         if text is not None and "&" in text:
-            text = xml_text(text)
+            text = unescaped(text)
         kind = kind.decode("ascii", "replace") if kind is not None else None
         saved = (value is not None or empty is not None) and (bool(value) or kind == "str") or kind == "inlineStr"
 
         def get(name: bytes):
             raw = attribute(attributes, name)
-            return xml_text(raw.decode("utf-8")) if raw is not None else None
+            return unescaped(raw.decode("utf-8")) if raw is not None else None
 
         formulas[(row, column)] = Formula(row, column, text, get(b"t"), get(b"si"), get(b"ref"), saved)
     return True
@@ -232,7 +233,8 @@ def frozen(body: bytes, layout, values: dict, shared_strings) -> bytes | None:
     """The row's cells with each formula replaced by its saved result, as ``RowWriter._freeze`` does to elements:
     the <f> goes, and a text result (t="str") becomes shared text, as Excel keeps text. None when a formula
     cell is not in the usual form (the element code then writes the row)."""
-    from cyps_xl.workbook.rowbytes import Unusual, attribute_list, start_tag, xml_text
+    from cyps_xl.workbook.rowbytes import Unusual, attribute_list, start_tag
+    from cyps_xl.workbook.xmltext import unescaped
 
     form = _formula_form(layout.prefix)
     prefix, mark = layout.prefix, layout.formula_mark
@@ -256,7 +258,7 @@ def frozen(body: bytes, layout, values: dict, shared_strings) -> bytes | None:
             return None  # an empty <v/> (openpyxl's) is kept by the element code
         if dict(listed).get(b"t") == b"str":
             text = raw.decode("utf-8") if raw is not None else ""
-            index = shared_strings.add(xml_text(text) if "&" in text else text)
+            index = shared_strings.add(unescaped(text) if "&" in text else text)
             listed = [(k, v) for k, v in listed if k not in (b"t", b"cm", b"vm")] + [(b"t", b"s")]
             raw = str(index).encode()
         name = prefix + b"c"

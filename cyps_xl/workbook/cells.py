@@ -228,9 +228,9 @@ def _element_cells(package, worksheet, name: str, strings: list, formats: list, 
 
 def _unescaped(text: str) -> str:
     """A cell's raw text with its XML character references read (only text holding an '&' has any)."""
-    from cyps_xl.workbook.rowbytes import xml_text
+    from cyps_xl.workbook.xmltext import unescaped
 
-    return xml_text(text)
+    return unescaped(text)
 
 
 def _format(package, sheet: str, style: str | None, formats: list, where: str) -> str:

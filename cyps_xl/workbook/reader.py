@@ -219,18 +219,30 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
     block_ref = block_title = None
     seen_refs: dict = {}
     nothing = (None, "General")  # a cell the row does not have
+    # each key's column (0: the sheet has none), looked up once for every row
+    ref_column, title_column, note_column, part_column, polarity_column, outturn_column = (
+        cols.get(key, 0) for key in ("ref", "indicator", "data_note", "part", "polarity", "outturn"))
+    month_columns = [m.column for m in table.months]
+    value_columns = month_columns + [cols[k] for k in ("outturn", "previous_year") if k in cols]
+    previous_year_column = cols.get("previous_year")
+    latest_column = table.latest.column if table.latest else None
+    bands = [(band, cols[band]) for band in ("red", "amber", "green") if band in cols]
+    existing_columns = [(k, cols[k]) for k in ("dot_month", "rag_month", "dot_year", "rag_year") if k in cols]
+    benchmark_columns = [(k, cols[k]) for k in BENCHMARK_KEYS if k in cols]
+    no_reading = Reading(None)
     for r in sheet.row_numbers(table.header_rows[1] + 1):
         cells = sheet.row(r)  # column -> (value, number format)
-        get = lambda r, key: cells.get(cols[key], nothing)[0] if key in cols else None  # noqa: E731
-        ref_text = _ref_text(cells.get(cols["ref"], nothing)) if "ref" in cols else None
-        title = _text(get(r, "indicator"))
+        get = cells.get
+        ref_text = _ref_text(get(ref_column, nothing)) if ref_column else None
+        title = _text(get(title_column, nothing)[0]) if title_column else None
         if ref_text and title and layout.is_title(ref_text, "ref") and layout.is_title(title, "indicator"):
             raise CypsError(f"a second header row (the first is row {table.header_rows[0]}).", file=path,
                             place=f"sheet '{sheet.title}', row {r}",
                             hint="Keep one header row per sheet; put another table on its own sheet.")
-        note = _text(get(r, "data_note"))
-        month_values = [cells.get(m.column, nothing)[0] for m in table.months]
-        has_data = any(v not in (None, "") for v in month_values) or get(r, "outturn") not in (None, "")
+        note = _text(get(note_column, nothing)[0]) if note_column else None
+        month_values = [get(column, nothing)[0] for column in month_columns]
+        has_data = any(v is not None and v != "" for v in month_values) or \
+            (outturn_column and get(outturn_column, nothing)[0] not in (None, ""))
         if ref_text and not REF_RE.match(ref_text) and not title and not note:
             section, block_ref, block_title = ref_text, None, None  # a section band such as FIRST RESPONSE
             continue
@@ -244,27 +256,28 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
                                 hint="Give each indicator its own reference; rows of one indicator leave REF NO. blank.")
             seen_refs[ref_text] = r
             block_ref, block_title = ref_text, title
-        part = _text(get(r, "part"))
+        part = _text(get(part_column, nothing)[0]) if part_column else None
         if part and PLAN_CODE_RE.match(part):
             part = None  # a council-plan code such as TB3, not a sub-row label
         if not first and not part:
             part = note  # a sub-row such as the % row under a count: told apart by its DATA NOTE
-        latest_cell = cells.get(table.latest.column, nothing) if table.latest else None
-        value_cells = [(m.column, v) for m, v in zip(table.months, month_values)]
-        value_cells += [(cols[k], get(r, k)) for k in ("outturn", "previous_year") if k in cols]
-        readings = {column: _value(raw, sheet.title, r, column, path) for column, raw in value_cells}
+        # a number (the usual cell) is read without the trip through _value
+        readings = {column: Reading(float(raw)) if raw.__class__ is float or raw.__class__ is int
+                    else _value(raw, sheet.title, r, column, path)
+                    for column, raw in zip(value_columns, month_values + [get(c, nothing)[0] for c in
+                                                                          value_columns[len(month_columns):]])}
         table.rows.append(ScoreRow(
             row=r, section=section, ref=block_ref, title=title or block_title, part=part, data_note=note,
-            months=[readings[m.column] for m in table.months],
-            outturn=readings.get(cols.get("outturn"), Reading(None)),
-            previous_year=readings.get(cols.get("previous_year"), Reading(None)),
-            polarity_text=_text(get(r, "polarity")),
-            tolerance_text={band: _tolerance_value(cells.get(cols[band], nothing)) for band in ("red", "amber", "green")
-                            if band in cols},
-            number_format=latest_cell[1] if latest_cell is not None else None,
+            months=[readings[column] for column in month_columns],
+            outturn=readings[outturn_column] if outturn_column else no_reading,
+            previous_year=readings[previous_year_column] if previous_year_column else no_reading,
+            polarity_text=_text(get(polarity_column, nothing)[0]) if polarity_column else None,
+            tolerance_text={band: _tolerance_value(get(column, nothing)) for band, column in bands},
+            number_format=get(latest_column, nothing)[1] if latest_column is not None else None,
             first_in_block=first,
-            existing={k: _text(get(r, k)) for k in ("dot_month", "rag_month", "dot_year", "rag_year") if k in cols},
-            benchmarks={k: v for k in BENCHMARK_KEYS if k in cols and (v := get(r, k)) not in (None, "")} or None,
+            existing={k: _text(get(column, nothing)[0]) for k, column in existing_columns},
+            benchmarks={k: v for k, column in benchmark_columns if (v := get(column, nothing)[0]) not in (None, "")}
+            or None,
         ))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 
 from cyps_xl.cellref import MAX_ROW
 from cyps_xl.errors import CypsError
@@ -276,25 +277,6 @@ def cell_column(attributes: bytes, before: int) -> int:
     return column_of(letters)
 
 
-_REFERENCE = re.compile(r"&(?:#([0-9]+)|#x([0-9A-Fa-f]+)|(lt|gt|amp|quot|apos));")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-
-
-def _character(found) -> str:
-    named = found.group(3)
-    if named is not None:
-        return _NAMED[named]
-    code = int(found.group(1)) if found.group(1) is not None else int(found.group(2), 16)
-    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"  # as html.unescape
-
-
-def xml_text(text: str) -> str:
-    """Text as saved in XML with its references read, as lxml reads them: the five named ones (&amp;, &apos;...)
-    and characters by number (&#10;, &#xA;). No more: XML has no others (html.unescape would read HTML's
-    &nbsp; and take &#x80; for the euro sign)."""
-    return _REFERENCE.sub(_character, text) if "&" in text else text
-
-
 def attribute(attributes: bytes, name: bytes) -> bytes | None:
     for found in _ATTRIBUTE.finditer(attributes):
         if found.group(1) == name:
@@ -350,7 +332,9 @@ def sparklines(extensions: bytes) -> dict | None:
     for match in _SPARKLINE.finditer(extensions):
         formula, target = match.group(3).decode("utf-8"), match.group(4).decode("utf-8")
         if "&" in formula or "&" in target:
-            formula, target = xml_text(formula), xml_text(target)
+            from cyps_xl.workbook.xmltext import unescaped
+
+            formula, target = unescaped(formula), unescaped(target)
         found[target] = formula
     if len(_SPARKLINE_START.findall(extensions)) != len(found):
         return None
@@ -391,3 +375,33 @@ class Declarations:
         for declaration in self.declarations:
             head = head.replace(declaration, b"", 1)
         return head + chunk[end:]
+
+
+def with_height(attributes: list, height: float | None) -> list:
+    """A row's attributes with its height set (custom, as Excel marks a height it did not work out itself)."""
+    if height is None:
+        return attributes
+    return put_attribute(put_attribute(attributes, b"ht", f"{height:g}".encode()), b"customHeight", b"1")
+
+
+def row_head(name: bytes, attributes: bytes, height: float | None, empty: bool) -> bytes:
+    """A row's start tag with its height set (as start_tag writes it), or as saved when it has none. Its
+    address (r="N", first, as writers put it) is kept as saved and the rest, alike on every row of a sheet,
+    is worked out once."""
+    if height is None:
+        return b"<" + name + attributes + (b"/>" if empty else b">")
+    stop = attributes.find(b'"', 4) + 1 if attributes.startswith(b' r="') else 0
+    return b"<" + name + attributes[:stop] + _heightened(attributes[stop:], height, empty)
+
+
+@lru_cache(maxsize=64)
+def _heightened(attributes: bytes, height: float, empty: bool) -> bytes:
+    return start_tag(b"", with_height(attribute_list(attributes), height), empty)[1:]  # after start_tag's "<"
+
+
+def put_attribute(attributes: list, name: bytes, value: bytes) -> list:
+    """Set an attribute in place, or add it last (as lxml does)."""
+    for i, (key, _) in enumerate(attributes):
+        if key == name:
+            return attributes[:i] + [(name, value)] + attributes[i + 1:]
+    return attributes + [(name, value)]

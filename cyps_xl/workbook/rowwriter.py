@@ -17,7 +17,8 @@ from lxml import etree
 from cyps_xl.cellref import address
 from cyps_xl.workbook.cellbytes import frozen, is_inline_string
 from cyps_xl.workbook.parts import M, column_index, column_letter
-from cyps_xl.workbook.rowbytes import Unusual, _letters_of, attribute_list, start_tag
+from cyps_xl.workbook.rowbytes import (Unusual, _letters_of, attribute_list, put_attribute, row_head, start_tag,
+                                      with_height)
 from cyps_xl.workbook.sheet import encoded
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ class RowWriter:
                 return UNCHANGED
             return b"<" + prefix + b"row" + attributes + b">" + body + b"</" + prefix + b"row>"
         if not (values or styles):
-            return _row_head(prefix + b"row", attributes, height, not body) + \
+            return row_head(prefix + b"row", attributes, height, not body) + \
                 (body + b"</" + prefix + b"row>" if body else b"")
         values = values or {}
         styles = styles or {}
@@ -280,10 +281,10 @@ class RowWriter:
             spans = self._widened(number, _text(row_attributes, b"spans"), min(added), max(added))
         if spans is not None:
             # the height first, then the spans: in place, or added last in that order, as the element code does
-            head = start_tag(prefix + b"row", _put_attribute(_with_height(row_attributes, height), b"spans",
+            head = start_tag(prefix + b"row", put_attribute(with_height(row_attributes, height), b"spans",
                                                               spans.encode()), False)
         else:
-            head = _row_head(prefix + b"row", attributes, height, False)
+            head = row_head(prefix + b"row", attributes, height, False)
         return b"".join([head, *out, b"</", prefix, b"row>"])
 
     def _cell_bytes(self, groups: tuple, values: dict, styles: dict, column: int, prefix: bytes):
@@ -319,7 +320,7 @@ class RowWriter:
             if letters is None:
                 base = _text(listed, b"s")
                 derived = self._derived(base.encode() if base is not None else None, chain)
-                listed = _put_attribute(listed, b"s", derived) if derived is not None else \
+                listed = put_attribute(listed, b"s", derived) if derived is not None else \
                     [(k, v) for k, v in listed if k != b"s"]
             else:
                 new_style = self._derived(style, chain)
@@ -383,36 +384,6 @@ def _index(row) -> dict:
         position = column_index(ref.rstrip("0123456789")) if ref else position + 1
         cells[position] = cell
     return cells
-
-
-def _with_height(attributes: list, height: float | None) -> list:
-    """A row's attributes with its height set (custom, as Excel marks a height it did not work out itself)."""
-    if height is None:
-        return attributes
-    return _put_attribute(_put_attribute(attributes, b"ht", f"{height:g}".encode()), b"customHeight", b"1")
-
-
-def _row_head(name: bytes, attributes: bytes, height: float | None, empty: bool) -> bytes:
-    """A row's start tag with its height set (as start_tag writes it), or as saved when it has none. Its
-    address (r="N", first, as writers put it) is kept as saved and the rest, alike on every row of a sheet,
-    is worked out once."""
-    if height is None:
-        return b"<" + name + attributes + (b"/>" if empty else b">")
-    stop = attributes.find(b'"', 4) + 1 if attributes.startswith(b' r="') else 0
-    return b"<" + name + attributes[:stop] + _heightened(attributes[stop:], height, empty)
-
-
-@lru_cache(maxsize=64)
-def _heightened(attributes: bytes, height: float, empty: bool) -> bytes:
-    return start_tag(b"", _with_height(attribute_list(attributes), height), empty)[1:]  # after start_tag's "<"
-
-
-def _put_attribute(attributes: list, name: bytes, value: bytes) -> list:
-    """Set an attribute in place, or add it last (as lxml does)."""
-    for i, (key, _) in enumerate(attributes):
-        if key == name:
-            return attributes[:i] + [(name, value)] + attributes[i + 1:]
-    return attributes + [(name, value)]
 
 
 def _text(attributes: list, name: bytes):

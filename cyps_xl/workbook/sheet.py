@@ -213,11 +213,10 @@ class SheetEditor:
         Worksheet._shell_bytes), rather than a dozen XML elements: a scorecard whose file lost its sparklines
         (openpyxl drops them) gets one a row, and elements for 10,000 of them cost more memory than the rest of
         the run. False when the look is not in the plain form this writes (then elements are made)."""
+        from cyps_xl.workbook.parts import xml_text as quoted  # as lxml writes an attribute's value
+
         def escaped(text: str) -> str:  # as lxml writes text
             return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-        def quoted(value: str) -> str:  # as lxml writes an attribute's value
-            return escaped(value).replace('"', "&quot;")
 
         if self._look_bytes is None:
             look, p = self._sparkline_look, groups.prefix
