@@ -130,8 +130,9 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                 look = looks[style] = (code, text, int(text or 0), code == "General" or not is_date_format(code))
             code = look[0]
             try:
-                if raw and look[3] and (kind is None or kind == b"n") and _NUMBER(raw):
-                    # the usual cell: a number in a format that is no date (the checks of _typed, done once a look)
+                if raw and look[3] and (kind is None or kind == b"n") and (raw.isdigit() or _NUMBER(raw)):
+                    # the usual cell: a number in a format that is no date (the checks of _typed, done once a look;
+                    # a whole number, a count, needs no pattern)
                     figure = float(raw) if b"." in raw or b"E" in raw or b"e" in raw else int(raw)
                     if -1e308 < figure < 1e308:
                         row_cells[column] = (figure, code, look[2])
