@@ -118,7 +118,8 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                     usual = unaddressed(attributes)
                     found_attributes = usual.groups() if usual is not None else \
                         (attribute(attributes, b"s"), attribute(attributes, b"t"))
-                    if b"r=" not in attributes:  # one with its own address is met once
+                    # find, not "in": Python 3.11 raises and drops a TypeError for every bytes "in" bytes
+                    if attributes.find(b"r=") < 0:  # one with its own address is met once
                         plain_attributes[attributes] = found_attributes
                 style, kind = found_attributes
             if not raw:  # b"" from findall: no lone <v>, unless the cell is <c ..><v></v></c>
@@ -133,7 +134,7 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                 if raw and look[3] and (kind is None or kind == b"n") and (raw.isdigit() or _NUMBER(raw)):
                     # the usual cell: a number in a format that is no date (the checks of _typed, done once a look;
                     # a whole number, a count, needs no pattern)
-                    figure = float(raw) if b"." in raw or b"E" in raw or b"e" in raw else int(raw)
+                    figure = int(raw) if raw.isdigit() or raw[1:].isdigit() else float(raw)  # (-)digits: whole
                     if -1e308 < figure < 1e308:
                         row_cells[column] = (figure, code, look[2])
                         styles_used.add(look[1])
@@ -200,7 +201,7 @@ def formula_facts(layout, body: bytes, formulas: dict) -> bool:
         return False
     for column, found in cells:
         inner = found.group(8)
-        if not inner or layout.formula_mark not in inner:
+        if not inner or inner.find(layout.formula_mark) < 0:
             continue
         formula = form.match(inner)
         if formula is None:

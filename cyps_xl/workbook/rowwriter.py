@@ -199,7 +199,8 @@ class RowWriter:
             return None
         prefix = layout.prefix
         was_frozen = False
-        if worksheet.freeze and layout.formula_mark in body:
+        # find, not "in": Python 3.11 raises and drops a TypeError for every bytes "in" bytes
+        if worksheet.freeze and body.find(layout.formula_mark) >= 0:
             body = frozen(body, layout, values or {}, self.package.shared_strings)  # formulas: their results
             if body is None:
                 return None
@@ -264,7 +265,7 @@ class RowWriter:
                 out.append(body[position:start])
                 position = start
                 if inherit is None:
-                    row_list = attribute_list(attributes) if b"s=" in attributes else []
+                    row_list = attribute_list(attributes) if attributes.find(b"s=") >= 0 else []
                     inherit = (_text(row_list, b"customFormat"), _text(row_list, b"s"))
                 inherited = self._inherited(*inherit, column)
                 if own is None:

@@ -205,7 +205,8 @@ class Worksheet:
                 if gather:
                     number, start, end, attributes, body = item
                     self._row_numbers.add(number)
-                    height = attribute(attributes, b"ht") if b"ht" in attributes else None
+                    # find, not "in": Python 3.11 raises and drops a TypeError for every bytes "in" bytes
+                    height = attribute(attributes, b"ht") if attributes.find(b"ht") >= 0 else None
                     if height:
                         try:
                             self._heights[number] = float(height)
@@ -213,7 +214,7 @@ class Worksheet:
                             pass
                     if body:
                         self._last_column = max(self._last_column, layout.last_column(body))
-                        if layout.formula_mark in body:  # its formulas, from the bytes in their usual forms
+                        if body.find(layout.formula_mark) >= 0:  # its formulas, from the bytes as saved
                             self._has_formulas = True  # any <f>, addressed or not
                             if not formula_facts(layout, body, self._formulas):
                                 self._formula_facts(self.row_element(layout.data[start:end]))
