@@ -507,3 +507,21 @@ def test_the_cell_right_of_a_missing_one_is_found_however_far_on():
                 expected[at[0]] = at[1].span()
         found = layout.addressed_cells(body, 7, list(wanted))
         assert [(c, m.span()) for c, m in found] == sorted(expected.items()), wanted
+
+
+def test_a_row_tag_is_read_as_the_lazy_pattern_read_it():
+    """Rows and cell tags are found with a pattern that runs through their attributes in one go (#27): the same
+    attributes, self-closing slash and span as the lazy pattern it replaced, "/" inside a value included."""
+    import re
+
+    from cyps_xl.workbook.rowbytes import Rows
+
+    layout = Rows(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                  b'</sheetData></worksheet>')
+    lazy_row, lazy_cell = re.compile(rb"<row\b([^>]*?)(/?)>"), re.compile(rb"<c\b([^>]*?)(/?)>")
+    for tag in (b'<row r="1">', b'<row r="1"/>', b'<row r="1" a="x/y">', b"<row/>", b"<row>", b'<row a="/"/>',
+                b'<row a="/" >', b'<rows r="1">', b'<row r="2" spans="1:3" ht="15" customHeight="1"/>'):
+        for lazy, found in ((lazy_row, layout._row), (lazy_cell, layout._cell)):
+            tag = tag if lazy is lazy_row else tag.replace(b"<row", b"<c")
+            expected, got = lazy.search(tag), found.search(tag)
+            assert (expected and (expected.groups(), expected.span())) == (got and (got.groups(), got.span())), tag
