@@ -3,6 +3,7 @@ one thread, and a failure on either side stops both, leaves the old file as it w
 import os
 import sys
 import threading
+import time
 import zipfile
 
 import pytest
@@ -126,3 +127,35 @@ def test_where_no_thread_can_start_the_archive_is_written_in_turn_and_is_the_sam
         patched.setattr(threading.Thread, "start", no_thread)
         cyps_xl.issue(template, alone, today=__import__("datetime").date(2022, 5, 20))
     assert alone.read_bytes() == threaded.read_bytes() and not _writers()
+
+
+def test_saves_in_two_threads_at_once_leave_the_interval_as_it_was(tmp_path):
+    """Two saves at once (an application saving in threads of its own), the first to start ending first: the first
+    writer to start sets the short interval, and only the last to end puts back the one from before either."""
+    switch = sys.getswitchinterval()
+    first_writing, first_done = threading.Event(), threading.Event()
+
+    def first_sheet():
+        first_writing.set()
+        for _ in range(10):
+            time.sleep(0.02)  # the second save starts meanwhile
+            yield b"<row/>" * 20_000
+
+    def second_sheet():
+        assert first_done.wait(5)  # still writing when the first has ended
+        assert sys.getswitchinterval() == pytest.approx(saving.HANDOVER)
+        yield b"<row/>" * 20_000
+
+    def save(name: str, sheet, done=None) -> None:
+        saving.write_zip_atomically(tmp_path / name, [("[Content_Types].xml", b"<Types/>"),
+                                                      ("xl/worksheets/sheet1.xml", sheet)])
+        if done is not None:
+            done.set()
+
+    first = threading.Thread(target=save, args=("first.xlsx", first_sheet, first_done))
+    first.start()
+    first_writing.wait(5)
+    save("second.xlsx", second_sheet)
+    first.join()
+    assert first_done.is_set() and sys.getswitchinterval() == switch
+    assert all(zipfile.ZipFile(tmp_path / n).testzip() is None for n in ("first.xlsx", "second.xlsx"))

@@ -205,13 +205,12 @@ def _write_archive(raw, members, infos: dict | None) -> None:
     jobs: queue.Queue = queue.Queue(maxsize=8)
     failed: list = []
     writer = threading.Thread(target=_writer, args=(raw, jobs, failed), name="cyps-xl zip writer", daemon=True)
-    switch = sys.getswitchinterval()
     try:
         writer.start()
     except RuntimeError:  # no thread can start here (Pyodide: xlwings Lite): the orders are carried out in turn
         writer, jobs = None, _Archive(raw, failed)
     else:
-        sys.setswitchinterval(min(switch, HANDOVER))
+        _handing_over(+1)
     try:
         items = members.items() if isinstance(members, dict) else members
         for name, data in sorted(items, key=lambda item: item[0] != "[Content_Types].xml"):
@@ -242,9 +241,24 @@ def _write_archive(raw, members, infos: dict | None) -> None:
     finally:
         if writer is not None:
             writer.join()
-            sys.setswitchinterval(switch)
+            _handing_over(-1)
     if failed:
         raise failed[0]
+
+
+_WRITERS = {"running": 0, "switch": None}  # writer threads at work (saves in several threads), the interval before
+_WRITERS_LOCK = threading.Lock()
+
+
+def _handing_over(change: int) -> None:
+    """The first writer thread to start sets the short switch interval; the last to end puts back the one before."""
+    with _WRITERS_LOCK:
+        if _WRITERS["running"] == 0:
+            _WRITERS["switch"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_WRITERS["switch"], HANDOVER))
+        _WRITERS["running"] += change
+        if _WRITERS["running"] == 0:
+            sys.setswitchinterval(_WRITERS["switch"])
 
 
 class _Archive:
