@@ -182,6 +182,24 @@ def test_the_command_ends_at_once_yet_flushes_runs_exit_handlers_and_keeps_its_s
     assert usage.returncode == 2 and "required: scorecard" in usage.stderr
 
 
+def test_the_command_leaves_the_collector_paused_for_its_one_run_but_not_for_a_batch(template, tmp_path):
+    """After one issue the process ends: the cycle collector, paused for the run, is not set going again only to
+    walk everything the run made. A batch rates scorecard after scorecard in one process: there it runs between."""
+    import shutil
+
+    said = "import atexit, gc\natexit.register(lambda: print('collector', gc.isenabled(), flush=True))"
+    issued = _command(said, "issue", template, "-o", tmp_path / "issued.xlsx")
+    assert issued.returncode == 0, issued.stderr
+    assert issued.stdout.splitlines()[-1] == "collector False"
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    shutil.copyfile(template, folder / "card.xlsx")
+    batch = _command(said, "batch", folder, "--jobs", "1", "--output-dir", tmp_path / "out")
+    assert batch.returncode == 0, batch.stderr
+    assert batch.stdout.splitlines()[-1] == "collector True"
+    assert list((tmp_path / "out").glob("card Issue *.xlsx"))
+
+
 def test_the_command_waits_for_a_thread_still_running(template, tmp_path):
     """A caller's thread still at work when the command ends: the process ends when Python would, after it."""
     mark = tmp_path / "thread finished"

@@ -355,3 +355,51 @@ def test_the_collector_is_paused_for_a_run_and_resumes_after_it_even_on_error(te
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_next_sheet_to_write_is_unpacked_ahead_and_the_file_is_the_same(template, tmp_path, monkeypatch):
+    """While one worksheet is written, the next one's bytes (let go since they were read) are unpacked on a thread
+    of their own: the file is the same as one written where no thread can start (Pyodide), and a part that
+    fails to unpack there is unpacked when asked for, where the failure is met."""
+    import threading
+    import zipfile
+    from types import SimpleNamespace
+
+    from cyps_xl.workbook import parts as parts_module
+    from cyps_xl.workbook.cells import read_grids
+    from cyps_xl.workbook.package import Package
+
+    def issue(name: str) -> list:
+        package = Package(template)
+        read_grids(package)  # lets each sheet's bytes go
+        ahead = []
+        unpack_ahead = package.parts.unpack_ahead
+        monkeypatch.setattr(package.parts, "unpack_ahead", lambda part: ahead.append(part) or unpack_ahead(part))
+        for sheet in list(package.sheet_parts)[:3]:
+            package.sheet(sheet).set_value(40, 3, "written")
+        package.save(tmp_path / name, last=True)
+        return ahead
+
+    ahead = issue("threads.xlsx")
+    parts = [part for part in Package(template).sheet_parts.values()]
+    assert ahead == parts[1:3]  # the second and third written, each while the one before it was
+    with monkeypatch.context() as patched:
+        def refuse(self):
+            raise RuntimeError("can't start new thread")
+        patched.setattr(threading.Thread, "start", refuse)
+        issue("no threads.xlsx")
+    real = zipfile.ZipFile
+
+    def fails_on_a_thread(*args, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            raise zipfile.BadZipFile("damaged")
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(parts_module, "zipfile", SimpleNamespace(ZipFile=fails_on_a_thread))
+        issue("failed ahead.xlsx")
+    with real(tmp_path / "threads.xlsx") as first:
+        for other in ("no threads.xlsx", "failed ahead.xlsx"):
+            with real(tmp_path / other) as second:
+                assert first.namelist() == second.namelist()
+                assert all(first.read(n) == second.read(n) for n in first.namelist()), other

@@ -128,6 +128,20 @@ def test_rows_the_scanner_cannot_follow_are_read_as_elements(tmp_path, damage, p
     assert [again.cell(r, 2).value for r in (9, 10, 11)] == ["text 8", "changed", "text 10"]
 
 
+def test_a_question_or_exclamation_mark_in_a_cell_leaves_its_rows_plain():
+    """Comments and processing instructions among the rows are looked for only where a "!" or "?" is (#27): text
+    holding them is no comment, and a comment after such text is still found."""
+    from cyps_xl.workbook.rowbytes import Rows, Unusual
+
+    head = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    row = b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>Why? Now! a&lt;b</t></is></c></row>'
+    rows = row % (1, 1) + row % (2, 2)
+    assert Rows(head + rows + b"</sheetData></worksheet>").end > 0
+    for among in (b"<!-- a note -->", b"<?cyps pi?>"):
+        with pytest.raises(Unusual):
+            Rows(head + row % (1, 1) + among + row % (2, 2) + b"</sheetData></worksheet>")
+
+
 def test_a_sheet_that_spells_its_namespace_with_a_prefix(tmp_path):
     """Tools built on the Open XML SDK write <x:row><x:c ...>: read and edited as bytes all the same."""
 

@@ -94,6 +94,36 @@ def test_a_part_that_fails_to_be_made_stops_the_writer_and_leaves_no_file(tmp_pa
     assert sys.getswitchinterval() == switch  # as it was, after a failure too
 
 
+def test_an_archive_that_cannot_be_started_is_one_error_and_the_run_never_waits_on_the_writer(tmp_path, monkeypatch):
+    """The writer thread fails before its first order (the archive cannot be opened): it still takes every order,
+    so the run, with more parts than the queue holds, is not left waiting: one message, and no file left."""
+    from types import SimpleNamespace
+
+    def cannot(*args, **kwargs):
+        raise OSError("no room for the archive")
+
+    monkeypatch.setattr(saving, "zipfile", SimpleNamespace(ZipFile=cannot, ZipInfo=zipfile.ZipInfo,
+                                                           ZIP_DEFLATED=zipfile.ZIP_DEFLATED))
+    members = [(f"xl/part{n}.xml", b"<part/>" * 20_000) for n in range(40)]  # more orders than the queue holds
+    done: list = []
+    saving_thread = threading.Thread(target=lambda: done.append(_raised(saving.write_zip_atomically,
+                                                                           tmp_path / "out.xlsx", members)))
+    saving_thread.start()
+    saving_thread.join(timeout=60)
+    assert not saving_thread.is_alive(), "the run waits on a writer that has stopped"
+    assert isinstance(done[0], CypsError) and "no room for the archive" in str(done[0])  # one message
+    assert list(tmp_path.iterdir()) == []
+    assert not _writers()
+
+
+def _raised(call, *args):
+    try:
+        call(*args)
+    except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        return exc
+    return None
+
+
 def test_while_the_writer_runs_it_is_handed_the_lock_promptly_and_after_it_the_interval_is_as_it_was(tmp_path):
     """The writer takes Python's lock back after each block's deflate and write; with the default 5 ms switch
     interval it fell behind the rows being made. While it runs the interval is short; then it is as it was."""

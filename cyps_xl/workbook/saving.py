@@ -304,6 +304,12 @@ class _Archive:
 
 def _writer(raw, jobs: queue.Queue, failed: list) -> None:
     """The writer thread: the orders carried out as they come (see :class:`_Archive`)."""
-    archive = _Archive(raw, failed)
+    try:
+        archive = _Archive(raw, failed)
+    except BaseException as exc:  # the archive cannot even start: the orders are taken and dropped till the end,
+        failed.append(exc)  # so the maker never waits on a queue nobody empties, and it raises this
+        while (job := jobs.get()) is not _DONE and job is not _ABORT:
+            pass
+        return
     while archive.put(jobs.get()):
         pass
