@@ -200,6 +200,30 @@ def test_the_command_leaves_the_collector_paused_for_its_one_run_but_not_for_a_b
     assert list((tmp_path / "out").glob("card Issue *.xlsx"))
 
 
+@pytest.mark.parametrize("columns", ["50", "100", "", "not a number"])
+def test_help_is_laid_out_as_argparse_lays_it_out_without_importing_shutil(columns, monkeypatch):
+    """The parser measures the terminal itself (argparse imported shutil, with bz2 and lzma, for every formatter
+    made while the parser was built): its help is argparse's own, at the width COLUMNS or the terminal gives."""
+    import argparse
+
+    from cyps_xl import cli
+
+    monkeypatch.setenv("COLUMNS", columns)
+
+    def helps() -> list:
+        parser = cli._parser()
+        subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return [parser.format_help()] + [sub.format_help() for sub in subcommands.choices.values()]
+
+    ours = helps()
+    monkeypatch.setattr(cli._Parser, "_get_formatter", argparse.ArgumentParser._get_formatter)
+    assert ours == helps()
+    if columns == "50":
+        assert max(len(line) for line in ours[1].splitlines()) <= 48
+    code = "import sys\nfrom cyps_xl.cli import _parser\n_parser().parse_args(['issue', 'x.xlsx'])\nprint('shutil' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "False\n"
+
+
 def test_the_command_waits_for_a_thread_still_running(template, tmp_path):
     """A caller's thread still at work when the command ends: the process ends when Python would, after it."""
     mark = tmp_path / "thread finished"

@@ -293,3 +293,28 @@ def test_a_long_word_widens_its_column_at_most_twice_and_its_row_holds_every_lin
     assert sheet.row_dimensions[1].height >= 2 * 11 * 1.2  # two lines of 11 pt
     # the address, 435 pt in Carlito 11 (Calibri's widths; 448 with the margin), in 92 pt of text: 5 lines
     assert sheet.row_dimensions[2].height >= 5 * 11 * 1.2
+
+
+def test_a_figure_in_a_sentence_is_written_as_its_cell_shows_it_ties_and_all():
+    """The commentary writes a float with its own rounding away from a tie (#27: the Decimal trip took 1.5 us a
+    figure), and at a tie as Excel does, its 15 digits rounded half up (0.125 at two places is 0.13, not 0.12):
+    the same text as the cell's displayed value, for values drawn at random and at ties."""
+    import random
+
+    from cyps_xl.engine.values import as_displayed
+    from cyps_xl.report.commentary import shown
+
+    chosen = random.Random(27)
+    values = [0.125, -0.125, 2.5, 0.005, 1.005, 0.955, 999.95, 999.96, -0.04, 0.0, -0.0, 123456.785, 7844.0]
+    for _ in range(20_000):
+        places = chosen.randint(0, 4)
+        tie = chosen.choice([0.5, 0.05, 0.005, 0.0005]) * chosen.choice([1, -1])
+        values += [chosen.uniform(-2, 2), chosen.uniform(-1e5, 1e5), round(chosen.uniform(-100, 100), places) + tie]
+    for value in values:
+        for decimals in range(7):
+            for percent in (False, True):
+                figure = as_displayed(value, decimals, percent)
+                expected = (f"{figure:,}" if abs(figure) >= 1000 else f"{figure}") + ("%" if percent else "")
+                assert shown(value, (decimals, percent)) == expected, (value, decimals, percent)
+    assert shown(0.125, (2, False)) == "0.13" and shown(0.00125, (2, True)) == "0.13%"  # ties: half up
+    assert shown(1320.6, (0, False)) == "1,321" and shown(0.9655, (1, True)) == "96.6%"

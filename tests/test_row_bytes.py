@@ -539,3 +539,38 @@ def test_a_row_tag_is_read_as_the_lazy_pattern_read_it():
             tag = tag if lazy is lazy_row else tag.replace(b"<row", b"<c")
             expected, got = lazy.search(tag), found.search(tag)
             assert (expected and (expected.groups(), expected.span())) == (got and (got.groups(), got.span())), tag
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x:"])
+def test_the_writers_scan_places_every_cell_as_the_full_pattern_does(prefix):
+    """The writer's scan of a row it cannot address (#27) matches only what places a cell (the whole, a plain
+    address's letters, other attributes): the same columns, starts, order and refusals as the full pattern."""
+    from cyps_xl.workbook.rowbytes import Rows, Unusual
+
+    ns = b' xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"' if prefix else \
+        b' xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    head = b"<" + prefix + b"worksheet" + ns + b"><" + prefix + b"sheetData>"
+    layout = Rows(head + b"</" + prefix + b"sheetData></" + prefix + b"worksheet>")
+    c, v, t, f, i = (b"<" + prefix + name for name in (b"c", b"v", b"t", b"f", b"is"))
+    end = lambda name: b"</" + prefix + name + b">"  # noqa: E731
+    cells = [
+        c + b' r="A3" s="1" t="s">' + v + b">4" + end(b"v") + end(b"c"),
+        c + b' t="inlineStr">' + i + b">" + t + b">Why? a&lt;b" + end(b"t") + end(b"is") + end(b"c"),
+        c + b' s="2"/>',
+        c + b' r="F3" s="6">' + v + b">741" + end(b"v") + end(b"c"),
+        c + b' s="4">' + f + b">SUM(A1:A2)" + end(b"f") + v + b">3" + end(b"v") + end(b"c"),
+        b"\n  " + c + b' s="3" r="K3" cm="1">' + v + b">1" + end(b"v") + end(b"c"),
+        c + b" r='M3'/>",
+        c + b">" + v + b">2" + end(b"v") + end(b"c"),
+    ]
+    bodies = [b"".join(cells), b"".join(cells[:3]) + b"  ", b"".join(reversed(cells[3:6])), cells[0] + b"<x/>", b""]
+    for body in bodies:
+        try:
+            expected = [(column, match.start()) for column, match in layout.cells(body)]
+            in_order = layout.in_order
+        except Unusual:
+            with pytest.raises(Unusual):
+                layout.scanned(body)
+            continue
+        assert layout.scanned(body) == expected and layout.in_order == in_order, body
+    assert [column for column, _ in layout.scanned(bodies[0])] == [1, 2, 3, 6, 7, 11, 13, 14]

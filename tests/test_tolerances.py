@@ -185,3 +185,31 @@ def test_a_direction_judged_without_rounding_is_the_displayed_values_direction(n
                     expected = "same" if now == before else "up" if now > before else "down"
                     assert direction_of_travel(Reading(current), Reading(previous), "high", number_format).direction \
                         == expected, (current, previous)
+
+
+def test_a_value_clear_of_every_edge_is_rated_as_a_float_as_its_exact_value_is():
+    """A value farther from every edge than rounding can move it is rated unrounded, compared with the bands'
+    thresholds as floats (#27: a float against a Decimal took 0.5 us): the band its exact value falls in."""
+    import random
+    from decimal import Decimal
+
+    from cyps_xl.engine.tolerances import Tolerances, parse_band
+    from cyps_xl.engine.values import clear_of
+
+    ladders = [("<87%", "87%+", "95%+"), (">20", "10-20", "<10"), ("<=12.5", None, ">12.5"), (None, None, "100"),
+               ("<0.3", "0.3-0.35", ">0.35"), (">=1000", "900-999.9", "<900")]
+    chosen = random.Random(27)
+    checked = 0
+    for red, amber, green in ladders:
+        tolerances = Tolerances(parse_band(red), parse_band(amber), parse_band(green))
+        for _ in range(400):
+            edge = chosen.choice(tolerances.edges)
+            value = edge + chosen.uniform(-2, 2) * chosen.choice([1, 0.1, 0.01, 0.001])
+            for decimals in (0, 1, 2, 3):
+                if not clear_of(value, tolerances.edges, decimals):
+                    continue
+                for polarity in ("high", "low"):
+                    checked += 1
+                    assert tolerances.rate(value, polarity) == tolerances.rate(Decimal(value), polarity), \
+                        (red, amber, green, value, polarity)
+    assert checked > 4000

@@ -69,9 +69,18 @@ class Band:
         values = [v for v in (self.low, self.high) if v is not None]
         return max((max(0, -v.as_tuple().exponent) for v in values), default=0)
 
-    def matches(self, shown: Decimal, polarity: str) -> bool:
-        """Does a value, already rounded as displayed, fall in this band?"""
-        kind, low = self.kind, self.low
+    @cached_property
+    def _float_limits(self) -> tuple:
+        return tuple(float(limit) if limit is not None else None for limit in (self.low, self.high))
+
+    def matches(self, shown: Decimal | float, polarity: str) -> bool:
+        """Does a value, rounded as displayed (a Decimal), or clear of every edge (a float: see Tolerances.rate),
+        fall in this band?"""
+        kind = self.kind
+        if shown.__class__ is float:  # farther from each edge than a float's error: compared as floats, the same
+            low, high = self._float_limits  # answer, without a float's conversion each time
+        else:
+            low, high = self.low, self.high
         if kind == "target":  # "at the target or better", so polarity decides the side
             kind = "le" if polarity == "low" else "ge"
         if kind == "lt":
@@ -82,7 +91,7 @@ class Band:
             return shown > low
         if kind == "ge":
             return shown >= low
-        return low <= shown <= self.high
+        return low <= shown <= high
 
     def canonical(self) -> str:
         """The text written back into the scorecard."""

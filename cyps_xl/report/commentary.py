@@ -21,7 +21,7 @@ from pathlib import Path
 
 from cyps_xl.engine.rating import RowResult, rag_rating
 from cyps_xl.engine.rules import BUNDLED_RULES, RuleBook
-from cyps_xl.engine.values import Reading, as_displayed, format_precision
+from cyps_xl.engine.values import Reading, as_displayed, format_precision, steps_apart
 from cyps_xl.engine.yamlfile import load_yaml
 from cyps_xl.errors import CypsError
 
@@ -81,9 +81,21 @@ def _check_placeholders(data, path: Path) -> None:
 def shown(value: float, precision: tuple) -> str:
     """A figure as the cell shows it, written as a council report writes it: 1,321 and 96.6%. ``precision``:
     its format's (decimals, percent), worked out once for the four or five figures of a sentence."""
-    figure = as_displayed(value, *precision)
+    decimals, percent = precision
+    places = _PLACES.get(decimals)
+    if places is not None and value.__class__ is float:
+        # a float's own rounding gives the displayed digits unless the value sits at a tie, half a step between
+        # two (0.125 at two places): Excel rounds its 15 digits half up there, as as_displayed does
+        figure = value * 100 if percent else value
+        scaled = abs(figure) * places
+        if scaled < 1e9 and abs(scaled - int(scaled) - 0.5) > 1e-6:
+            return f"{figure:,.{decimals}f}%" if percent else f"{figure:,.{decimals}f}"
+    figure = as_displayed(value, decimals, percent)
     text = f"{figure:,}" if abs(figure) >= 1000 else f"{figure}"
-    return text + "%" if precision[1] else text
+    return text + "%" if percent else text
+
+
+_PLACES = {places: 10.0 ** places for places in range(7)}  # places -> how far a step is from a whole number
 
 
 def subject(title: str, wording: Wording) -> str:
@@ -163,7 +175,10 @@ def _benchmark_phrase(value: float, benchmarks: dict, precision: tuple, w: dict)
     for key, suffix in (("sn_average", ""), ("national", "_national")):
         other = benchmarks.get(key)
         if isinstance(other, (int, float)):
-            mine, theirs = as_displayed(value, *precision), as_displayed(other, *precision)
+            if steps_apart(value, other, *precision):  # shown they differ the same way: no need to round them
+                mine, theirs = value, other
+            else:
+                mine, theirs = as_displayed(value, *precision), as_displayed(other, *precision)
             where = "above" if mine > theirs else "below" if mine < theirs else "level"
             return w["benchmark"][where + suffix].format(**{key: shown(other, precision)})
     return ""

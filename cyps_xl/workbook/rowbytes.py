@@ -88,14 +88,15 @@ class Rows:
         self._row = re.compile(rb"<" + p + rb"row\b" + attributes)
         self._row_end = b"</" + self.prefix + b"row>"
         self._cell = re.compile(rb"<" + p + rb"c\b" + attributes)
-        form = (rb"\s*<" + p + rb"c\b"
-                rb'(?: r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?=\s*/?>)|([^>]*?))'
-                rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)")
+        form = _cell_form(p, range(1, 9))
         cell = re.compile(form, re.S)
         self._cells, self._cell_at = cell.finditer, cell.match
         # the same groups as tuples, the whole cell first, with no match object a cell (the reader's pass over
         # every cell); a group that did not take part is b"" here, not None
         self.cell_tuples = re.compile(rb"(" + form + rb")", re.S).findall
+        # the same cells, with only what places them: the whole, the letters of a plain address, the attributes
+        # of any other (the writer's scan of a row whose cells it cannot find by their addresses)
+        self._cell_places = re.compile(rb"(" + _cell_form(p, (1, 5)) + rb")", re.S).findall
         self.empty_value_end = b"</" + self.prefix + b"v></" + self.prefix + b"c>"  # <c ..><v></v></c>
         self._address = b"<" + self.prefix + b'c r="'
         self._column_addresses: dict = {}  # column -> <c r="F, as the row's cells' addresses start
@@ -175,9 +176,9 @@ class Rows:
         """(column, where its match starts) of each cell in a row's body: what :meth:`cells` finds, from one
         findall and no match object a cell (the writer matches only the cells its edits touch, at those places).
         Sets ``in_order`` as :meth:`cells` does; raises :class:`Unusual` as it does."""
-        found = self.cell_tuples(body)
+        found = self._cell_places(body)
         out, position, column, in_order, known = [], 0, 0, True, _LETTERS
-        for whole, letters, _, _, _, attributes, _, _, _ in found:
+        for whole, letters, attributes in found:
             if letters:
                 was, column = column, known.get(letters) or column_of(letters)
                 if column <= was:
@@ -268,6 +269,20 @@ class Rows:
                 pass
             return last
         return (column_of(plain.group(1)) if plain is not None else 0) + len(self._cell_start.findall(body, start))
+
+
+def _cell_form(p: bytes, kept) -> bytes:
+    """The pattern of one cell (``p``: the namespace prefix, escaped). Its groups: 1-4 the plain address's
+    letters and digits, s and t (a cell with only those); 5 any other cell's attributes; 6 "/" for an empty
+    cell; 7 the text of a lone <v>; 8 what else it holds. Only the groups ``kept`` capture: the others match
+    the same text and make nothing."""
+    def group(number: int, inside: bytes) -> bytes:
+        return (b"(" if number in kept else b"(?:") + inside + b")"
+    return (rb"\s*<" + p + rb"c\b"
+            rb'(?: r="' + group(1, rb"[A-Z]{1,3}") + group(2, rb"\d+") + rb'"(?: s="' + group(3, rb"\d+") + rb'")?'
+            rb'(?: t="' + group(4, rb"\w+") + rb'")?(?=\s*/?>)|' + group(5, rb"[^>]*?") + rb")"
+            rb"\s*(?:" + group(6, rb"/") + rb">|>(?:<" + p + rb"v>" + group(7, rb"[^<]*") + rb"</" + p + rb"v>|" +
+            group(8, rb".*?") + rb")</" + p + rb"c>)")
 
 
 def cell_column(attributes: bytes, before: int) -> int:
