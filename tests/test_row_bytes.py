@@ -574,3 +574,45 @@ def test_the_writers_scan_places_every_cell_as_the_full_pattern_does(prefix):
             continue
         assert layout.scanned(body) == expected and layout.in_order == in_order, body
     assert [column for column, _ in layout.scanned(bodies[0])] == [1, 2, 3, 6, 7, 11, 13, 14]
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x:"])
+def test_a_cell_is_read_as_the_lazy_pattern_read_it(prefix):
+    """A cell's attributes and content are matched in one go (#27), not by the lazy [^>]*? and .*? that tried for
+    the end at every character: the same cells, spans and groups, the attributes but for whitespace before '>'."""
+    import itertools
+    import random
+    import re
+
+    from cyps_xl.workbook.rowbytes import _cell_form
+
+    p = re.escape(prefix)
+    lazy = re.compile(rb"\s*<" + p + rb"c\b"
+                      rb'(?: r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?=\s*/?>)|([^>]*?))'
+                      rb"\s*(?:(/)>|>(?:<" + p + rb"v>([^<]*)</" + p + rb"v>|(.*?))</" + p + rb"c>)", re.S)
+    ours = re.compile(_cell_form(p, range(1, 9)), re.S)
+    c, v, t, f, i, r = (b"<" + prefix + name for name in (b"c", b"v", b"t", b"f", b"is", b"r"))
+    end = lambda name: b"</" + prefix + name + b">"  # noqa: E731
+    attributes = [b"", b' r="B7"', b' r="B7" s="3"', b' t="inlineStr"', b' s="4" t="s"', b" r='C7'", b' a="x/y"',
+                  b' cm="1" r="D7"', b" ", b' s="2" ', b'\n r="E7"', b' a="/"', b' a="x>y"']
+    contents = [b"/>", b" />", b"></" + prefix + b"c>", b">" + v + b">5" + end(b"v") + end(b"c"),
+                b">" + v + b"/>" + end(b"c"), b">" + i + b">" + t + b">a/b &lt; c" + end(b"t") + end(b"is") + end(b"c"),
+                b">" + i + b">" + r + b">" + t + b">x" + end(b"t") + end(b"r") + end(b"is") + end(b"c"),
+                b">" + f + b">A1&lt;2" + end(b"f") + v + b">1" + end(b"v") + end(b"c"),
+                b">" + i + b">" + t + b">" + end(b"t") + end(b"is") + b"</" + prefix + b"c >" + end(b"c"),
+                b">text only", b""]
+    cells = [b"<" + prefix + b"c" + a + b for a, b in itertools.product(attributes, contents)]
+    chosen = random.Random(27)
+    rows = cells + [b"".join(chosen.choice(cells) for _ in range(chosen.randint(1, 6))) for _ in range(3000)]
+    for row in rows:
+        at = 0
+        while True:
+            expected, got = lazy.match(row, at), ours.match(row, at)
+            assert (expected is None) == (got is None), row
+            if expected is None:
+                break
+            assert expected.span() == got.span(), row
+            groups = list(got.groups())
+            groups[4] = groups[4].rstrip() if groups[4] is not None else None
+            assert list(expected.groups()) == groups, row
+            at = got.end()

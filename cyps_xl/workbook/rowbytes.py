@@ -275,14 +275,18 @@ def _cell_form(p: bytes, kept) -> bytes:
     """The pattern of one cell (``p``: the namespace prefix, escaped). Its groups: 1-4 the plain address's
     letters and digits, s and t (a cell with only those); 5 any other cell's attributes; 6 "/" for an empty
     cell; 7 the text of a lone <v>; 8 what else it holds. Only the groups ``kept`` capture: the others match
-    the same text and make nothing."""
+    the same text and make nothing.
+
+    5 and 8 run through their text in one go ([^>/]* with a rare "/", [^<]* with a rare "<" that opens no </c>):
+    the lazy [^>]*? and .*? they replace tried for the end at every character, the most of a row of inline
+    strings' scan. The same cells and spans; 5 may keep the whitespace before the tag's end (no attribute's)."""
     def group(number: int, inside: bytes) -> bytes:
         return (b"(" if number in kept else b"(?:") + inside + b")"
     return (rb"\s*<" + p + rb"c\b"
             rb'(?: r="' + group(1, rb"[A-Z]{1,3}") + group(2, rb"\d+") + rb'"(?: s="' + group(3, rb"\d+") + rb'")?'
-            rb'(?: t="' + group(4, rb"\w+") + rb'")?(?=\s*/?>)|' + group(5, rb"[^>]*?") + rb")"
+            rb'(?: t="' + group(4, rb"\w+") + rb'")?(?=\s*/?>)|' + group(5, rb"[^>/]*(?:/(?!>)[^>/]*)*") + rb")"
             rb"\s*(?:" + group(6, rb"/") + rb">|>(?:<" + p + rb"v>" + group(7, rb"[^<]*") + rb"</" + p + rb"v>|" +
-            group(8, rb".*?") + rb")</" + p + rb"c>)")
+            group(8, rb"[^<]*(?:<(?!/" + p + rb"c>)[^<]*)*") + rb")</" + p + rb"c>)")
 
 
 def cell_column(attributes: bytes, before: int) -> int:
