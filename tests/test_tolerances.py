@@ -213,3 +213,18 @@ def test_a_value_clear_of_every_edge_is_rated_as_a_float_as_its_exact_value_is()
                     assert tolerances.rate(value, polarity) == tolerances.rate(Decimal(value), polarity), \
                         (red, amber, green, value, polarity)
     assert checked > 4000
+
+
+def test_a_reading_made_from_a_number_is_the_reading_the_class_makes():
+    """The reader makes a cell's Reading without the frozen dataclass's __init__ (#27): equal, hashed alike,
+    present, and as frozen."""
+    import dataclasses
+
+    from cyps_xl.engine.values import number_reading
+
+    for number in (0.0, -1.5, 741.0, 0.7370373061104398):
+        made = number_reading(number)
+        assert made == Reading(number) and hash(made) == hash(Reading(number)) and made.present
+        assert (made.number, made.reason, made.error) == (number, None, None) and repr(made) == repr(Reading(number))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.number = 1.0

@@ -109,9 +109,12 @@ def plain_cells(package, worksheet, name: str, strings: list, formats: list, epo
                 style, kind = style or None, kind or None  # b"": the group took no part
             else:
                 addressed = False
-                was, column = column, cell_column(attributes, column)  # no address: right of the one before
-                if column <= was:
-                    in_order = False
+                if attributes.find(b"r=") < 0:  # no address: right of the one before
+                    column += 1
+                else:
+                    was, column = column, cell_column(attributes, column)
+                    if column <= was:
+                        in_order = False
                 # a minimal writer's cells repeat a few attribute lists (' s="4"', ' t="inlineStr"'): each read once
                 found_attributes = plain_attributes.get(attributes)
                 if found_attributes is None:

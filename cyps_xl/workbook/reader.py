@@ -17,7 +17,8 @@ from cyps_xl.engine.table import MonthColumn, Scorecard, ScoreRow, ScoreTable, p
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.layout import BENCHMARK_KEYS, Layout
 from cyps_xl.workbook.months import check_between, check_order, label_of, month_of
-from cyps_xl.engine.values import DECIMAL_COMMA_RE, GENERAL, Reading, format_precision, is_placeholder, read_cell
+from cyps_xl.engine.values import (DECIMAL_COMMA_RE, GENERAL, Reading, format_precision, is_placeholder,
+                                   number_reading, read_cell)
 
 PLAN_CODE_RE = re.compile(r"^(TB|CH)\s*\d", re.IGNORECASE)
 REF_RE = re.compile(r"^\d+(\.\d+)*[a-z]?$", re.IGNORECASE)
@@ -262,7 +263,7 @@ def _read_rows(sheet, table: ScoreTable, layout: Layout, path: Path) -> None:
         if not first and not part:
             part = note  # a sub-row such as the % row under a count: told apart by its DATA NOTE
         # a number (the usual cell) is read without the trip through _value
-        readings = {column: Reading(float(raw)) if raw.__class__ is float or raw.__class__ is int
+        readings = {column: number_reading(float(raw)) if raw.__class__ is float or raw.__class__ is int
                     else _value(raw, sheet.title, r, column, path)
                     for column, raw in zip(value_columns, month_values + [get(c, nothing)[0] for c in
                                                                           value_columns[len(month_columns):]])}

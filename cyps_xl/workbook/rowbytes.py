@@ -183,6 +183,8 @@ class Rows:
                 was, column = column, known.get(letters) or column_of(letters)
                 if column <= was:
                     in_order = False
+            elif attributes.find(b"r=") < 0:  # no address: right of the one before (the usual unaddressed cell)
+                column += 1
             else:
                 was, column = column, cell_column(attributes, column)
                 if column <= was:
