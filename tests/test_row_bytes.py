@@ -222,6 +222,26 @@ def test_a_sparkline_that_must_change_is_changed_in_the_parsed_list(tmp_path, sw
     assert text.count(b"<extLst>") == 1 and text.rstrip().endswith(b"</extLst></worksheet>")
 
 
+def test_sparklines_made_one_after_another_go_where_the_sheet_holds_its_groups_then(tmp_path):
+    """The sparkline groups found for one sparkline made serve the next (#27: found again each time, 3,000 times),
+    only while they are still in the sheet: once gone from it, they are found (or made) again."""
+    from cyps_xl.workbook.parts import M
+
+    path = _sparkline_sheet(tmp_path)
+    package = Package(path)
+    editor = package.sheet("S")
+    assert editor.ensure_sparkline("E20", "S!A20:D20") == "created"
+    first = editor._sparkline_groups()
+    assert editor.ensure_sparkline("E21", "S!A21:D21") == "created" and editor._sparkline_groups() is first
+    package.save(tmp_path / "out.xlsx")
+    again = Package(tmp_path / "out.xlsx").sheet("S").sparklines()
+    assert again["E20"] == "S!A20:D20" and again["E21"] == "S!A21:D21" and len(again) == 12
+    shell = editor.worksheet.with_extensions()
+    shell.remove(shell.find(f"{M}extLst"))
+    found = editor._sparkline_groups()
+    assert found is not first and found.getroottree().getroot() is shell
+
+
 def test_the_extension_list_kept_as_saved_is_the_sheets_own():
     """A data bar's rule carries its own extLst, and an ext may nest one: only the worksheet's last child
     is kept as bytes."""

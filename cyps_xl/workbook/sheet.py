@@ -56,6 +56,7 @@ class SheetEditor:
         self._saved: dict | None = None  # target cell -> source range, from the extension list as saved
         self._sparkline_look = None  # the sparkline group a new sparkline's own group copies
         self._look_bytes = None  # that look as bytes (see _group_bytes), False when it is not in the plain form
+        self._groups = None  # (the shell, its x14:sparklineGroups) found last (see _sparkline_groups)
 
     def _check(self, number: int, column: int) -> None:
         if not (1 <= number <= MAX_ROW and 1 <= column <= MAX_COLUMN):
@@ -251,7 +252,19 @@ class SheetEditor:
         return True
 
     def _sparkline_groups(self):
-        ext_list = self.worksheet.with_extensions().find(f"{M}extLst")
+        shell = self.worksheet.with_extensions()
+        if self._groups is not None and self._groups[0] is shell:  # asked for again for each sparkline made:
+            groups = self._groups[1]  # the one found last, while it is still where it was found
+            ext = groups.getparent()
+            ext_list = ext.getparent() if ext is not None else None
+            if ext_list is not None and ext_list.getparent() is shell and ext.get("uri") == SPARKLINE_EXT_URI:
+                return groups
+        groups = self._find_sparkline_groups(shell)
+        self._groups = (shell, groups)
+        return groups
+
+    def _find_sparkline_groups(self, shell):
+        ext_list = shell.find(f"{M}extLst")
         if ext_list is None:
             ext_list = etree.SubElement(self.root, f"{M}extLst")  # extLst is always the last child
         ext = next((e for e in ext_list.findall(f"{M}ext") if e.get("uri") == SPARKLINE_EXT_URI), None)
