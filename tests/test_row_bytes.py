@@ -522,7 +522,8 @@ def test_text_is_read_with_its_references_as_lxml_reads_them(saved):
 
 def test_the_cell_right_of_a_missing_one_is_found_however_far_on():
     """A cell the row lacks goes before the first cell right of it: found a few columns on (the next, as most
-    often) or far on, as scanning every cell finds it; none when it would go last."""
+    often), far on, or as the cell after the one found before it, as scanning every cell finds it; none when it
+    would go last. Every one, two and three wanted columns of a row with gaps."""
     import itertools
 
     from cyps_xl.cellref import column_letter
@@ -533,7 +534,7 @@ def test_the_cell_right_of_a_missing_one_is_found_however_far_on():
     present = [1, 2, 4, 12, 13, 30, 31]  # gaps of 1, 7, 16 columns
     body = b"".join(b'<c r="%s7" s="1"><v>%d</v></c>' % (column_letter(c).encode(), c) for c in present)
     scanned = list(layout.cells(body))
-    for wanted in itertools.combinations(range(1, 34), 2):
+    for wanted in itertools.chain(*(itertools.combinations(range(1, 34), n) for n in (1, 2, 3))):
         expected = {}
         for column in wanted:
             at = next((item for item in scanned if item[0] >= column), None)

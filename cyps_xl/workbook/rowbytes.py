@@ -207,25 +207,43 @@ class Rows:
         every cell opens with its own address. None when one is not where its address says."""
         found: dict = {}
         digits = b'%d"' % number
-        at, addresses = self._cell_at, self._column_addresses
+        own = digits[:-1]
+        at, addresses, known = self._cell_at, self._column_addresses, _LETTERS
 
-        def located(column: int):
-            """The match of the row's cell in ``column``: None when the row lacks it, False when the cell at
-            its address is not in the plain form."""
-            position = body.find((addresses.get(column) or self._column_address(column)) + digits)
+        def located(column: int, start: int):
+            """The match of the row's cell in ``column``, looked for from ``start``: None when the row lacks it,
+            False when the cell at its address is not in the plain form."""
+            position = body.find((addresses.get(column) or self._column_address(column)) + digits, start)
             if position < 0:
                 return None
             match = at(body, position)
             return match if match is not None and match.group(1) is not None else False
 
         present = None  # the row's columns, in order (its cells are in order: see Rows.odd_rows)
+        last = None  # (column, match) of the rightmost cell found yet: the row's next cell starts where it ends
         for column in wanted:
             if column in found:
                 continue
-            match = located(column)
+            if last is not None:
+                # wanted columns are in order, and most often side by side (DOT, RAG): the cell after the one
+                # found last is this one, or the first right of it when the row lacks it, with no search
+                if last[0] > column:
+                    continue  # the row lacks it: the new cell goes before the one found last
+                following = at(body, last[1].end())
+                if following is None:
+                    continue  # no cell after the one found last: the new cell goes last
+                letters = following.group(1)
+                if letters is not None and following.group(2) == own:
+                    right = known.get(letters) or column_of(letters)
+                    if right >= column:
+                        found[right] = following
+                        last = (right, following)
+                        continue
+            start = last[1].end() if last is not None else 0
+            match = located(column, start)
             if match is None:  # the row lacks it: the new cell goes before the first cell right of it, which
                 for right in range(column + 1, column + 9):  # is most often a few columns on: looked for there
-                    match = found.get(right) or located(right)
+                    match = found.get(right) or located(right, start)
                     if match is not None:
                         column = right
                         break
@@ -233,9 +251,10 @@ class Rows:
                     return None
                 if match is not None:
                     found[column] = match
+                    last = (column, match)
                     continue
                 if present is None:  # further on, or none: the row's columns, read from their addresses
-                    present = [_LETTERS.get(found_letters) or column_of(found_letters)
+                    present = [known.get(found_letters) or column_of(found_letters)
                                for found_letters in self._addresses(body)]
                 at_right = bisect_right(present, column)
                 if at_right == len(present):
@@ -243,12 +262,13 @@ class Rows:
                 column = present[at_right]
                 if column in found:
                     continue
-                match = located(column)
+                match = located(column, start)
                 if match is None:
                     return None  # not where its address said: the caller scans every cell
             if match is False:
                 return None
             found[column] = match
+            last = (column, match)
         return sorted(found.items())
 
     def _column_address(self, column: int) -> bytes:
