@@ -104,7 +104,7 @@ def test_an_archive_that_cannot_be_started_is_one_error_and_the_run_never_waits_
 
     monkeypatch.setattr(saving, "zipfile", SimpleNamespace(ZipFile=cannot, ZipInfo=zipfile.ZipInfo,
                                                            ZIP_DEFLATED=zipfile.ZIP_DEFLATED))
-    members = [(f"xl/part{n}.xml", b"<part/>" * 20_000) for n in range(40)]  # more orders than the queue holds
+    members = [(f"xl/part{n}.xml", b"<part/>" * 20_000) for n in range(100)]  # more orders than the queue holds
     done: list = []
     saving_thread = threading.Thread(target=lambda: done.append(_raised(saving.write_zip_atomically,
                                                                            tmp_path / "out.xlsx", members)))

@@ -202,7 +202,7 @@ def _alive(pid: int) -> bool:
 def _write_archive(raw, members, infos: dict | None) -> None:
     """The members, [Content_Types].xml first as Excel writes it, made here and compressed by the writer
     thread (see the module's docstring); a member that fails to be made stops the writer and is raised."""
-    jobs: queue.Queue = queue.Queue(maxsize=8)
+    jobs: queue.Queue = queue.Queue(maxsize=32)  # room to run ahead of the writer through a run of unchanged rows
     failed: list = []
     writer = threading.Thread(target=_writer, args=(raw, jobs, failed), name="cyps-xl zip writer", daemon=True)
     try:
