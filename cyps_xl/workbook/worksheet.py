@@ -349,11 +349,10 @@ class Worksheet:
             writer.finish()
             return
         # the shell goes first, so <dimension> covers now every cell the edits may add
-        edited = [(r, min(columns), max(columns)) for edits in (self.values, self.styles)
-                  for r, columns in edits.items() if columns]
+        edited = [(r, columns) for edits in (self.values, self.styles) for r, columns in edits.items() if columns]
         if edited:
-            widen_dimension(shell, (min(e[0] for e in edited), min(e[1] for e in edited)),
-                            (max(e[0] for e in edited), max(e[2] for e in edited)))
+            rows, columns = [r for r, _ in edited], [c for _, c in edited]  # min and max over each row's columns
+            widen_dimension(shell, (min(rows), min(map(min, columns))), (max(rows), max(map(max, columns))))
         text = data.text
         data.text = (text or "") + _ROWS_MARK
         head, tail = self._shell_bytes(shell).split(_ROWS_MARK.encode("utf-8"))
