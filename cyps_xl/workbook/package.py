@@ -273,28 +273,22 @@ class Package(OwnSheets, SheetAdditions, IssueCleaning, Tabs):
         for tables, _ in headers.values():
             changeable |= {table for table, *_ in tables}
         order, held, pending = [], [], set(writing)
-        in_turn = [name for name in self.parts if name in pending]  # the worksheets, in the order they are written
         for name in self.parts:  # every sheet in ``writing`` is among them: ``held`` is written after the last
             if name in changeable and pending:
                 held.append(name)
                 continue
-            if name in pending:
-                following = next((part for part in in_turn if part in pending and part != name), None)
-                order.append((name, partial(self._worksheet_bytes, name, headers[name], last, following)))
-            else:
-                order.append((name, partial(self._part_bytes, name)))
+            order.append((name, partial(self._worksheet_bytes, name, headers[name], last) if name in pending else
+                          partial(self._part_bytes, name)))
             pending.discard(name)
             if not pending and held:
                 order += [(name, partial(self._part_bytes, name)) for name in held]
                 held = []
         return order
 
-    def _worksheet_bytes(self, part: str, headers: tuple, last: bool, following: str | None = None):
+    def _worksheet_bytes(self, part: str, headers: tuple, last: bool):
         """The worksheet's bytes, in pieces made as the zip takes them (``headers``: its tables, see
-        :meth:`_table_headers`; ``following``: the next worksheet to write, unpacked meanwhile)."""
+        :meth:`_table_headers`)."""
         worksheet = self._sheets[part]
-        if following is not None:
-            self.parts.unpack_ahead(following)
         tables, watch = headers
         writer = RowWriter(worksheet, self, watch)
         yield from worksheet.chunks(writer)  # may add shared strings and styles, and rename table columns

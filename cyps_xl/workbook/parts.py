@@ -8,7 +8,6 @@ external entities never expand.  Archives whose parts would expand past
 from __future__ import annotations
 
 import io
-import threading
 import zipfile
 from pathlib import Path
 
@@ -198,49 +197,19 @@ class Parts(dict):
         super().__init__(parts)
         self._archive = archive
         self._as_read = set(parts)  # names whose bytes are still the file's
-        self._ahead: dict = {}  # name -> (done, {name: bytes}): a part let go, being unpacked on a thread
 
     def __getitem__(self, name: str) -> bytes:
         value = dict.__getitem__(self, name)
         if value is _SPENT:
             raise RuntimeError(f"the part {name} was written by the package's last save; use a new Package")
         if value is None:
-            ahead = self._ahead.pop(name, None)
-            if ahead is not None:
-                ahead[0].wait()
-                value = ahead[1].pop(name, None)
-            if value is None:  # none unpacked ahead (or it failed there): unpacked here, where a failure is met
-                with zipfile.ZipFile(io.BytesIO(self._archive)) as archive:
-                    value = archive.read(name)
+            with zipfile.ZipFile(io.BytesIO(self._archive)) as archive:
+                value = archive.read(name)
             dict.__setitem__(self, name, value)
         return value
 
-    def unpack_ahead(self, name: str) -> None:
-        """Start unpacking a part that was let go on a thread of its own, for when it is next asked for: inflating
-        lets go of Python's lock, so on another core it costs the run next to nothing (the next worksheet to
-        write, while this one is written). Where no thread can start (Pyodide), it is unpacked when asked for."""
-        if name in self._ahead or not dict.__contains__(self, name) or dict.__getitem__(self, name) is not None:
-            return
-        done, unpacked = threading.Event(), {}
-
-        def unpack():
-            try:
-                with zipfile.ZipFile(io.BytesIO(self._archive)) as archive:
-                    unpacked[name] = archive.read(name)
-            except BaseException:  # noqa: BLE001 - unpacked again when asked for, where the failure is met
-                pass
-            finally:
-                done.set()
-
-        try:
-            threading.Thread(target=unpack, name="cyps-xl unpack", daemon=True).start()
-        except RuntimeError:
-            return
-        self._ahead[name] = (done, unpacked)
-
     def __setitem__(self, name: str, value: bytes) -> None:
         self._as_read.discard(name)
-        self._ahead.pop(name, None)
         dict.__setitem__(self, name, value)
 
     def get(self, name: str, default=None):
@@ -261,7 +230,6 @@ class Parts(dict):
     def spend(self, name: str) -> None:
         """A part the package's last save has written: its bytes are gone for good."""
         self._as_read.discard(name)
-        self._ahead.pop(name, None)
         dict.__setitem__(self, name, _SPENT)
 
     def let_go(self, name: str) -> bool:
