@@ -637,3 +637,22 @@ def test_a_cell_is_read_as_the_lazy_pattern_read_it(prefix):
             groups[4] = groups[4].rstrip() if groups[4] is not None else None
             assert list(expected.groups()) == groups, row
             at = got.end()
+
+
+def test_a_grids_extent_is_its_last_row_and_column_holding_a_value():
+    """The last row and column with a value, worked out from each row's rightmost cell where it holds one (#27),
+    are those of every cell holding a value, rows and cells in any order, empty cells and rows among them."""
+    import random
+
+    from cyps_xl.workbook.cells import GridSheet
+
+    chosen = random.Random(27)
+    for _ in range(5000):
+        cells = {}
+        for r in chosen.sample(range(1, 30), chosen.randint(0, 10)):
+            cells[r] = {c: (chosen.choice([None, 1.0, "x", ""]), "General", 0)
+                        for c in chosen.sample(range(1, 20), chosen.randint(0, 8))}
+        holding = [(r, c) for r, row in cells.items() for c, cell in row.items() if cell[0] is not None]
+        sheet = GridSheet("S", cells, [])
+        assert (sheet.max_row, sheet.max_column) == (max((r for r, _ in holding), default=0),
+                                                     max((c for _, c in holding), default=0)), cells

@@ -83,6 +83,25 @@ class MergedRange:
 _NO_CELLS: dict = {}
 
 
+def _extent(cells: dict) -> tuple[int, int]:
+    """(last row, last column) holding a value. A row's rightmost cell most often holds one: then it is the
+    row's last, found without looking at the others (a value a cell, twice over, took 1% of an issue)."""
+    max_row = next((r for r in sorted(cells, reverse=True)
+                    if any(cell[0] is not None for cell in cells[r].values())), 0)
+    max_column = 0
+    for row in cells.values():
+        if not row:
+            continue
+        top = max(row)
+        if top <= max_column:
+            continue  # no cell of it can reach further
+        if row[top][0] is None:
+            top = max((c for c, cell in row.items() if cell[0] is not None), default=0)
+        if top > max_column:
+            max_column = top
+    return max_row, max_column
+
+
 class GridSheet:
     """A worksheet's saved values and number formats, sparse: cost follows the cells that exist."""
 
@@ -95,9 +114,7 @@ class GridSheet:
         # and every style a cell with a value uses
         self.text_styles = text_styles if text_styles is not None else {}
         self.styles_used = styles_used if styles_used is not None else set()
-        filled = [r for r, row in cells.items() if any(cell[0] is not None for cell in row.values())]
-        self.max_row = max(filled, default=0)
-        self.max_column = max((c for r in filled for c, cell in cells[r].items() if cell[0] is not None), default=0)
+        self.max_row, self.max_column = _extent(cells)
         self.merged_ranges = merged
 
     def cell(self, row: int, column: int) -> GridCell:
@@ -115,16 +132,18 @@ class GridSheet:
             raise RuntimeError(f"the values of sheet '{self.title}' were let go (see GridBook.for_measuring)")
         return self._cells
 
-    def measuring_row(self, row: int) -> tuple[dict, list]:
-        """({column: (style, text)} of a row's text cells, [columns holding a value]): what measuring its
-        printed text needs, whether or not the values were let go."""
+    def measuring_row(self, row: int) -> tuple[dict, tuple]:
+        """({column: (style, text)} of a row's text cells, (columns holding a value)): what measuring its
+        printed text needs, whether or not the values were let go. The dict is the caller's own."""
         if self._cells is None:
             texts, valued = self._measured.get(row, (_NO_CELLS, ()))
-            return dict(texts), list(valued)
-        cells = self._cells.get(row) or _NO_CELLS
-        styles = self.text_styles.get(row) or _NO_CELLS
-        return ({column: (style, cells[column][0]) for column, style in styles.items()},
-                [c for c, cell in cells.items() if cell[0] is not None])
+            return dict(texts), valued
+        return self._measuring(row, self._cells.get(row) or _NO_CELLS)
+
+    def _measuring(self, row: int, cells: dict) -> tuple[dict, tuple]:
+        styles = self.text_styles.get(row)
+        return ({column: (style, cells[column][0]) for column, style in styles.items()} if styles else {},
+                tuple([c for c, cell in cells.items() if cell[0] is not None]))
 
     def for_measuring(self) -> None:
         """Keep only what measuring printed text needs (each row's text cells and the columns holding a
@@ -132,10 +151,10 @@ class GridSheet:
         if self._cells is None:
             return
         measured = {}
-        for number in self._cells:
-            texts, valued = self.measuring_row(number)
+        for number, cells in self._cells.items():
+            texts, valued = self._measuring(number, cells)
             if texts or valued:
-                measured[number] = (texts, tuple(valued))
+                measured[number] = (texts or _NO_CELLS, valued)  # kept: one empty dict for every row without text
         self._measured, self._cells, self.text_styles = measured, None, {}
 
     def row_numbers(self, min_row: int = 1) -> list:
