@@ -245,7 +245,7 @@ def test_sparklines_made_one_after_another_go_where_the_sheet_holds_its_groups_t
 def test_the_extension_list_kept_as_saved_is_the_sheets_own():
     """A data bar's rule carries its own extLst, and an ext may nest one: only the worksheet's last child
     is kept as bytes."""
-    from cyps_xl.workbook.rowbytes import without_extensions
+    from cyps_xl.workbook.extensionbytes import without_extensions
 
     tail = (b'</sheetData><conditionalFormatting sqref="A1:A9"><cfRule type="dataBar" priority="1"><dataBar>'
             b'<cfvo type="min"/><cfvo type="max"/><color rgb="FF638EC6"/></dataBar><extLst><ext uri="{B025F937}">'

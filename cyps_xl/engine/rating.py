@@ -244,6 +244,9 @@ def _check_band_units(row: ScoreRow, table: ScoreTable, measure: Measure, path) 
 def _check_percent_row(row: ScoreRow, table: ScoreTable, path) -> None:
     """A % row holds fractions (87% is 0.87). A figure over 100% there is a percentage typed as a number (62, or
     '62 as text, or 62 under a format with a literal "%"), which would rate as 6200%: refused, never rated."""
+    if all(reading.number is None or -1 <= reading.number <= 1
+           for reading in (*row.months, row.outturn, row.previous_year)):
+        return  # the usual % row: nothing to name (a row's every figure looked at once, as a fraction)
     figures = [(m.column, reading) for m, reading in zip(table.months, row.months)]
     figures += [(table.columns[key], getattr(row, key)) for key in ("outturn", "previous_year") if key in table.columns]
     for column, reading in figures:

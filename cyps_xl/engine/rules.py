@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from cyps_xl.engine.contrast import contrast
@@ -96,7 +97,7 @@ class RuleBook:
     def match(self, sheet: str, ref: str | None, part: str | None, title: str | None) -> IndicatorRule | None:
         """The rule for one scorecard row, or None when the library has none."""
         by_sheet, by_ref, by_title = self._indexes()
-        key = normalise(sheet)
+        key = _sheet_key(sheet)
         if ref:
             found = _pick(by_ref.get((key, ref), []), part, title)
             if found:
@@ -107,6 +108,11 @@ class RuleBook:
             if found:
                 return found
         return None
+
+
+@lru_cache(maxsize=256)  # asked for every row; a scorecard has a few sheets
+def _sheet_key(sheet: str) -> str:
+    return normalise(sheet)
 
 
 def _pick(candidates: list[IndicatorRule], part: str | None, title: str | None) -> IndicatorRule | None:

@@ -9,9 +9,8 @@ nobody edits is copied byte for byte, a plain cell is read (:mod:`~cyps_xl.workb
 inline string, rich content) goes to the element code, which stays the one place those rules live. A
 sheet that is not plain goes through the elements whole (``Worksheet.layout`` is None for it).
 
-Also here, for the same reason: the sparklines of an extension list read as bytes (:func:`sparklines`),
-finding the extension list at the end of a sheet (:func:`without_extensions`), and the namespace
-declarations lxml repeats on a row serialised on its own (:class:`Declarations`).
+Also here: the namespace declarations lxml repeats on a row serialised on its own (:class:`Declarations`). The
+extension list at a sheet's end and its sparklines are read as bytes too (:mod:`~cyps_xl.workbook.extensionbytes`).
 """
 from __future__ import annotations
 
@@ -366,46 +365,6 @@ def bad_row_error(exc: BadRow, source, sheet: str) -> CypsError:
     return CypsError(f"a row is numbered '{exc.args[0]}', which is no row number; the file is damaged.",
                      file=source, place=f"sheet '{sheet}'",
                      hint="Open it in Excel and save it again, or restore the last good copy.")
-
-
-_SPARKLINE = re.compile(rb"<(\w+:|)sparkline>\s*<(\w+:|)f>([^<]*)</\2f>\s*<\2sqref>([^<]*)</\2sqref>\s*</\1sparkline>")
-_SPARKLINE_START = re.compile(rb"<(?:\w+:)?sparkline[\s/>]")
-
-
-def sparklines(extensions: bytes) -> dict | None:
-    """target cell -> source range of each sparkline in an extLst as saved, or None when a sparkline is not
-    in the usual form (a formula before its cell, say): the caller then parses it."""
-    found = {}
-    for match in _SPARKLINE.finditer(extensions):
-        formula, target = match.group(3).decode("utf-8"), match.group(4).decode("utf-8")
-        if "&" in formula or "&" in target:
-            from cyps_xl.workbook.xmltext import unescaped
-
-            formula, target = unescaped(formula), unescaped(target)
-        found[target] = formula
-    if len(_SPARKLINE_START.findall(extensions)) != len(found):
-        return None
-    return found
-
-
-def without_extensions(tail: bytes, prefix: bytes) -> tuple[bytes, tuple | None]:
-    """(the tail without its extLst, where the extLst is in it), when the extLst is the root's last child (a
-    conditional format's own extLst, or one nested inside, is not it)."""
-    if b"<!" in tail or b"<?" in tail:
-        return tail, None
-    depth, start, last = 0, 0, None
-    for found in re.finditer(rb"<(/?)" + re.escape(prefix) + rb"extLst\b[^>]*?(/?)>", tail):
-        if found.group(1):
-            depth -= 1
-            if depth == 0:
-                last = (start, found.end())
-        elif not found.group(2):
-            if depth == 0:
-                start = found.start()
-            depth += 1
-    if last is None or depth != 0 or tail[last[1]:].strip() != b"</" + prefix + b"worksheet>":
-        return tail, None
-    return tail[:last[0]] + tail[last[1]:], last
 
 
 class Declarations:

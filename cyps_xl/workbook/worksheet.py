@@ -21,7 +21,8 @@ from lxml import etree
 from cyps_xl.cellref import MAX_ROW, column_index
 from cyps_xl.errors import CypsError
 from cyps_xl.workbook.parts import M, parse_xml, refuse_doctype
-from cyps_xl.workbook.rowbytes import Declarations, without_extensions
+from cyps_xl.workbook.extensionbytes import without_extensions
+from cyps_xl.workbook.rowbytes import Declarations
 
 # where the streamed rows go in the serialised shell (private-use characters: no workbook's text holds them)
 _ROWS_MARK = "\ue000cyps-xl rows\ue000"
@@ -172,7 +173,7 @@ class Worksheet:
         if self._extensions is None:
             return None
         if self._sparklines is _UNREAD:
-            from cyps_xl.workbook.rowbytes import sparklines
+            from cyps_xl.workbook.extensionbytes import sparklines
 
             self._sparklines = sparklines(self._extension_bytes())
         return self._sparklines
