@@ -168,6 +168,39 @@ def test_a_sheet_that_spells_its_namespace_with_a_prefix(tmp_path):
         ["changed", 12.5, "a new row", "text 5"]
 
 
+@pytest.mark.parametrize("prefixed", [False, True], ids=["plain", "x: prefix"])
+def test_a_cell_given_a_value_like_others_before_it_is_written_as_they_were(tmp_path, monkeypatch, prefixed):
+    """A rewritten cell's bytes after its address are made once for its style, value and restyling and reused
+    (#27): the sheet is byte for byte the one each cell made on its own gives, with the namespace spelt either way,
+    cells old and new, text, numbers, a value emptied and a style on top."""
+    from cyps_xl.workbook.rowwriter import RowWriter
+    from cyps_xl.workbook.styles import CellStyle
+
+    source = _text_sheet(tmp_path / "s.xlsx", 40)
+    if prefixed:
+        source = _part_changed(source, tmp_path / "prefixed.xlsx", "xl/worksheets/sheet1.xml", lambda data: _with_prefix(
+            data, r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"))
+
+    def written(name: str) -> bytes:
+        package = Package(source)
+        read_grids(package)
+        editor = package.sheet("S")
+        for r in range(1, 41):
+            editor.set_value(r, 2, "Green" if r % 3 else "Red")  # a cell the row has
+            editor.set_value(r, 4, ["▲", "▼", 7.5][r % 3])  # one it lacks
+            editor.set_style(r, 4, CellStyle(fill="FFC000" if r % 2 else "00B050"))
+            if r % 5 == 0:
+                editor.set_value(r, 1, None)
+        package.save(tmp_path / name)
+        with zipfile.ZipFile(tmp_path / name) as z:
+            return z.read("xl/worksheets/sheet1.xml")
+
+    reused = written("reused.xlsx")
+    monkeypatch.setattr(RowWriter, "_cell_bytes", RowWriter._made_cell)
+    assert reused == written("each made.xlsx")
+    assert reused.count(b"Green") == 0 and len(reused) > 2000  # the texts are shared strings: written as indexes
+
+
 def _sparkline_sheet(tmp_path, swap: bool = False):
     """A sheet with Excel-style sparklines (one group each, as Excel saves sparklines made one at a time)."""
     import xlsxwriter

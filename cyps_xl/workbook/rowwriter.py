@@ -80,6 +80,7 @@ class RowWriter:
         self._column_styles = None
         self._low = self._high = None  # corners of the cells added
         self._derived_bytes: dict = {}  # (style attribute, chain) -> the style attribute derived
+        self._rests: dict = {}  # (style attribute, value, chain) -> a rewritten cell's bytes after its address
 
     def write(self, number: int, row) -> None:
         worksheet = self.worksheet
@@ -278,8 +279,10 @@ class RowWriter:
         out.append(body[position:])
         spans = None
         if added:
-            row_attributes = attribute_list(attributes)
-            spans = self._widened(number, _text(row_attributes, b"spans"), min(added), max(added))
+            # find, not "in": Python 3.11 raises and drops a TypeError for every bytes "in" bytes
+            row_attributes = attribute_list(attributes) if attributes.find(b"spans") >= 0 else None
+            spans = self._widened(number, _text(row_attributes, b"spans") if row_attributes else None,
+                                  min(added), max(added))
         if spans is not None:
             # the height first, then the spans: in place, or added last in that order, as the element code does
             head = start_tag(prefix + b"row", put_attribute(with_height(row_attributes, height), b"spans",
@@ -290,7 +293,24 @@ class RowWriter:
 
     def _cell_bytes(self, groups: tuple, values: dict, styles: dict, column: int, prefix: bytes):
         """One cell with its edits, from its match's groups (see rowbytes.Rows.cells); None when the element
-        code must write it."""
+        code must write it. A plain cell given a new value is its address and what follows it, which depends
+        only on its style, the value and the restyling: a column's few (a DOT's arrows) are made once."""
+        letters, digits, style, _, _, _, raw, inner = groups
+        if letters is not None and column in values and (raw is not None or not inner):
+            value = values[column]
+            key = (style, value.__class__, value, styles.get(column))
+            rest = self._rests.get(key)
+            if rest is None:
+                made = self._made_cell(groups, values, styles, column, prefix)
+                if made is None:
+                    return None
+                rest = made[len(prefix) + len(letters) + len(digits) + 7:]  # after <c r="A1"
+                if len(self._rests) < 4096:  # a sheet of unlike values: kept to a size
+                    self._rests[key] = rest
+            return b"".join([b"<", prefix, b'c r="', letters, digits, b'"', rest])
+        return self._made_cell(groups, values, styles, column, prefix)
+
+    def _made_cell(self, groups: tuple, values: dict, styles: dict, column: int, prefix: bytes):
         letters, digits, style, kind, attributes, _, raw, inner = groups
         if raw is not None:
             inner = b"<" + prefix + b"v>" + raw + b"</" + prefix + b"v>"
