@@ -295,19 +295,23 @@ class RowWriter:
         """One cell with its edits, from its match's groups (see rowbytes.Rows.cells); None when the element
         code must write it. A plain cell given a new value is its address and what follows it, which depends
         only on its style, the value and the restyling: a column's few (a DOT's arrows) are made once."""
-        letters, digits, style, _, _, _, raw, inner = groups
-        if letters is not None and column in values and (raw is not None or not inner):
+        letters, digits, style, _, attributes, _, raw, inner = groups
+        if column in values and (raw is not None or not inner):
             value = values[column]
-            key = (style, value.__class__, value, styles.get(column))
+            # a cell without an address (a minimal writer's) is the same bytes whole wherever it is
+            key = (letters is None, style if letters is not None else attributes, value.__class__, value,
+                   styles.get(column))
             rest = self._rests.get(key)
             if rest is None:
                 made = self._made_cell(groups, values, styles, column, prefix)
                 if made is None:
                     return None
-                rest = made[len(prefix) + len(letters) + len(digits) + 7:]  # after <c r="A1"
+                rest = made[len(prefix) + len(letters) + len(digits) + 7:] if letters is not None else made
                 if len(self._rests) < 4096:  # a sheet of unlike values: kept to a size
                     self._rests[key] = rest
-            return b"".join([b"<", prefix, b'c r="', letters, digits, b'"', rest])
+            if letters is None:
+                return rest
+            return b"".join([b"<", prefix, b'c r="', letters, digits, b'"', rest])  # after <c r="A1": the rest
         return self._made_cell(groups, values, styles, column, prefix)
 
     def _made_cell(self, groups: tuple, values: dict, styles: dict, column: int, prefix: bytes):
