@@ -153,14 +153,16 @@ def fit_text(package, sheet: str, rows, note_rows=(), grid=None, readable=None) 
                     need = (text_width(shown, points, bold, face) + PADDING) / CHARACTER_POINTS
                     widened[column] = max(widened.get(column, 0), min(need, 2 * widths.get(column, default_width)))
                 continue
-            if filled is None and (number in notes_wanted or not wraps):
-                filled = _filled(valued, values)
             if number in notes_wanted and spread is None:
+                if filled is None:
+                    filled = _filled(valued, values)
                 if len(filled) == 1 and not wraps:
                     notes.append((number, column, text, points, bold, face))
                 continue  # a title-block line runs on to its right: fit_notes sees to it
             if not wraps and (len(text) * points * 1.1 <= room or text_width(text, points, bold, face) <= room):
                 continue  # fits (the first test is quick: no character is wider than 1.1 em with the margin)
+            if filled is None:  # worked out only for a row with text that does not fit
+                filled = _filled(valued, values)
             if not wraps and spread is None and not below and column + 1 not in filled and "\n" not in text:
                 continue  # Excel lets it run on into the empty cell beside it (never out of a merged cell)
             if not wraps:
