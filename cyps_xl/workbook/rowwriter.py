@@ -80,7 +80,7 @@ class RowWriter:
         self._column_styles = None
         self._low = self._high = None  # corners of the cells added
         self._derived_bytes: dict = {}  # (style attribute, chain) -> the style attribute derived
-        self._rests: dict = {}  # (style attribute, value, chain) -> a rewritten cell's bytes after its address
+        self._rests: dict = {}  # a rewritten cell's bytes after its address, by what they depend on (_cell_bytes)
 
     def write(self, number: int, row) -> None:
         worksheet = self.worksheet
